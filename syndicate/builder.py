@@ -1,0 +1,292 @@
+"""Builder: validated source records -> the immutable `Site` model.
+
+Owns everything that needs more than one file to decide: site-wide unique slugs,
+related articles, breadcrumbs, URLs and time zones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from types import MappingProxyType
+from typing import Any
+
+from .errors import Problem
+from .markdown import RenderedBody, render_body, shorten
+from .model import Article, Crumb, Image, RelatedArticle, Section, Site, SiteInfo, Source
+from .reader import FrontMatter, ReadResult, SourceArticle, key_line
+from .slug import is_valid_slug, slugify
+
+BodyRenderer = Callable[[Iterable[str]], list[RenderedBody]]
+
+
+def render_serially(bodies: Iterable[str]) -> list[RenderedBody]:
+    return [render_body(body) for body in bodies]
+
+
+@dataclass
+class BuildResult:
+    site: Site
+    problems: list[Problem]
+    drafts: int  # articles left out because they are drafts
+
+
+def build_site(
+    read: ReadResult,
+    info: SiteInfo,
+    *,
+    permalink: str,
+    include_drafts: bool = False,
+    render: BodyRenderer = render_serially,
+) -> BuildResult:
+    """Link and render every article; problems are collected, never raised."""
+    problems = list(read.problems)
+    sections = build_sections(read, info)
+    chosen, drafts = _unique_slugs(read.articles, problems, include_drafts)
+    draft_slugs = {slug for slug, src in _all_slugs(read.articles) if src.matter.draft}
+    draft_slugs -= chosen.keys()
+    stamped = _stamp(chosen, info, problems)
+    rendered = render([src.body for src, _ in stamped.values()])
+    bodies = dict(zip(stamped, rendered, strict=True))
+    related = _resolve_related(stamped, bodies, info, permalink, problems, draft_slugs)
+    articles = [
+        _article(slug, src, when, bodies[slug], related.get(slug, ()), sections, info, permalink)
+        for slug, (src, when) in stamped.items()
+    ]
+    articles.sort(key=lambda a: (a.published, a.slug), reverse=True)
+    site = Site(info=info, articles=tuple(articles), sections=MappingProxyType(sections))
+    return BuildResult(site, problems, drafts)
+
+
+def build_sections(read: ReadResult, info: SiteInfo) -> dict[str, Section]:
+    """Every folder that holds articles or an _index.md, plus all of their parents."""
+    paths = {""} | set(read.sections)
+    for article in read.articles:
+        paths.add(article.section)
+    for path in list(paths):
+        while path:
+            path = path.rpartition("/")[0]
+            paths.add(path)
+    titles = {path: _section_title(read, path, info) for path in paths}
+    sections = {}
+    for path in sorted(paths):
+        chain = _ancestors(path)
+        crumbs = tuple(Crumb(titles[p], p, info.absolute(_section_url(p))) for p in chain)
+        children = tuple(sorted(p for p in paths if p and p.rpartition("/")[0] == path))
+        index = read.sections.get(path)
+        description = index.matter.description if index else ""
+        if not path and not description:
+            description = info.description
+        sections[path] = Section(
+            path, titles[path], description, info.absolute(_section_url(path)), crumbs, children
+        )
+    return sections
+
+
+def _section_title(read: ReadResult, path: str, info: SiteInfo) -> str:
+    index = read.sections.get(path)
+    if index and index.matter.title:
+        return index.matter.title
+    if not path:
+        return info.title
+    return path.rpartition("/")[2].replace("-", " ").replace("_", " ").title()
+
+
+def _ancestors(path: str) -> list[str]:
+    chain = [""]
+    parts = path.split("/") if path else []
+    for i in range(len(parts)):
+        chain.append("/".join(parts[: i + 1]))
+    return chain
+
+
+def _section_url(path: str) -> str:
+    return f"{path}/" if path else ""
+
+
+def _all_slugs(sources: list[SourceArticle]) -> Iterable[tuple[str, SourceArticle]]:
+    for src in sources:
+        yield _slug_of(src), src
+
+
+def _slug_of(src: SourceArticle) -> str:
+    if src.matter.slug is not None:
+        return src.matter.slug
+    stem = src.path.name.rsplit(".", 1)[0]
+    return stem if is_valid_slug(stem) else slugify(stem) or slugify(src.matter.title)
+
+
+def _unique_slugs(
+    sources: list[SourceArticle], problems: list[Problem], include_drafts: bool
+) -> tuple[dict[str, SourceArticle], int]:
+    chosen: dict[str, SourceArticle] = {}
+    drafts = 0
+    for slug, src in _all_slugs(sources):
+        if not is_valid_slug(slug):
+            problems.append(
+                Problem(
+                    src.path,
+                    f"slug {slug!r} is invalid: use lowercase letters, "
+                    "digits and single hyphens only ([a-z0-9-]+, no '/' or '..')",
+                    key_line_of(src, "slug"),
+                )
+            )
+            continue
+        if slug in chosen:
+            other = chosen[slug].path
+            problems.append(
+                Problem(
+                    src.path,
+                    f"duplicate slug {slug!r}: {other} uses it too",
+                    key_line_of(src, "slug"),
+                )
+            )
+            continue
+        if src.matter.draft and not include_drafts:
+            drafts += 1
+            continue
+        chosen[slug] = src
+    return chosen, drafts
+
+
+def key_line_of(src: SourceArticle, key: str) -> int | None:
+    return key_line(src.matter_text, key)
+
+
+Stamped = dict[str, tuple[SourceArticle, tuple[datetime, datetime | None]]]
+
+
+def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[Problem]) -> Stamped:
+    """Give every article aware datetimes; drop (and report) those we cannot date."""
+    stamped: Stamped = {}
+    for slug, src in chosen.items():
+        try:
+            published = _aware(src.matter.published, info.timezone, "published")
+            updated = (
+                _aware(src.matter.updated, info.timezone, "updated")
+                if src.matter.updated is not None
+                else None
+            )
+        except ValueError as exc:
+            key = str(exc).partition(":")[0]
+            problems.append(Problem(src.path, str(exc), key_line_of(src, key)))
+            continue
+        if updated is not None and updated < published:
+            problems.append(
+                Problem(src.path, "updated: is earlier than published", key_line_of(src, "updated"))
+            )
+            continue
+        stamped[slug] = (src, (published, updated))
+    return stamped
+
+
+def _aware(value: datetime | date, zone: tzinfo | None, key: str) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(0), zone or UTC)
+    if value.tzinfo is not None:
+        return value
+    if zone is None:
+        raise ValueError(
+            f"{key}: {value.isoformat()} has no UTC offset and the site has no "
+            "timezone: add an offset (+08:00) or set site.timezone"
+        )
+    return value.replace(tzinfo=zone)
+
+
+def _article_path(permalink: str, section: str, slug: str, published: datetime) -> str:
+    return (
+        permalink.format(
+            section=section,
+            slug=slug,
+            year=f"{published.year:04d}",
+            month=f"{published.month:02d}",
+            day=f"{published.day:02d}",
+        )
+        .lstrip("/")
+        .replace("//", "/")
+    )
+
+
+def _summary(src: SourceArticle, body: RenderedBody) -> str:
+    return shorten(src.matter.summary or body.first_paragraph)
+
+
+def _resolve_related(
+    stamped: Stamped,
+    bodies: Mapping[str, RenderedBody],
+    info: SiteInfo,
+    permalink: str,
+    problems: list[Problem],
+    draft_slugs: set[str],
+) -> dict[str, tuple[RelatedArticle, ...]]:
+    refs: dict[str, RelatedArticle] = {}
+    for slug, (src, (published, _)) in stamped.items():
+        path = _article_path(permalink, src.section, slug, published)
+        refs[slug] = RelatedArticle(
+            slug, src.matter.title, info.absolute(path), published, _summary(src, bodies[slug])
+        )
+    resolved: dict[str, tuple[RelatedArticle, ...]] = {}
+    for slug, (src, _) in stamped.items():
+        items = []
+        for other in dict.fromkeys(src.matter.related):
+            if other in refs and other != slug:
+                items.append(refs[other])
+            elif other == slug:
+                problems.append(
+                    Problem(
+                        src.path,
+                        "related: an article cannot be related to itself",
+                        key_line_of(src, "related"),
+                    )
+                )
+            elif other not in draft_slugs:
+                problems.append(
+                    Problem(
+                        src.path,
+                        f"related: unknown slug {other!r} (no article has it)",
+                        key_line_of(src, "related"),
+                    )
+                )
+        resolved[slug] = tuple(items)
+    return resolved
+
+
+def _article(
+    slug: str,
+    src: SourceArticle,
+    when: tuple[datetime, datetime | None],
+    body: RenderedBody,
+    related: tuple[RelatedArticle, ...],
+    sections: Mapping[str, Section],
+    info: SiteInfo,
+    permalink: str,
+) -> Article:
+    m: FrontMatter = src.matter
+    published, updated = when
+    path = _article_path(permalink, src.section, slug, published)
+    extra: dict[str, Any] = dict(m.model_extra or {})
+    return Article(
+        slug=slug,
+        title=m.title,
+        section=src.section,
+        breadcrumb=sections[src.section].breadcrumb,
+        published=published,
+        updated=updated,
+        summary=_summary(src, body),
+        authors=tuple(m.authors),
+        source=Source(m.source.name, m.source.url) if m.source else None,
+        tags=tuple(dict.fromkeys(m.tags)),
+        related=related,
+        image=Image(m.image.src, m.image.alt, m.image.caption, m.image.credit) if m.image else None,
+        language=m.language or info.language,
+        url=info.absolute(path),
+        path=path,
+        body_html=body.html,
+        headings=body.headings,
+        word_count=body.word_count,
+        source_file=src.path.as_posix(),
+        content_hash=src.digest,
+        draft=m.draft,
+        extra=MappingProxyType(extra),
+    )

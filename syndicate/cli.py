@@ -1,0 +1,183 @@
+"""The `syndicate` command line: publish, check, new, channels, plus channels' own commands."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .channel import installed_channels
+from .commands import State, err, fail, pass_state, say, user_errors
+from .config import CONFIG_NAME
+from .errors import ChannelError
+from .pipeline import Progress as PipelineProgress
+from .pipeline import check as check_site
+from .pipeline import publish as publish_site
+from .scaffold import new_article
+
+
+@click.group()
+@click.version_option(__version__, prog_name="syndicate")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=CONFIG_NAME,
+    show_default=True,
+    help="Site configuration file.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, quiet: bool, debug: bool) -> None:
+    """Publish one newsroom's articles to feeds, mobile HTML, newsletters, print and partners."""
+    ctx.obj = State(config_path, quiet, debug)
+
+
+@contextmanager
+def progress_bar(state: State) -> Iterator[PipelineProgress]:
+    if state.quiet or not err.is_terminal:
+        yield PipelineProgress()
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task: list[Any] = []
+
+        def start(description: str, total: int) -> None:
+            if task:
+                bar.update(task[0], completed=bar.tasks[0].total)
+                bar.remove_task(task.pop())
+            task.append(bar.add_task(description, total=total))
+
+        def advance(n: int) -> None:
+            bar.advance(task[0], n)
+
+        yield PipelineProgress(start, advance)
+
+
+def _split_channels(value: str | None) -> list[str] | None:
+    return [c.strip() for c in value.split(",") if c.strip()] if value else None
+
+
+@cli.command()
+@click.option("--channels", help="Comma-separated channels to run (default: from config).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
+@click.option("--drafts", is_flag=True, help="Publish drafts too (for previews).")
+@pass_state
+def publish(state: State, channels: str | None, out: Path | None, drafts: bool) -> None:
+    """Build every enabled channel and swap the new output in atomically."""
+    started = time.perf_counter()
+    with user_errors(state), progress_bar(state) as progress:
+        outcome = publish_site(
+            state.config,
+            channels=_split_channels(channels),
+            output_dir=out,
+            include_drafts=drafts,
+            progress=progress,
+        )
+    if not state.quiet:
+        w = outcome.write
+        elapsed = time.perf_counter() - started
+        say(
+            f"published {outcome.articles} articles ({outcome.drafts_skipped} drafts skipped) "
+            f"via {', '.join(outcome.channels) or 'no channels'} to {outcome.output_dir}: "
+            f"{len(w.written)} written, {w.unchanged} unchanged, {len(w.removed)} removed "
+            f"in {elapsed:.2f}s"
+        )
+
+
+@cli.command()
+@click.option("--no-drafts", is_flag=True, help="Skip drafts (they are checked by default).")
+@pass_state
+def check(state: State, no_drafts: bool) -> None:
+    """Validate config and every content file; list every problem; exit 1 if any."""
+    with user_errors(state):
+        problems = check_site(state.config, include_drafts=not no_drafts)
+    if problems:
+        for problem in problems:
+            err.print(str(problem), markup=False)
+        fail(f"{len(problems)} problem(s) found")
+    if not state.quiet:
+        say("no problems found")
+
+
+@cli.command()
+@click.argument("section")
+@click.argument("title")
+@click.option("--slug", help="URL slug (default: from the title, transliterated to ASCII).")
+@click.option("--author", "authors", multiple=True, help="Byline; repeat for several.")
+@click.option("--tag", "tags", multiple=True, help="Tag; repeat for several.")
+@click.option("--ready", is_flag=True, help="Not a draft: publish it on the next run.")
+@pass_state
+def new(
+    state: State,
+    section: str,
+    title: str,
+    slug: str | None,
+    authors: tuple[str, ...],
+    tags: tuple[str, ...],
+    ready: bool,
+) -> None:
+    """Scaffold an article in SECTION (e.g. finance/markets) with correct front matter."""
+    with user_errors(state):
+        path = new_article(
+            state.config,
+            section,
+            title,
+            slug=slug,
+            authors=list(authors),
+            tags=list(tags),
+            draft=not ready,
+        )
+    if not state.quiet:
+        say(f"created {path}")
+    else:
+        click.echo(str(path))
+
+
+@cli.command(name="channels")
+@pass_state
+def list_channels(state: State) -> None:
+    """List installed channels (entry point group `syndicate.channels`)."""
+    for name, installed in installed_channels().items():
+        try:
+            cls = installed.load()
+        except ChannelError as exc:
+            say(f"{name:12} BROKEN  {exc}")
+            continue
+        default = "on " if cls.enabled_by_default else "off"
+        say(f"{name:12} {default}  {cls.summary}  ({installed.entry_point.value})")
+
+
+def _add_channel_commands(group: click.Group) -> None:
+    for name, installed in installed_channels().items():
+        try:
+            commands = installed.load().commands()
+        except ChannelError as exc:
+            err.print(f"warning: {exc}", markup=False)
+            continue
+        for command in commands:
+            if command.name in group.commands:
+                err.print(
+                    f"warning: channel {name!r} command {command.name!r} clashes with "
+                    "an existing command; skipped",
+                    markup=False,
+                )
+                continue
+            group.add_command(command)
+
+
+def main() -> None:
+    _add_channel_commands(cli)
+    cli(prog_name="syndicate")

@@ -1,0 +1,71 @@
+"""What every CLI command shares, including channels' own commands.
+
+A channel adds commands with `Channel.commands()`; they get the loaded site config with
+`@pass_state` and report failures with `user_errors`, exactly like the core commands.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from .config import Config, load_config
+from .errors import ContentError, SyndicateError
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class State:
+    """Options shared by every command (set on the group)."""
+
+    def __init__(self, config_path: Path, quiet: bool, debug: bool) -> None:
+        self.config_path = config_path
+        self.quiet = quiet
+        self.debug = debug
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    for line in message.splitlines():
+        err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False)
+    sys.exit(code)
+
+
+@contextmanager
+def user_errors(state: State) -> Iterator[None]:
+    """Turn expected failures into one readable line each; tracebacks only with --debug."""
+    try:
+        yield
+    except ContentError as exc:
+        fail(f"{len(exc.problems)} problem(s) found; nothing was published\n{exc}")
+    except SyndicateError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; the previous output is unchanged", 130)
+    except Exception as exc:
+        if state.debug:
+            traceback.print_exc()
+        fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", 2)
+
+
+def say(message: str) -> None:
+    """Print a result line on stdout (no rich markup: article titles may contain brackets)."""
+    out.print(message, markup=False)

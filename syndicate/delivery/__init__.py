@@ -1,0 +1,1 @@
+"""Delivery state for push and newsletter: a small store interface, SQLite by default."""

@@ -1,0 +1,171 @@
+"""The core article model: the only thing channels read.
+
+Everything here is immutable so that rendering one article is a pure function of it,
+which is what lets the pipeline cache and parallelise rendering safely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    src: str
+    alt: str = ""
+    caption: str | None = None
+    credit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Attribution when a story comes from another outlet ("Source: Chongqing Morning Post")."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A subheading of the body; `anchor` is the id it carries in body_html."""
+
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Crumb:
+    """One step of a breadcrumb: a section title and the section path ("" is the home page)."""
+
+    title: str
+    section: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedArticle:
+    """A resolved "related news" entry: enough to render the list without the whole site."""
+
+    slug: str
+    title: str
+    url: str
+    published: datetime
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    slug: str
+    title: str
+    section: str  # section path, e.g. "finance/financial-focus"
+    breadcrumb: tuple[Crumb, ...]  # root -> leaf section, the article itself not included
+    published: datetime  # always timezone-aware
+    updated: datetime | None
+    summary: str
+    authors: tuple[str, ...]
+    source: Source | None
+    tags: tuple[str, ...]
+    related: tuple[RelatedArticle, ...]
+    image: Image | None
+    language: str
+    url: str  # canonical absolute URL
+    path: str  # URL path relative to the site root, e.g. "finance/markets/slug/"
+    body_html: str  # sanitised HTML
+    headings: tuple[Heading, ...]
+    word_count: int
+    source_file: str  # path relative to the content folder, for messages
+    content_hash: str  # digest of the source file, for caches and change detection
+    draft: bool = False
+    extra: Mapping[str, Any] = field(
+        default_factory=lambda: EMPTY
+    )  # front matter keys we do not model
+
+    @property
+    def modified(self) -> datetime:
+        """When the article last changed: what feeds and sitemaps call "updated"."""
+        return self.updated or self.published
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    path: str  # "" for the home page
+    title: str
+    description: str
+    url: str
+    breadcrumb: tuple[Crumb, ...]  # root -> this section, inclusive
+    children: tuple[str, ...]  # paths of direct subsections
+
+    @property
+    def parent(self) -> str | None:
+        if not self.path:
+            return None
+        return self.path.rpartition("/")[0]
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") + 1 if self.path else 0
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """Site-wide facts every channel needs (from syndicate.yaml's `site:`)."""
+
+    title: str
+    base_url: str  # always ends with "/"
+    language: str
+    timezone: ZoneInfo | None
+    description: str = ""
+
+    def absolute(self, path: str) -> str:
+        """The absolute URL of a site-relative path."""
+        return self.base_url + path.lstrip("/")
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole published site: articles newest first, sections, tags.
+
+    Built once per publish; channels must treat it as read-only.
+    """
+
+    info: SiteInfo
+    articles: tuple[Article, ...]
+    sections: Mapping[str, Section]
+    by_slug: Mapping[str, Article] = field(init=False)
+    by_tag: Mapping[str, tuple[Article, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_slug", MappingProxyType({a.slug: a for a in self.articles}))
+        tags: dict[str, list[Article]] = {}
+        for article in self.articles:
+            for tag in article.tags:
+                tags.setdefault(tag, []).append(article)
+        frozen = {tag: tuple(arts) for tag, arts in sorted(tags.items(), key=lambda kv: kv[0])}
+        object.__setattr__(self, "by_tag", MappingProxyType(frozen))
+
+    def in_section(self, path: str, *, recursive: bool = True) -> tuple[Article, ...]:
+        """Articles of a section, newest first; a parent section includes its subsections."""
+        if not path:
+            return self.articles if recursive else ()
+        prefix = path + "/"
+        return tuple(
+            a
+            for a in self.articles
+            if a.section == path or (recursive and a.section.startswith(prefix))
+        )
+
+    def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
+        """(newer, older) article in the same section, for previous/next links."""
+        siblings = self.in_section(article.section, recursive=False)
+        index = next(i for i, a in enumerate(siblings) if a.slug == article.slug)
+        newer = siblings[index - 1] if index > 0 else None
+        older = siblings[index + 1] if index + 1 < len(siblings) else None
+        return newer, older

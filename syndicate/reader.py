@@ -1,0 +1,313 @@
+"""Content reader: Markdown files with YAML front matter -> validated source records.
+
+This is the only module that touches content files. It never raises for a bad file:
+each problem becomes a `Problem` naming the file and line, and the other files go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+)
+
+from .errors import Problem
+from .yamlio import Loader, yaml_error_line
+
+INDEX_NAME = "_index.md"
+ARTICLE_SUFFIXES = (".md", ".markdown")
+# Characters XML 1.0 cannot hold at all: they would make every feed unparseable.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+def _as_list(value: Any) -> Any:
+    """`authors: Li Wei` is as natural as `authors: [Li Wei]`; accept both."""
+    return [value] if isinstance(value, str) else value
+
+
+def _as_name(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+def _as_src(value: Any) -> Any:
+    return {"src": value} if isinstance(value, str) else value
+
+
+def _as_when(value: Any) -> datetime | date:
+    """YAML gives datetime/date objects; a quoted string is parsed as ISO 8601."""
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{value!r} is not an ISO 8601 date-time with offset "
+        "(2024-02-20T09:30:00+08:00) or a date (2024-02-20)"
+    )
+
+
+StrList = Annotated[list[str], BeforeValidator(_as_list)]
+When = Annotated[datetime | date, PlainValidator(_as_when)]
+OptionalWhen = Annotated[
+    datetime | date | None, PlainValidator(lambda v: None if v is None else _as_when(v))
+]
+
+
+class ImageMatter(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    src: str = Field(min_length=1)
+    alt: str = ""
+    caption: str | None = None
+    credit: str | None = None
+
+
+class SourceMatter(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    name: str = Field(min_length=1)
+    url: str | None = None
+
+
+class FrontMatter(BaseModel):
+    """An article's front matter as CONTENT.md defines it; other keys are kept as extras."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    title: str = Field(min_length=1)
+    published: When
+    updated: OptionalWhen = None
+    slug: str | None = None
+    summary: str | None = None
+    authors: StrList = []
+    source: Annotated[SourceMatter | None, BeforeValidator(_as_name)] = None
+    tags: StrList = []
+    related: StrList = []
+    image: Annotated[ImageMatter | None, BeforeValidator(_as_src)] = None
+    language: str | None = None
+    draft: bool = False
+
+
+class SectionMatter(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    title: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceArticle:
+    """One article file, read and validated but not yet rendered or linked."""
+
+    path: Path  # relative to the content folder
+    section: str
+    matter: FrontMatter
+    matter_text: str  # the raw YAML, to point messages at a key's line
+    body: str
+    body_line: int  # line of the file where the body starts
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSection:
+    path: str  # section path, "" for the home page
+    matter: SectionMatter
+
+
+@dataclass
+class ReadResult:
+    articles: list[SourceArticle]
+    sections: dict[str, SourceSection]
+    problems: list[Problem]
+
+
+def iter_content_files(content_dir: Path) -> Iterator[Path]:
+    """Every Markdown file below content_dir, skipping `_`/`.` names except `_index.md`."""
+    for folder, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        for name in sorted(files):
+            if name == INDEX_NAME or (
+                name.endswith(ARTICLE_SUFFIXES) and not name.startswith(("_", "."))
+            ):
+                yield Path(folder, name)
+
+
+def read_content(content_dir: Path, *, max_file_bytes: int) -> ReadResult:
+    """Read every article and section index below content_dir."""
+    result = ReadResult([], {}, [])
+    if not content_dir.is_dir():
+        result.problems.append(Problem(content_dir, "content folder not found"))
+        return result
+    for file in iter_content_files(content_dir):
+        rel = file.relative_to(content_dir)
+        section = rel.parent.as_posix().strip(".")
+        if file.name == INDEX_NAME:
+            index = read_section(file, rel, section, max_file_bytes, result.problems)
+            if index is not None:
+                result.sections[section] = index
+        else:
+            article = read_article(file, rel, section, max_file_bytes, result.problems)
+            if article is not None:
+                result.articles.append(article)
+    return result
+
+
+def read_article(
+    file: Path, rel: Path, section: str, max_bytes: int, problems: list[Problem]
+) -> SourceArticle | None:
+    parsed = _read_front_matter(file, rel, max_bytes, problems, required=True)
+    if parsed is None:
+        return None
+    data, matter_text, body, body_line, digest = parsed
+    try:
+        matter = FrontMatter.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_matter_problems(rel, exc, matter_text))
+        return None
+    return SourceArticle(rel, section, matter, matter_text, body, body_line, digest)
+
+
+def read_section(
+    file: Path, rel: Path, section: str, max_bytes: int, problems: list[Problem]
+) -> SourceSection | None:
+    parsed = _read_front_matter(file, rel, max_bytes, problems, required=False)
+    if parsed is None:
+        return None
+    data, matter_text, *_ = parsed
+    try:
+        return SourceSection(section, SectionMatter.model_validate(data))
+    except ValidationError as exc:
+        problems.extend(_matter_problems(rel, exc, matter_text))
+        return None
+
+
+def _read_front_matter(
+    file: Path, rel: Path, max_bytes: int, problems: list[Problem], *, required: bool
+) -> tuple[dict[str, Any], str, str, int, str] | None:
+    """(front matter, its YAML text, body, body start line, digest) or None after recording why."""
+    text = _read_text(file, rel, max_bytes, problems, allow_empty=not required)
+    if text is None:
+        return None
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    split = split_front_matter(text)
+    if split is None:
+        if required:
+            problems.append(
+                Problem(
+                    rel,
+                    "no front matter: start the file with a '---' line, "
+                    "then title: and published:, then '---'",
+                    1,
+                )
+            )
+            return None
+        return {}, "", text, 1, digest
+    matter_text, body, body_line = split
+    try:
+        data = yaml.load(matter_text, Loader=Loader)
+    except yaml.YAMLError as exc:
+        line = yaml_error_line(exc)
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.append(
+            Problem(rel, f"invalid YAML in front matter: {problem}", line + 1 if line else None)
+        )
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "front matter must be a mapping of keys to values", 2))
+        return None
+    return data, matter_text, body, body_line, digest
+
+
+def _read_text(
+    file: Path, rel: Path, max_bytes: int, problems: list[Problem], *, allow_empty: bool
+) -> str | None:
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            problems.append(
+                Problem(
+                    rel,
+                    f"file is {size / 1e6:.1f} MB, larger than the "
+                    f"max_file_bytes limit ({max_bytes / 1e6:.1f} MB)",
+                )
+            )
+            return None
+        raw = file.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(rel, f"cannot read: {exc.strerror}"))
+        return None
+    if not raw.strip() and not allow_empty:
+        problems.append(Problem(rel, "empty file"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            Problem(
+                rel, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})", line
+            )
+        )
+        return None
+    bad = _XML_FORBIDDEN.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        problems.append(
+            Problem(
+                rel,
+                f"control character U+{ord(bad.group()):04X} is not "
+                "allowed (feeds and HTML cannot carry it)",
+                line,
+            )
+        )
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(YAML text, body, line the body starts on) or None when there is no front matter."""
+    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+        return None
+    end = _FENCE.search(text, 4)
+    if end is None:
+        return None
+    matter = text[4 : end.start()]
+    body_start = end.end() + 1
+    return matter, text[body_start:], text.count("\n", 0, body_start) + 1
+
+
+def key_line(matter_text: str, key: str) -> int | None:
+    """File line of a top-level front matter key (the YAML starts on line 2)."""
+    match = re.search(rf"^{re.escape(key)}\s*:", matter_text, re.MULTILINE)
+    return matter_text.count("\n", 0, match.start()) + 2 if match else None
+
+
+def _matter_problems(rel: Path, error: ValidationError, text: str) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = item["loc"]
+        key = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "datetime")))
+        key = key or "front matter"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required"
+        elif item["type"] == "extra_forbidden":
+            message = "unknown key"
+        line = key_line(text, str(loc[0])) if loc else None
+        problems.append(Problem(rel, f"{key}: {message}", line))
+    return problems

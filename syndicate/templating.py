@@ -1,0 +1,41 @@
+"""Jinja2 environment shared by channels: bundled templates, overridable per site.
+
+A newsroom changes a layout by putting a file of the same name in its own `templates/`
+folder (like Hugo's layouts/), without forking the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+
+def bundled_templates_dir() -> Path:
+    return Path(str(files("syndicate_templates")))
+
+
+class Templates:
+    """A Jinja2 environment; HTML and XML templates are autoescaped, text ones are not."""
+
+    def __init__(self, site_templates: Path | None = None) -> None:
+        search = [bundled_templates_dir()]
+        if site_templates is not None and site_templates.is_dir():
+            search.insert(0, site_templates)
+        self.env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(p)) for p in search]),
+            autoescape=select_autoescape(["html", "htm", "xml", "xsl", "svg"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def add_filters(self, **filters: Callable[..., Any]) -> None:
+        self.env.filters.update(filters)
+
+    def render(self, name: str, **context: Any) -> str:
+        return self.env.get_template(name).render(**context)
