@@ -287,6 +287,7 @@ def _article(
         word_count=body.word_count,
         source_file=src.path.as_posix(),
         content_hash=src.digest,
+        uid=str(extra.pop("id", None) or info.article_uid(slug)),
         draft=m.draft,
         extra=MappingProxyType(extra),
     )

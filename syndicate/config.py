@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -111,6 +112,10 @@ class SiteSettings(StrictModel):
     language: str = "en"
     timezone: str | None = None
     description: str = ""
+    # Permanent article ids are tag: URIs (RFC 4151) built from these two; set them once
+    # and never change them, even if the site moves to another domain.
+    id_authority: str | None = None  # default: the host of base_url
+    id_date: str = Field(default="2024-01-01", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
     @field_validator("base_url")
     @classmethod
@@ -178,7 +183,8 @@ class Config:
     def site(self) -> SiteInfo:
         s = self.file.site
         zone = ZoneInfo(s.timezone) if s.timezone else None
-        return SiteInfo(s.title, s.base_url, s.language, zone, s.description)
+        authority = s.id_authority or urlsplit(s.base_url).hostname or "localhost"
+        return SiteInfo(s.title, s.base_url, s.language, zone, s.description, authority, s.id_date)
 
     @property
     def content_dir(self) -> Path:

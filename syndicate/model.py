@@ -83,6 +83,7 @@ class Article:
     word_count: int
     source_file: str  # path relative to the content folder, for messages
     content_hash: str  # digest of the source file, for caches and change detection
+    uid: str = ""  # permanent id (tag: URI, RFC 4151): feeds' guid/id, push payloads' uri
     draft: bool = False
     extra: Mapping[str, Any] = field(
         default_factory=lambda: EMPTY
@@ -123,6 +124,12 @@ class SiteInfo:
     language: str
     timezone: ZoneInfo | None
     description: str = ""
+    id_authority: str = ""  # tag: URI authority, fixed for the life of the site
+    id_date: str = "2024-01-01"
+
+    def article_uid(self, slug: str) -> str:
+        """`tag:news.example.com,2024-01-01:article/<slug>`: never changes on edits."""
+        return f"tag:{self.id_authority},{self.id_date}:article/{slug}"
 
     def absolute(self, path: str) -> str:
         """The absolute URL of a site-relative path."""
