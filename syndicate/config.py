@@ -234,6 +234,8 @@ def load_config(path: Path) -> Config:
         line = yaml_error_line(exc)
         where = f"{path}:{line}" if line else str(path)
         raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except (ValueError, OverflowError) as exc:
+        raise ConfigError(f"{path}: invalid value: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     try:

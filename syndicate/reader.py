@@ -225,6 +225,9 @@ def _read_front_matter(
             Problem(rel, f"invalid YAML in front matter: {problem}", line + 1 if line else None)
         )
         return None
+    except (ValueError, OverflowError) as exc:  # e.g. a timestamp like 2024-13-40
+        problems.append(Problem(rel, f"invalid value in front matter: {exc}"))
+        return None
     if data is None:
         data = {}
     if not isinstance(data, dict):

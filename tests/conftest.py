@@ -41,6 +41,7 @@ class SiteFactory:
 
     def write_config(self, **top_level: Any) -> Path:
         self.settings.update(top_level)
+        self.root.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(
             yaml.safe_dump(self.settings, allow_unicode=True), encoding="utf-8"
         )
@@ -55,10 +56,11 @@ class SiteFactory:
         )
         return file
 
-    def article(self, section: str, slug: str, body: str = "Body text.\n", **matter: Any) -> Path:
-        matter.setdefault("title", slug.replace("-", " ").title())
+    def article(self, section: str, name: str, body: str = "Body text.\n", **matter: Any) -> Path:
+        """content/<section>/<name>.md; the file name is the slug unless `slug=` is given."""
+        matter.setdefault("title", name.replace("-", " ").title())
         matter.setdefault("published", "2024-02-20T09:30:00+08:00")
-        file = self.content / section / f"{slug}.md"
+        file = self.content / section / f"{name}.md"
         file.parent.mkdir(parents=True, exist_ok=True)
         text = yaml.safe_dump(matter, allow_unicode=True, sort_keys=False)
         file.write_text(f"---\n{text}---\n{body}", encoding="utf-8")
@@ -92,3 +94,15 @@ class SiteFactory:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[SiteFactory]:
     yield SiteFactory(tmp_path / "site")
+
+
+@pytest.fixture
+def text_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Install only the sample `text` channel, as if registered through an entry point."""
+    from importlib.metadata import EntryPoint
+
+    import syndicate.channel as channel_module
+
+    entry = EntryPoint(name="text", value="sample_channel:TextChannel", group="syndicate.channels")
+    installed = {"text": channel_module.InstalledChannel("text", entry)}
+    monkeypatch.setattr(channel_module, "installed_channels", lambda: dict(installed))

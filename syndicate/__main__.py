@@ -1,0 +1,5 @@
+"""`python -m syndicate` is the same as the `syndicate` command."""
+
+from .cli import main
+
+main()

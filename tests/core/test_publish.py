@@ -1,0 +1,116 @@
+"""Publishing end to end through the CLI: atomic output, only changed files rewritten."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from conftest import SiteFactory
+
+pytestmark = pytest.mark.usefixtures("text_channel")
+
+
+def publish(site: SiteFactory, *args: str) -> str:
+    result = site.cli("publish", *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_publish_writes_channel_output(site: SiteFactory) -> None:
+    site.article("news", "first", title="First & <best>")
+    output = publish(site)
+    out = site.root / "public"
+    assert (out / "text/first.txt").read_text(encoding="utf-8") == "First & <best>\n"
+    assert "published 1 articles" in output and "1 written" not in output
+
+
+def test_republish_without_changes_touches_nothing(site: SiteFactory) -> None:
+    site.article("news", "first")
+    site.article("news", "second")
+    publish(site)
+    page = site.root / "public/text/first.txt"
+    before = page.stat()
+    output = publish(site)
+    after = page.stat()
+    assert (before.st_mtime_ns, before.st_ino) == (after.st_mtime_ns, after.st_ino)
+    assert "0 written" in output
+
+
+def test_edit_rewrites_only_dependent_files(site: SiteFactory) -> None:
+    site.article("news", "first")
+    site.article("news", "second")
+    publish(site)
+    out = site.root / "public"
+    untouched = (out / "text/second.txt").stat().st_mtime_ns
+    site.article("news", "first", title="First, edited")
+    output = publish(site)
+    assert (out / "text/first.txt").read_text(encoding="utf-8") == "First, edited\n"
+    assert (out / "text/second.txt").stat().st_mtime_ns == untouched
+    assert "2 written" in output  # the article and the index
+
+
+def test_removed_article_disappears(site: SiteFactory) -> None:
+    site.article("news", "first")
+    gone = site.article("news", "second")
+    publish(site)
+    gone.unlink()
+    publish(site)
+    assert not (site.root / "public/text/second.txt").exists()
+
+
+def test_bad_content_keeps_previous_output(site: SiteFactory) -> None:
+    site.article("news", "first")
+    publish(site)
+    site.raw("news/broken.md", "---\ntitle: [oops\n---\n")
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert re.search(r"news/broken.md:[23]: invalid YAML", result.output)
+    assert "nothing was published" in result.output
+    assert "Traceback" not in result.output
+    assert (site.root / "public/text/first.txt").exists()
+
+
+def test_failing_channel_keeps_previous_output(site: SiteFactory) -> None:
+    site.article("news", "first")
+    site.article("news", "second")
+    publish(site)
+    snapshot = sorted(p.relative_to(site.root) for p in (site.root / "public").rglob("*"))
+    site.article("news", "first", title="Changed")
+    site.write_config(channels={"text": {"fail_on": "second"}})
+    result = site.cli("publish")
+    assert result.exit_code == 1 and "refusing to render second" in result.output
+    assert sorted(p.relative_to(site.root) for p in (site.root / "public").rglob("*")) == snapshot
+    assert (site.root / "public/text/first.txt").read_text(encoding="utf-8") == "First\n"
+    assert not (site.root / ".public.staging").exists()
+
+
+def test_out_and_drafts_options(site: SiteFactory) -> None:
+    site.article("news", "ready")
+    site.article("news", "wip", draft=True)
+    publish(site, "--out", str(site.root / "preview"), "--drafts")
+    assert (site.root / "preview/text/wip.txt").exists()
+    assert not (site.root / "public").exists()
+
+
+def test_unknown_channel_setting_names_the_key(site: SiteFactory) -> None:
+    site.article("news", "first")
+    site.write_config(channels={"text": {"sufix": ".md"}})
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert "channels.text.sufix: unknown setting" in result.output
+
+
+def test_unknown_channel_is_an_error(site: SiteFactory) -> None:
+    site.article("news", "first")
+    result = site.cli("publish", "--channels", "carrier-pigeon")
+    assert result.exit_code == 1 and "unknown channel 'carrier-pigeon'" in result.output
+
+
+def test_output_swap_is_atomic_on_disk(site: SiteFactory) -> None:
+    site.article("news", "first")
+    publish(site)
+    inode = os.stat(site.root / "public").st_ino
+    site.article("news", "first", title="New")
+    publish(site)
+    assert os.stat(site.root / "public").st_ino != inode  # a whole new folder swapped in

@@ -1,0 +1,33 @@
+"""A tiny third-party-style channel used by the core tests (and the architecture doc)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from syndicate.channel import Channel, OutputFile
+from syndicate.config import ChannelSettings
+from syndicate.model import Article, Site
+
+
+class TextSettings(ChannelSettings):
+    suffix: str = ".txt"
+    fail_on: str | None = None  # slug whose rendering raises, to test failed publishes
+
+
+class TextChannel(Channel):
+    """Writes one plain-text file per article and an index of titles."""
+
+    name = "text"
+    summary = "plain-text copies (test channel)"
+    Settings = TextSettings
+
+    def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
+        settings = self.settings
+        assert isinstance(settings, TextSettings)
+        if article.slug == settings.fail_on:
+            raise RuntimeError(f"refusing to render {article.slug}")
+        yield OutputFile.text(f"text/{article.slug}{settings.suffix}", f"{article.title}\n")
+
+    def render_site(self, site: Site) -> Iterable[OutputFile]:
+        titles = "".join(f"{a.slug}\t{a.title}\n" for a in site.articles)
+        yield OutputFile.text("text/index.txt", titles)
