@@ -63,7 +63,7 @@ def test_secrets_come_from_the_environment_and_never_print(
     settings = PartnerSettings.model_validate({"token": "${PARTNER_TOKEN}"})
     assert settings.token is not None and settings.token.reveal() == "s3cr3t-value"
     assert "s3cr3t" not in repr(settings) and "s3cr3t" not in str(settings)
-    with pytest.raises(ValidationError, match="secrets are not stored in syndicate.yaml"):
+    with pytest.raises(ValidationError, match=r"secrets are not stored in syndicate\.yaml"):
         PartnerSettings.model_validate({"token": "literal-token"})
     monkeypatch.delenv("PARTNER_TOKEN")
     with pytest.raises(ConfigError, match="PARTNER_TOKEN is not set"):
