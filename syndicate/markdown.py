@@ -54,7 +54,7 @@ def render_body(text: str) -> RenderedBody:
     headings = _anchor_headings(tokens)
     html = md.renderer.render(tokens, md.options, {})
     clean = sanitize_html(html)
-    words = sum(1 for _ in _WORDS.finditer(_all_text(tokens)))
+    words = len(_WORDS.findall(_all_text(tokens)))
     return RenderedBody(clean, headings, _first_paragraph(tokens), words)
 
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install syndicate with its test tools, plus the few system programs the tests drive for
+# real: zbar (decodes the QR codes we print), Chromium (renders pages at phone size) and a
+# Java runtime (runs the Nu HTML Checker). System packages are installed only when missing
+# and only when we can (root, or sudo without a password); otherwise the affected tests
+# skip and say why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools libzbar0)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=skip; fi
+  if [ "$sudo" != skip ]; then
+    echo "installing system packages: ${need[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "note: cannot install ${need[*]} (not root); the tests that need them will skip" >&2
+  fi
+fi
+
+python3 -m pip install -q -e ".[dev]"
