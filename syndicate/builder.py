@@ -18,11 +18,11 @@ from .model import Article, Crumb, Image, RelatedArticle, Section, Site, SiteInf
 from .reader import FrontMatter, ReadResult, SourceArticle, key_line
 from .slug import is_valid_slug, slugify
 
-BodyRenderer = Callable[[Iterable[str]], list[RenderedBody]]
+BodyRenderer = Callable[[list[SourceArticle]], list[RenderedBody]]
 
 
-def render_serially(bodies: Iterable[str]) -> list[RenderedBody]:
-    return [render_body(body) for body in bodies]
+def render_serially(sources: list[SourceArticle]) -> list[RenderedBody]:
+    return [render_body(src.body) for src in sources]
 
 
 @dataclass
@@ -47,7 +47,7 @@ def build_site(
     draft_slugs = {slug for slug, src in _all_slugs(read.articles) if src.matter.draft}
     draft_slugs -= chosen.keys()
     stamped = _stamp(chosen, info, problems)
-    rendered = render([src.body for src, _ in stamped.values()])
+    rendered = render([src for src, _ in stamped.values()])
     bodies = dict(zip(stamped, rendered, strict=True))
     related = _resolve_related(stamped, bodies, info, permalink, problems, draft_slugs)
     articles = [

@@ -7,7 +7,7 @@ output format). The core only knows this interface; it never imports a channel.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -37,13 +37,26 @@ class OutputFile:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """Output that is rendered only when `key` changed since the last publish.
+
+    `render_site` yields these for pages that depend on a slice of the site (a section's
+    first page, a tag feed): `key` must fingerprint every input of `render`, e.g. the
+    slugs and content hashes of the articles listed. Unchanged keys cost nothing.
+    """
+
+    key: str
+    render: Callable[[], Iterable[OutputFile]]
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """What a channel may use besides the site: its settings, templates and folders."""
 
     config: Config
     templates: Templates
     output_dir: Path  # the live output folder (read-only for channels; use OutputFile)
-    state_dir: Path  # per-channel folder for state kept between publishes
+    state_dir: Path  # per-channel folder for state kept between publishes (not a cache)
 
 
 @dataclass(frozen=True)
@@ -78,8 +91,17 @@ class Channel(ABC):
         """Files for one article (pages, images). Pure: same inputs, same bytes."""
         return ()
 
+    def article_key(self, article: Article, site: Site) -> str:
+        """What `render_article` reads from the site besides the article itself.
+
+        The pipeline skips re-rendering an article whose fields, this key, the channel's
+        settings and the templates are all unchanged. A channel whose article pages show
+        neighbours (previous/next links) returns their titles and URLs here.
+        """
+        return ""
+
     @abstractmethod
-    def render_site(self, site: Site) -> Iterable[OutputFile]:
+    def render_site(self, site: Site) -> Iterable[OutputFile | Deferred]:
         """Files that depend on many articles (indexes, feeds, sitemaps)."""
 
     def after_publish(self, report: PublishReport) -> None:  # noqa: B027 - optional hook

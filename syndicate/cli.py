@@ -74,8 +74,11 @@ def _split_channels(value: str | None) -> list[str] | None:
 @click.option("--channels", help="Comma-separated channels to run (default: from config).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
 @click.option("--drafts", is_flag=True, help="Publish drafts too (for previews).")
+@click.option("--force", is_flag=True, help="Ignore the build cache and render everything.")
 @pass_state
-def publish(state: State, channels: str | None, out: Path | None, drafts: bool) -> None:
+def publish(
+    state: State, channels: str | None, out: Path | None, drafts: bool, force: bool
+) -> None:
     """Build every enabled channel and swap the new output in atomically."""
     started = time.perf_counter()
     with user_errors(state), progress_bar(state) as progress:
@@ -85,16 +88,24 @@ def publish(state: State, channels: str | None, out: Path | None, drafts: bool) 
             output_dir=out,
             include_drafts=drafts,
             progress=progress,
+            force=force,
         )
-    if not state.quiet:
-        w = outcome.write
-        elapsed = time.perf_counter() - started
+    if state.quiet:
+        return
+    elapsed = time.perf_counter() - started
+    if outcome.skipped:
         say(
-            f"published {outcome.articles} articles ({outcome.drafts_skipped} drafts skipped) "
-            f"via {', '.join(outcome.channels) or 'no channels'} to {outcome.output_dir}: "
-            f"{len(w.written)} written, {w.unchanged} unchanged, {len(w.removed)} removed "
-            f"in {elapsed:.2f}s"
+            f"nothing changed since the last publish; {outcome.output_dir} left as it is "
+            f"({elapsed:.2f}s)"
         )
+        return
+    w = outcome.write
+    say(
+        f"published {outcome.articles} articles ({outcome.drafts_skipped} drafts skipped) "
+        f"via {', '.join(outcome.channels) or 'no channels'} to {outcome.output_dir}: "
+        f"{len(w.written)} written, {w.unchanged} unchanged, {len(w.removed)} removed, "
+        f"{outcome.reused} pieces reused from cache, in {elapsed:.2f}s"
+    )
 
 
 @cli.command()
@@ -163,9 +174,9 @@ def list_channels(state: State) -> None:
 def _add_channel_commands(group: click.Group) -> None:
     for name, installed in installed_channels().items():
         try:
-            commands = installed.load().commands()
-        except ChannelError as exc:
-            err.print(f"warning: {exc}", markup=False)
+            commands = list(installed.load().commands())
+        except Exception as exc:  # a broken channel package must not break the whole CLI
+            err.print(f"warning: channel {name!r} commands unavailable: {exc}", markup=False)
             continue
         for command in commands:
             if command.name in group.commands:

@@ -151,7 +151,8 @@ class ConfigFile(StrictModel):
     site: SiteSettings
     content_dir: str = "content"
     output_dir: str = "public"
-    cache_dir: str = ".syndicate"
+    cache_dir: str = ".syndicate/cache"  # safe to delete: the next publish is a cold one
+    state_dir: str = ".syndicate/state"  # delivery state (outbox, subscribers): keep it
     permalink: str = "{section}/{slug}/"
     max_file_bytes: int = Field(default=5_000_000, gt=0)
     publish: PublishSettings = PublishSettings()
@@ -197,6 +198,10 @@ class Config:
     @property
     def cache_dir(self) -> Path:
         return self.root / self.file.cache_dir
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / self.file.state_dir
 
     def channel_settings(self, name: str) -> Mapping[str, Any]:
         return self.file.channels.get(name) or {}

@@ -1,32 +1,31 @@
 """Publish pipeline: read -> validate all -> build the model -> run channels -> write.
 
 Nothing is written unless every file validated and every channel rendered; the writer
-then swaps the new output in atomically.
+then swaps the new output in atomically. A build cache makes the next publish redo only
+what changed, and skip everything when no input changed at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
+from .buildcache import BuildCache
 from .builder import BuildResult, build_site
-from .channel import (
-    Channel,
-    ChannelContext,
-    OutputFile,
-    PublishReport,
-    channel_settings,
-    select_channels,
-)
+from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
-from .errors import ChannelError, ContentError, Problem, SyndicateError
-from .reader import read_content
-from .templating import Templates
-from .writer import StagedOutput, WriteReport
+from .errors import ContentError, Problem, SyndicateError
+from .reader import iter_content_files, read_content
+from .render import Renderer, fingerprint, tree_stamp
+from .templating import Templates, bundled_templates_dir
+from .writer import MANIFEST_NAME, StagedOutput, WriteReport
 
 Step = Callable[[str, int], None]  # (description, total): announce a phase
 Advance = Callable[[int], None]
+FINGERPRINT_NAME = "inputs.fingerprint"
 
 
 @dataclass
@@ -44,14 +43,24 @@ class PublishOutcome:
     channels: list[str]
     write: WriteReport
     output_dir: Path
+    reused: int = 0  # outputs carried over from the last publish without rendering
+    skipped: bool = False  # no input changed: nothing was read or rendered
     warnings: list[str] = field(default_factory=list)
 
 
-def load_site(config: Config, *, include_drafts: bool = False) -> BuildResult:
+def load_site(
+    config: Config, *, include_drafts: bool = False, cache: BuildCache | None = None
+) -> BuildResult:
     """Read and build the whole site, collecting every problem instead of stopping."""
-    read = read_content(config.content_dir, max_file_bytes=config.file.max_file_bytes)
+    cache = cache if cache is not None else BuildCache()
+    read = read_content(config.content_dir, max_file_bytes=config.file.max_file_bytes, cache=cache)
+    cache.forget_missing({rel for rel, _, _ in read.stamps})
     return build_site(
-        read, config.site, permalink=config.file.permalink, include_drafts=include_drafts
+        read,
+        config.site,
+        permalink=config.file.permalink,
+        include_drafts=include_drafts,
+        render=cache.render,
     )
 
 
@@ -76,10 +85,33 @@ def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> 
             config=config,
             templates=templates,
             output_dir=output_dir,
-            state_dir=config.cache_dir / cls.name,
+            state_dir=config.state_dir / cls.name,
         )
         channels.append(cls(channel_settings(cls, config), context))
     return channels
+
+
+def templates_stamp(config: Config) -> str:
+    return fingerprint(tree_stamp(bundled_templates_dir()), tree_stamp(config.root / "templates"))
+
+
+def inputs_fingerprint(config: Config, adapters: list[Channel], out: Path, drafts: bool) -> str:
+    """Everything a publish reads, by (name, mtime, size): equal means nothing to do."""
+    content = config.content_dir
+    stamps = []
+    for file in iter_content_files(content) if content.is_dir() else ():
+        stat = file.stat()
+        stamps.append((str(file), stat.st_mtime_ns, stat.st_size))
+    config_text = config.source.read_bytes() if config.source else b""
+    manifest = config.cache_dir / MANIFEST_NAME
+    manifest_stamp = (
+        (manifest.stat().st_mtime_ns, manifest.stat().st_size) if manifest.exists() else None
+    )
+    return fingerprint(
+        __version__, config_text, str(out), drafts, stamps, templates_stamp(config),
+        [(a.name, tree_stamp(Path(inspect.getfile(type(a))).parent)) for a in adapters],
+        out.is_dir(), manifest_stamp,
+    )  # fmt: skip
 
 
 def publish(
@@ -89,45 +121,53 @@ def publish(
     output_dir: Path | None = None,
     include_drafts: bool = False,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> PublishOutcome:
     progress = progress or Progress()
     out = (output_dir or config.output_dir).resolve()
     adapters = make_channels(config, channels, out)  # config errors before any reading
-    built = load_site(config, include_drafts=include_drafts)
+    names = [a.name for a in adapters]
+    stamp_file = config.cache_dir / FINGERPRINT_NAME
+    inputs = inputs_fingerprint(config, adapters, out, include_drafts)
+    if not force and _read(stamp_file) == inputs:
+        return PublishOutcome(0, 0, names, WriteReport((), 0, ()), out, skipped=True)
+    cache = BuildCache() if force else BuildCache.load(config.cache_dir)
+    progress.start("reading", 1)
+    built = load_site(config, include_drafts=include_drafts, cache=cache)
     if built.problems:
         raise ContentError(built.problems)
     site = built.site
     staged = StagedOutput(out, config.cache_dir)
+    renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
-        for adapter in adapters:
-            progress.start(f"{adapter.name}: articles", len(site.articles))
-            for article in site.articles:
-                staged.add_all(_files(adapter, adapter.render_article(article, site)))
-                progress.advance(1)
-            progress.start(f"{adapter.name}: indexes", 1)
-            staged.add_all(_files(adapter, adapter.render_site(site)))
-            progress.advance(1)
+        renderer.run(adapters, progress.start, progress.advance)
         report = staged.commit()
     except BaseException:
         staged.abort()
         raise
+    cache.save(config.cache_dir)
     published = PublishReport(site, report.written, report.removed)
     for adapter in adapters:
         adapter.after_publish(published)
+    # After the manifest was rewritten, so the next run sees the same stamps.
+    _write(stamp_file, inputs_fingerprint(config, adapters, out, include_drafts))
     return PublishOutcome(
         articles=len(site.articles),
         drafts_skipped=built.drafts,
-        channels=[a.name for a in adapters],
+        channels=names,
         write=report,
         output_dir=out,
+        reused=renderer.reused,
     )
 
 
-def _files(adapter: Channel, files: Iterable[OutputFile]) -> Iterable[tuple[str, bytes]]:
+def _read(path: Path) -> str | None:
     try:
-        for item in files:
-            yield item.path, item.content
-    except SyndicateError:
-        raise
-    except Exception as exc:
-        raise ChannelError(f"channel {adapter.name!r} failed: {type(exc).__name__}: {exc}") from exc
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -10,10 +10,10 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import yaml
 from pydantic import (
@@ -132,6 +132,7 @@ class ReadResult:
     articles: list[SourceArticle]
     sections: dict[str, SourceSection]
     problems: list[Problem]
+    stamps: list[tuple[str, int, int]] = field(default_factory=list)  # (file, mtime, size)
 
 
 def iter_content_files(content_dir: Path) -> Iterator[Path]:
@@ -145,7 +146,21 @@ def iter_content_files(content_dir: Path) -> Iterator[Path]:
                 yield Path(folder, name)
 
 
-def read_content(content_dir: Path, *, max_file_bytes: int) -> ReadResult:
+class SourceCache(Protocol):
+    """Remembers parsed files by (mtime, size) so unchanged files are not parsed again."""
+
+    def get_source(
+        self, rel: str, mtime_ns: int, size: int
+    ) -> SourceArticle | SourceSection | None: ...
+
+    def put_source(
+        self, rel: str, mtime_ns: int, size: int, source: SourceArticle | SourceSection
+    ) -> None: ...
+
+
+def read_content(
+    content_dir: Path, *, max_file_bytes: int, cache: SourceCache | None = None
+) -> ReadResult:
     """Read every article and section index below content_dir."""
     result = ReadResult([], {}, [])
     if not content_dir.is_dir():
@@ -153,15 +168,26 @@ def read_content(content_dir: Path, *, max_file_bytes: int) -> ReadResult:
         return result
     for file in iter_content_files(content_dir):
         rel = file.relative_to(content_dir)
+        key = rel.as_posix()
         section = rel.parent.as_posix().strip(".")
-        if file.name == INDEX_NAME:
-            index = read_section(file, rel, section, max_file_bytes, result.problems)
-            if index is not None:
-                result.sections[section] = index
-        else:
-            article = read_article(file, rel, section, max_file_bytes, result.problems)
-            if article is not None:
-                result.articles.append(article)
+        try:
+            stat = file.stat()
+        except OSError as exc:
+            result.problems.append(Problem(rel, f"cannot read: {exc.strerror}"))
+            continue
+        result.stamps.append((key, stat.st_mtime_ns, stat.st_size))
+        source = cache.get_source(key, stat.st_mtime_ns, stat.st_size) if cache else None
+        if source is None:
+            if file.name == INDEX_NAME:
+                source = read_section(file, rel, section, max_file_bytes, result.problems)
+            else:
+                source = read_article(file, rel, section, max_file_bytes, result.problems)
+            if source is not None and cache is not None:
+                cache.put_source(key, stat.st_mtime_ns, stat.st_size, source)
+        if isinstance(source, SourceSection):
+            result.sections[section] = source
+        elif source is not None:
+            result.articles.append(source)
     return result
 
 

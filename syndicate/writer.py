@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -56,27 +55,55 @@ class StagedOutput:
         self.previous = _load_manifest(self.manifest_path, output_dir)
         self.files: dict[str, str] = {}
         self.written: list[str] = []
+        self._made: set[Path] = set()
         recover(output_dir)
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
 
-    def add(self, path: str, content: bytes) -> None:
+    def place(self, path: str, content: bytes) -> tuple[str, str, bool]:
+        """Put one file in staging: (path, checksum, rewritten?). Safe in worker processes."""
         rel = safe_relpath(path)
+        checksum = digest(content)
+        target = self._target(rel)
+        if self.previous.get(rel) == checksum and _link(self.output_dir / rel, target):
+            return rel, checksum, False
+        target.write_bytes(content)
+        return rel, checksum, True
+
+    def reuse(self, path: str, checksum: str) -> bool:
+        """Carry a live file over unchanged, if it is what the last publish wrote."""
+        if self.previous.get(path) != checksum:
+            return False
+        if not _link(self.output_dir / path, self._target(path)):
+            return False
+        self.record(path, checksum, False)
+        return True
+
+    def forget(self, rel: str) -> None:
+        """Take back a file recorded earlier in this build."""
+        self.files.pop(rel, None)
+        (self.staging / rel).unlink(missing_ok=True)
+
+    def record(self, rel: str, checksum: str, written: bool) -> None:
         if rel in self.files:
             raise PublishError(f"two channels or pages write the same file: {rel}")
-        checksum = digest(content)
         self.files[rel] = checksum
-        target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if self.previous.get(rel) == checksum and _link(self.output_dir / rel, target):
-            return
-        target.write_bytes(content)
-        self.written.append(rel)
+        if written:
+            self.written.append(rel)
 
-    def add_all(self, files: Iterable[tuple[str, bytes]]) -> None:
-        for path, content in files:
-            self.add(path, content)
+    def add(self, path: str, content: bytes) -> tuple[str, str]:
+        rel, checksum, written = self.place(path, content)
+        self.record(rel, checksum, written)
+        return rel, checksum
+
+    def _target(self, rel: str) -> Path:
+        target = self.staging / rel
+        parent = target.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
+        return target
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)

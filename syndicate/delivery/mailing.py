@@ -85,6 +85,10 @@ class MailingStore(Protocol):
         """The list's draft or partly sent issue, if any."""
         ...
 
+    def next_number(self, list_id: str) -> int:
+        """The number the list's next new issue gets."""
+        ...
+
     def save_draft(
         self, list_id: str, subject: str, body: str, newest: datetime, articles: int
     ) -> Issue:
@@ -262,6 +266,14 @@ class SqliteMailingStore:
         ).fetchone()
         return _issue(row) if row else None
 
+    def next_number(self, list_id: str) -> int:
+        row = self.conn.execute(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM issues WHERE list_id = ? "
+            "AND status != 'draft'",
+            (list_id,),
+        ).fetchone()
+        return int(row[0])
+
     def save_draft(
         self, list_id: str, subject: str, body: str, newest: datetime, articles: int
     ) -> Issue:
@@ -331,7 +343,9 @@ class SqliteMailingStore:
                 "NOT EXISTS (SELECT 1 FROM deliveries WHERE issue_id = ? AND status = 'pending')",
                 (issue_id, issue_id),
             )
-            row = self.conn.execute("SELECT status FROM issues WHERE id = ?", (issue_id,)).fetchone()
+            row = self.conn.execute(
+                "SELECT status FROM issues WHERE id = ?", (issue_id,)
+            ).fetchone()
         return bool(row and row["status"] == "sent")
 
     def counts(self, issue_id: int) -> dict[str, int]:

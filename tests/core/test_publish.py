@@ -34,7 +34,20 @@ def test_republish_without_changes_touches_nothing(site: SiteFactory) -> None:
     output = publish(site)
     after = page.stat()
     assert (before.st_mtime_ns, before.st_ino) == (after.st_mtime_ns, after.st_ino)
-    assert "0 written" in output
+    assert "nothing changed" in output
+    forced = publish(site, "--force")  # renders everything again, still writes nothing
+    assert "0 written" in forced
+    assert page.stat().st_mtime_ns == before.st_mtime_ns
+
+
+def test_touching_a_file_reuses_cached_output(site: SiteFactory) -> None:
+    site.article("news", "first")
+    site.article("news", "second")
+    publish(site)
+    path = site.content / "news/first.md"
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # same bytes, new mtime
+    output = publish(site)
+    assert "0 written" in output and "2 pieces reused" in output  # both article files
 
 
 def test_edit_rewrites_only_dependent_files(site: SiteFactory) -> None:

@@ -1,0 +1,88 @@
+"""The build cache: what the last publish learned, so the next one redoes only what changed.
+
+Kept as one pickle in the cache folder. It holds no state that matters: deleting it (or a
+version change) only makes the next publish a cold one.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import __version__
+from .markdown import RenderedBody, render_body
+from .reader import SourceArticle, SourceSection
+
+CACHE_NAME = "build-cache.pickle"
+PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
+
+
+@dataclass
+class BuildCache:
+    version: str = __version__
+    sources: dict[str, tuple[int, int, SourceArticle | SourceSection]] = field(default_factory=dict)
+    bodies: dict[str, RenderedBody] = field(default_factory=dict)  # by file digest
+    # channel output keyed by a fingerprint of everything it was rendered from:
+    # key -> ((path, checksum), ...)
+    outputs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    fingerprint: str = ""  # of the inputs of the last successful publish
+
+    @classmethod
+    def load(cls, folder: Path) -> BuildCache:
+        try:
+            with (folder / CACHE_NAME).open("rb") as handle:
+                cache = pickle.load(handle)
+        except Exception:  # missing, truncated or from another version: start cold
+            return cls()
+        return cache if isinstance(cache, cls) and cache.version == __version__ else cls()
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{CACHE_NAME}.tmp"
+        with tmp.open("wb") as handle:
+            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / CACHE_NAME)
+
+    # reader.SourceCache
+    def get_source(
+        self, rel: str, mtime_ns: int, size: int
+    ) -> SourceArticle | SourceSection | None:
+        hit = self.sources.get(rel)
+        return hit[2] if hit and hit[0] == mtime_ns and hit[1] == size else None
+
+    def put_source(
+        self, rel: str, mtime_ns: int, size: int, source: SourceArticle | SourceSection
+    ) -> None:
+        self.sources[rel] = (mtime_ns, size, source)
+
+    def forget_missing(self, present: set[str]) -> None:
+        for rel in self.sources.keys() - present:
+            del self.sources[rel]
+
+    # builder.BodyRenderer
+    def render(self, sources: list[SourceArticle]) -> list[RenderedBody]:
+        """Render bodies not seen before, in parallel across cores when there are many."""
+        missing = [src for src in sources if src.digest not in self.bodies]
+        for src, body in zip(missing, render_many([s.body for s in missing]), strict=True):
+            self.bodies[src.digest] = body
+        wanted = {src.digest for src in sources}
+        for digest in self.bodies.keys() - wanted:
+            del self.bodies[digest]
+        return [self.bodies[src.digest] for src in sources]
+
+
+def worker_count() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def render_many(bodies: list[str]) -> list[RenderedBody]:
+    workers = worker_count()
+    if len(bodies) < PARALLEL_THRESHOLD or workers == 1:
+        return [render_body(body) for body in bodies]
+    chunk = max(16, len(bodies) // (workers * 4))
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        return list(pool.map(render_body, bodies, chunksize=chunk))

@@ -1,0 +1,202 @@
+"""Runs the channels over the site: skips what has not changed, spreads the rest over cores.
+
+Every piece of output (one article's files for one channel, or one `Deferred` page) is
+keyed by a fingerprint of all its inputs. When the key matches the last publish and the
+live files are the ones it wrote, they are carried over without rendering. The rest is
+rendered, in worker processes when there is enough of it to pay for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import __version__
+from .buildcache import PARALLEL_THRESHOLD, BuildCache, worker_count
+from .channel import Channel, Deferred, OutputFile
+from .errors import ChannelError, SyndicateError
+from .model import Article, Site
+from .writer import StagedOutput
+
+Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
+Advance = Callable[[int], None]
+
+
+def fingerprint(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def article_fingerprint(a: Article) -> str:
+    """Every field of the article; the body is covered by its source file's hash."""
+    return fingerprint(
+        a.slug, a.title, a.section, a.breadcrumb, a.published, a.updated, a.summary,
+        a.authors, a.source, a.tags, a.related, a.image, a.language, a.url, a.path,
+        a.content_hash, a.uid, a.draft, sorted(a.extra.items(), key=lambda kv: kv[0]),
+    )  # fmt: skip
+
+
+def tree_stamp(folder: Path) -> list[tuple[str, int, int]]:
+    """(file, mtime, size) of every file below a folder: cheap change detection."""
+    stamps = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            stat = os.stat(os.path.join(root, name))
+            stamps.append((os.path.join(root, name), stat.st_mtime_ns, stat.st_size))
+    return stamps
+
+
+def channel_key(adapter: Channel, templates_stamp: str) -> str:
+    """Fingerprint of a channel's code, settings and templates."""
+    code = Path(inspect.getfile(type(adapter))).parent
+    return fingerprint(
+        __version__,
+        adapter.name,
+        type(adapter).__qualname__,
+        adapter.settings.model_dump_json(),
+        templates_stamp,
+        tree_stamp(code),
+    )
+
+
+@dataclass
+class _Job:
+    """What forked workers inherit: they look work up by index instead of pickling it."""
+
+    staged: StagedOutput
+    work: list[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]]
+
+
+_JOB: _Job | None = None
+
+
+def _render_one(index: int) -> tuple[str, list[Placed]]:
+    assert _JOB is not None
+    key, adapter, render = _JOB.work[index]
+    placed = [_JOB.staged.place(f.path, f.content) for f in _checked(adapter, render)]
+    return key, placed
+
+
+def _render_chunk(indices: list[int]) -> list[tuple[str, list[Placed]]]:
+    return [_render_one(i) for i in indices]
+
+
+def _checked(adapter: Channel, render: Callable[[], Iterable[OutputFile]]) -> Iterator[OutputFile]:
+    try:
+        yield from render()
+    except SyndicateError:
+        raise
+    except Exception as exc:
+        raise ChannelError(
+            f"channel {adapter.name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+class Renderer:
+    """Renders every channel into a staged output, reusing the last publish's results."""
+
+    def __init__(self, site: Site, staged: StagedOutput, cache: BuildCache,
+                 templates_stamp: str) -> None:  # fmt: skip
+        self.site = site
+        self.staged = staged
+        self.cache = cache
+        self.templates_stamp = templates_stamp
+        self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.reused = 0
+
+    def run(self, adapters: list[Channel], start: Callable[[str, int], None],
+            advance: Advance) -> None:  # fmt: skip
+        work: list[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]] = []
+        for adapter in adapters:
+            base = channel_key(adapter, self.templates_stamp)
+            work.extend(self._article_work(adapter, base))
+            work.extend(self._site_work(adapter, base))
+        start("rendering", len(work))
+        self._render(work, advance)
+        self.cache.outputs = self.outputs
+
+    def _article_work(
+        self, adapter: Channel, base: str
+    ) -> Iterator[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]]:
+        site = self.site
+        for article in site.articles:
+            key = fingerprint(
+                base, article_fingerprint(article), adapter.article_key(article, site)
+            )
+            if not self._reuse(key):
+                yield key, adapter, _bind_article(adapter, article, site)
+
+    def _site_work(
+        self, adapter: Channel, base: str
+    ) -> Iterator[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]]:
+        for item in _checked_site(adapter, self.site):
+            if isinstance(item, OutputFile):
+                self.staged.add(item.path, item.content)
+                continue
+            key = fingerprint(base, "deferred", item.key)
+            if not self._reuse(key):
+                yield key, adapter, item.render
+
+    def _reuse(self, key: str) -> bool:
+        files = self.cache.outputs.get(key)
+        if files is None or key in self.outputs:
+            return False
+        done: list[tuple[str, str]] = []
+        for path, checksum in files:
+            if not self.staged.reuse(path, checksum):
+                for undo, _ in done:  # partially carried over: render it all again
+                    self.staged.forget(undo)
+                return False
+            done.append((path, checksum))
+        self.outputs[key] = files
+        self.reused += 1
+        return True
+
+    def _render(self, work: list[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]],
+                advance: Advance) -> None:  # fmt: skip
+        global _JOB
+        _JOB = _Job(self.staged, work)
+        try:
+            for key, placed in self._results(len(work), advance):
+                for rel, checksum, written in placed:
+                    self.staged.record(rel, checksum, written)
+                self.outputs[key] = tuple((rel, checksum) for rel, checksum, _ in placed)
+        finally:
+            _JOB = None
+
+    def _results(self, count: int, advance: Advance) -> Iterator[tuple[str, list[Placed]]]:
+        workers = worker_count()
+        if count < PARALLEL_THRESHOLD or workers == 1:
+            for index in range(count):
+                yield _render_one(index)
+                advance(1)
+            return
+        size = max(8, min(256, count // (workers * 8)))
+        chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size)]
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            for results in pool.map(_render_chunk, chunks):
+                yield from results
+                advance(len(results))
+
+
+def _bind_article(
+    adapter: Channel, article: Article, site: Site
+) -> Callable[[], Iterable[OutputFile]]:
+    return lambda: adapter.render_article(article, site)
+
+
+def _checked_site(adapter: Channel, site: Site) -> Iterator[OutputFile | Deferred]:
+    try:
+        yield from adapter.render_site(site)
+    except SyndicateError:
+        raise
+    except Exception as exc:
+        raise ChannelError(
+            f"channel {adapter.name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None
