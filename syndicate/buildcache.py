@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -52,11 +52,18 @@ class BuildCache:
         self, rel: str, mtime_ns: int, size: int
     ) -> SourceArticle | SourceSection | None:
         hit = self.sources.get(rel)
-        return hit[2] if hit and hit[0] == mtime_ns and hit[1] == size else None
+        if not hit or hit[0] != mtime_ns or hit[1] != size:
+            return None
+        source = hit[2]
+        if isinstance(source, SourceArticle) and source.digest not in self.bodies:
+            return None  # the body text is not kept: re-read the file to render it
+        return source
 
     def put_source(
         self, rel: str, mtime_ns: int, size: int, source: SourceArticle | SourceSection
     ) -> None:
+        if isinstance(source, SourceArticle):  # the rendered body is cached by digest instead
+            source = replace(source, body="")
         self.sources[rel] = (mtime_ns, size, source)
 
     def forget_missing(self, present: set[str]) -> None:
