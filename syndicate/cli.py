@@ -22,7 +22,26 @@ from .pipeline import publish as publish_site
 from .scaffold import new_article
 
 
-@click.group()
+class ChannelAwareGroup(click.Group):
+    """Adds installed channels' own commands (push, newsletter, print, serve) on first use."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            _add_channel_commands(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=ChannelAwareGroup)
 @click.version_option(__version__, prog_name="syndicate")
 @click.option(
     "--config",
@@ -190,5 +209,4 @@ def _add_channel_commands(group: click.Group) -> None:
 
 
 def main() -> None:
-    _add_channel_commands(cli)
     cli(prog_name="syndicate")

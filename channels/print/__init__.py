@@ -1,17 +1,104 @@
-"""print channel (under construction: renders nothing yet, off by default)."""
+"""Print channel: per-article QR codes, short links and snippets, plus edition sheets.
+
+Per article it writes `print/<slug>/qr.svg`, `qr.png` (300 dpi), `snippet.txt`,
+`snippet.svg`, and the short link's redirect page `s/<code>/index.html`.
+`syndicate print --date` lays out a day's snippets as an A4 HTML sheet and a PDF.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
 
-from syndicate.channel import Channel, OutputFile
-from syndicate.model import Site
+import click
+
+from syndicate.channel import Channel, ChannelContext, OutputFile, PublishReport
+from syndicate.config import ChannelSettings
+from syndicate.model import Article, Site
+from syndicate.urls import short_link
+
+from .links import PrintLinks, print_links
+from .qrimages import QrImages, QrSpec
+from .settings import PrintSettings
+from .shortlinks import assign_codes
+from .snippets import Snippet, make_snippet, snippet_svg, snippet_text
+
+PRINT_DIR = "print"
+
+
+def print_dir(article: Article) -> str:
+    """Folder of an article's print files: print/<slug>/ (slugs are unique site-wide)."""
+    return f"{PRINT_DIR}/{article.slug}/"
 
 
 class PrintChannel(Channel):
     name = "print"
-    summary = "under construction"
-    enabled_by_default = False
+    summary = "QR codes, short links and snippets for the print edition"
+    Settings: ClassVar[type[ChannelSettings]] = PrintSettings
+    enabled_by_default = True
+
+    def __init__(self, settings: ChannelSettings, context: ChannelContext) -> None:
+        super().__init__(settings, context)
+        assert isinstance(settings, PrintSettings)
+        self.print_settings = settings
+        spec = QrSpec(settings.error_correction, settings.size_mm, settings.dpi)
+        # A cache, not state: losing it only costs encoding time on the next publish.
+        self.images = QrImages(spec, self.context.config.cache_dir / "print-qr")
+        self._codes: tuple[Site, Mapping[str, str]] | None = None
+
+    def codes(self, site: Site) -> Mapping[str, str]:
+        """slug -> short code, computed once per site (it needs every article)."""
+        if self._codes is None or self._codes[0] is not site:
+            self._codes = (site, assign_codes(site.articles))
+        return self._codes[1]
+
+    def links(self, article: Article, site: Site) -> PrintLinks:
+        code = self.codes(site)[article.slug]
+        return print_links(article, site.info, code, self.print_settings)
+
+    def snippet(self, article: Article, site: Site) -> tuple[Snippet, PrintLinks]:
+        links = self.links(article, site)
+        art = self.images.get(links.encoded)
+        return make_snippet(article, site, links, art, self.print_settings.dek_chars), links
+
+    def article_key(self, article: Article, site: Site) -> str:
+        """The site facts a print box shows: its short code (clashes depend on other
+        articles), the site title (default attribution) and zone (edition date)."""
+        info = site.info
+        return f"{self.codes(site)[article.slug]}\0{info.title}\0{info.timezone}"
+
+    def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
+        settings = self.print_settings
+        templates = self.context.templates
+        snippet, links = self.snippet(article, site)
+        folder = print_dir(article)
+        size = f"{settings.size_mm:g}mm"
+        yield OutputFile.text(folder + "qr.svg", snippet.qr.svg(size=size))
+        yield OutputFile(folder + "qr.png", snippet.qr.png)
+        yield OutputFile.text(folder + "snippet.txt", snippet_text(templates, snippet))
+        yield OutputFile.text(
+            folder + "snippet.svg", snippet_svg(templates, snippet, settings.size_mm)
+        )
+        yield OutputFile.text(
+            short_link(links.code),
+            templates.render(
+                "print/redirect.html",
+                title=article.title,
+                language=article.language,
+                canonical=article.url,
+                target=links.landing_url,
+            ),
+        )
 
     def render_site(self, site: Site) -> Iterable[OutputFile]:
         return ()
+
+    def after_publish(self, report: PublishReport) -> None:
+        """Forget cached codes that no published article encodes any more."""
+        self.images.prune(self.links(a, report.site).encoded for a in report.site.articles)
+
+    @classmethod
+    def commands(cls) -> Iterable[click.Command]:
+        from .cli import print_command
+
+        return (print_command,)

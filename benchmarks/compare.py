@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Side-by-side publish benchmark: syndicate vs Hugo vs Pelican on the same articles.
+
+    python3 benchmarks/compare.py --articles 10000 [--workdir /tmp/syndicate-bench]
+
+Writes the corpus with ../shared/bench/make_corpus.py in each tool's format, installs
+Hugo (Debian package) and Pelican (in a private venv) when missing, then times, in one run:
+cold build, rebuild with nothing changed, and rebuild after editing one article. Peak
+memory is the largest summed RSS of the tool's whole process tree (syndicate renders in
+worker processes). Prints one table with ratios to Hugo; a tool that cannot be installed
+is skipped with a message. Machines are noisy: compare ratios, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Run:
+    tool: str
+    scenario: str
+    seconds: float
+    peak_mb: float
+    note: str = ""
+
+
+def tree_rss(root: int) -> int:
+    """Summed RSS (bytes) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE_SIZE
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak MB of the process tree); raises if the command fails."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr[-800:]}")
+    return seconds, peak / 1e6
+
+
+def make_corpus(workdir: Path, fmt: str, articles: int) -> Path:
+    target = workdir / fmt
+    if target.exists():
+        shutil.rmtree(target)
+    subprocess.run(
+        [
+            sys.executable,
+            str(MAKE_CORPUS),
+            str(target),
+            "--articles",
+            str(articles),
+            "--format",
+            fmt,
+        ],
+        check=True,
+    )
+    return target
+
+
+def ensure_hugo() -> str | None:
+    if shutil.which("hugo"):
+        return shutil.which("hugo")
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "hugo"], check=False, stdout=subprocess.DEVNULL
+        )
+    return shutil.which("hugo")
+
+
+def ensure_pelican(workdir: Path) -> str | None:
+    venv = workdir / "pelican-venv"
+    pelican = venv / "bin" / "pelican"
+    if not pelican.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "pelican>=4.12", "markdown"], check=False
+        )
+    return str(pelican) if pelican.exists() else None
+
+
+def edit_one(content: Path) -> Path:
+    """Append a sentence to one article's body (the same article in every format)."""
+    target = sorted(content.rglob("story-000500.md"))[0]
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write("\nAn editor added this sentence after publication.\n")
+    return target
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def bench_syndicate(workdir: Path, articles: int, channels: str, label: str) -> list[Run]:
+    site = make_corpus(workdir, "syndicate", articles)
+    cmd = [sys.executable, "-m", "syndicate", "-q", "publish"]
+    if channels != "all":
+        cmd += ["--channels", channels]
+    runs = []
+    seconds, peak = measure(cmd, site)
+    runs.append(Run(label, "cold", seconds, peak))
+    before = mtimes(site / "public")
+    seconds, peak = measure(cmd, site)
+    changed = sum(1 for p, m in mtimes(site / "public").items() if before.get(p) != m)
+    runs.append(Run(label, "no-op", seconds, peak, f"{changed} files rewritten"))
+    edit_one(site / "content")
+    before = mtimes(site / "public")
+    seconds, peak = measure(cmd, site)
+    changed = sum(1 for p, m in mtimes(site / "public").items() if before.get(p) != m)
+    runs.append(Run(label, "one edit", seconds, peak, f"{changed} files rewritten"))
+    return runs
+
+
+def bench_hugo(workdir: Path, articles: int) -> list[Run]:
+    hugo = ensure_hugo()
+    if not hugo:
+        print("skipping Hugo: not installed and cannot install it", file=sys.stderr)
+        return []
+    site = make_corpus(workdir, "hugo", articles)
+    cmd = [hugo, "--quiet", "--cleanDestinationDir", "-d", "public"]
+    runs = [Run("hugo", "cold", *measure(cmd, site))]
+    runs.append(Run("hugo", "no-op", *measure(cmd, site)))
+    edit_one(site / "content")
+    runs.append(Run("hugo", "one edit", *measure(cmd, site)))
+    return runs
+
+
+def bench_pelican(workdir: Path, articles: int) -> list[Run]:
+    pelican = ensure_pelican(workdir)
+    if not pelican:
+        print("skipping Pelican: cannot install it", file=sys.stderr)
+        return []
+    site = make_corpus(workdir, "pelican", articles)
+    cmd = [pelican, "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
+    runs = [Run("pelican", "cold", *measure(cmd, site))]
+    runs.append(Run("pelican", "no-op", *measure(cmd, site)))
+    edit_one(site / "content")
+    runs.append(Run("pelican", "one edit", *measure(cmd, site)))
+    return runs
+
+
+def table(runs: list[Run]) -> str:
+    hugo = {r.scenario: r for r in runs if r.tool == "hugo"}
+    lines = [
+        f"{'tool':28} {'scenario':9} {'wall s':>8} {'peak MB':>8} {'time/hugo':>9} "
+        f"{'mem/hugo':>8}  note",
+    ]
+    for r in runs:
+        ref = hugo.get(r.scenario)
+        ratio = f"{r.seconds / ref.seconds:9.2f}" if ref else f"{'-':>9}"
+        mem = f"{r.peak_mb / ref.peak_mb:8.2f}" if ref else f"{'-':>8}"
+        lines.append(
+            f"{r.tool:28} {r.scenario:9} {r.seconds:8.2f} {r.peak_mb:8.0f} {ratio} {mem}  {r.note}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/syndicate-bench"))
+    parser.add_argument("--tools", default="hugo,syndicate,pelican")
+    args = parser.parse_args()
+    if not MAKE_CORPUS.exists():
+        sys.exit(f"{MAKE_CORPUS} not found: the benchmark needs ../shared beside the repo")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    tools = args.tools.split(",")
+    runs: list[Run] = []
+    if "hugo" in tools:
+        runs += bench_hugo(args.workdir, args.articles)
+    if "syndicate" in tools:
+        runs += bench_syndicate(args.workdir, args.articles, "html,feeds", "syndicate (html+feeds)")
+        runs += bench_syndicate(args.workdir, args.articles, "all", "syndicate (all channels)")
+    if "pelican" in tools:
+        runs += bench_pelican(args.workdir, args.articles)
+    print(f"\n{args.articles} articles, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(table(runs))
+
+
+if __name__ == "__main__":
+    main()
