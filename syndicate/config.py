@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationError,
     field_validator,
 )
@@ -91,7 +92,12 @@ class Secret:
         return cls(match.group(1))
 
 
-SecretField = Annotated[Secret, BeforeValidator(Secret.parse)]
+SecretField = Annotated[
+    Secret,
+    BeforeValidator(Secret.parse),
+    # Serialised as the reference, never the value: settings are fingerprinted and logged.
+    PlainSerializer(lambda secret: f"${{{secret.name}}}", return_type=str),
+]
 
 
 class StrictModel(BaseModel):

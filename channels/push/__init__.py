@@ -1,17 +1,96 @@
-"""push channel (under construction: renders nothing yet, off by default)."""
+"""Partner push: signed, retried, durable delivery of articles to partner endpoints.
+
+`syndicate publish` records what changed per partner in an outbox (after the new output
+is live); `syndicate push` delivers it. Publishing never waits on a partner.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
 from collections.abc import Iterable
 
-from syndicate.channel import Channel, OutputFile
+import click
+
+from syndicate.channel import Channel, OutputFile, PublishReport
+from syndicate.delivery.outbox import NewDelivery, SqliteOutbox, now
+from syndicate.errors import SyndicateError
 from syndicate.model import Site
+
+from .changes import changes
+from .cli import push
+from .deliverer import ssl_context
+from .payloads import utc_now
+from .settings import PushSettings
+from .websub import changed_feeds, ping
+
+log = logging.getLogger(__name__)
+
+
+class PushError(SyndicateError):
+    """The outbox could not record a publish's deliveries."""
 
 
 class PushChannel(Channel):
     name = "push"
-    summary = "under construction"
-    enabled_by_default = False
+    summary = "signed pushes of new, updated and withdrawn articles to partners; WebSub pings"
+    Settings = PushSettings
+    enabled_by_default = True
+
+    @property
+    def push_settings(self) -> PushSettings:
+        assert isinstance(self.settings, PushSettings)
+        return self.settings
 
     def render_site(self, site: Site) -> Iterable[OutputFile]:
         return ()
+
+    def after_publish(self, report: PublishReport) -> None:
+        settings = self.push_settings
+        config = self.context.config
+        if not settings.partners and not settings.hubs:
+            return
+        if self.context.output_dir.resolve() != config.output_dir.resolve():
+            log.info(
+                "push: output went to %s, a preview; nothing recorded", self.context.output_dir
+            )
+            return
+        if settings.partners:
+            added = self.record(report.site)
+            log.info("push: %d deliveries recorded", added)
+        if settings.hubs:
+            feeds = changed_feeds(report.written, report.site.info)
+            if feeds:
+                verify = ssl_context(settings.ca_path(config))
+                for warning in asyncio.run(ping(settings.hubs, feeds, verify=verify)):
+                    log.warning("warning: %s", warning)
+
+    def record(self, site: Site) -> int:
+        """Add one pending delivery per changed article version and matching partner."""
+        settings = self.push_settings
+        config = self.context.config
+        path = settings.store_path(config)
+        created = utc_now()
+
+        def source_exists(relpath: str) -> bool:
+            return (config.content_dir / relpath).exists()
+
+        try:
+            with SqliteOutbox(path) as outbox:
+                items: list[NewDelivery] = []
+                for partner in settings.partners:
+                    recorded = outbox.recorded(partner.name)
+                    items += changes(
+                        partner, site, recorded, created=created, source_exists=source_exists
+                    )
+                return outbox.enqueue(items, now=now())
+        except (sqlite3.Error, OSError) as exc:
+            raise PushError(
+                f"push outbox {path}: could not record deliveries ({exc}); the site is "
+                "published, run `syndicate publish` again to record them"
+            ) from None
+
+    @classmethod
+    def commands(cls) -> Iterable[click.Command]:
+        return (push,)

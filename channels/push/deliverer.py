@@ -1,0 +1,314 @@
+"""Sends due deliveries with one `httpx.AsyncClient` and records each outcome.
+
+At-least-once: a delivery is leased before it is sent and marked delivered only after a
+2xx, in its own transaction. A worker killed at any point leaves rows that are either
+delivered or still pending (their lease expires, or is dropped at once when the next
+worker on this host sees the owning process is gone), so a rerun finishes them; the
+stable webhook-id lets partners drop the rare duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import socket
+import ssl
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import certifi
+import httpx
+
+from syndicate import __version__
+from syndicate.delivery.outbox import Delivery, Outbox
+
+from .retry import Outcome, excerpt, for_status, parse_retry_after, retry_delay
+from .settings import Partner, PushSettings, redact_url
+from .signing import Signer
+
+Mode = Literal["once", "drain", "follow"]
+USER_AGENT = f"syndicate/{__version__} (partner push)"
+
+
+@dataclass
+class RunReport:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    by_partner: Counter[str] = field(default_factory=Counter)
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed child not yet reaped is a zombie: alive for kill(0), gone for us
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def owner_gone(owner: str) -> bool:
+    """True when `owner` was a process on this host that no longer runs."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    return pid != os.getpid() and not _pid_alive(pid)
+
+
+def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
+    """Verification always on; an extra CA file is added to the usual roots."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_bundle is not None:
+        context.load_verify_locations(cafile=str(ca_bundle))
+    return context
+
+
+class Deliverer:
+    def __init__(
+        self,
+        settings: PushSettings,
+        outbox: Outbox,
+        *,
+        partners: Sequence[str] | None = None,
+        ca_bundle: Path | None = None,
+        on_event: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.outbox = outbox
+        chosen = settings.partners
+        if partners:
+            chosen = [p for p in settings.partners if p.name in partners]
+        self.partners: list[Partner] = chosen
+        self.signers = {p.name: Signer(p.auth) for p in chosen}  # reveal secrets up front
+        self.ca_bundle = ca_bundle
+        self.on_event = on_event or (lambda message: None)
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.owner = owner_id()
+        self.report = RunReport()
+
+    async def run(
+        self,
+        mode: Mode = "once",
+        stop: asyncio.Event | None = None,
+        force: asyncio.Event | None = None,
+    ) -> RunReport:
+        """Deliver what is due (`once`), until nothing is pending (`drain`), or until `stop`."""
+        stop = stop or asyncio.Event()
+        force = force or asyncio.Event()
+        self.outbox.release_owners(owner_gone)
+        limits = httpx.Limits(
+            max_connections=self.settings.concurrency,
+            max_keepalive_connections=self.settings.concurrency,
+        )
+        async with httpx.AsyncClient(
+            verify=ssl_context(self.ca_bundle),
+            limits=limits,
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+        ) as client:
+            await self._loop(client, mode, stop, force)
+        return self.report
+
+    async def _loop(
+        self, client: httpx.AsyncClient, mode: Mode, stop: asyncio.Event, force: asyncio.Event
+    ) -> None:
+        total = asyncio.Semaphore(self.settings.concurrency)
+        per_partner = {p.name: asyncio.Semaphore(p.concurrency) for p in self.partners}
+        tasks: dict[asyncio.Future[Any], Delivery] = {}
+        started: set[int] = set()
+        inflight: Counter[str] = Counter()
+        check_at = {p.name: 0.0 for p in self.partners}
+        names = [p.name for p in self.partners]
+        stop_wait: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                now = self.clock()
+                for partner in self.partners:
+                    room = partner.concurrency * 2 - inflight[partner.name]
+                    if room <= 0 or check_at[partner.name] > now:
+                        continue
+                    claimed = self.outbox.claim(
+                        partner.name,
+                        owner=self.owner,
+                        limit=room,
+                        lease=self.settings.lease,
+                        now=now,
+                    )
+                    if len(claimed) < room:  # nothing more due: look again later
+                        check_at[partner.name] = now + self.settings.poll_interval
+                    for delivery in claimed:
+                        inflight[partner.name] += 1
+                        coro = self._deliver(
+                            client,
+                            partner,
+                            delivery,
+                            (total, per_partner[partner.name]),
+                            started,
+                            now + self.settings.lease,
+                        )
+                        tasks[asyncio.create_task(coro)] = delivery
+                if not tasks and mode == "once":
+                    return
+                if not tasks:
+                    next_due = self.outbox.next_due(names)
+                    if next_due is None and mode == "drain":
+                        return
+                    now = self.clock()
+                    wake = now + self.settings.poll_interval
+                    if next_due is not None:
+                        wake = min(wake, max(next_due, now + 0.005))
+                    check_at = dict.fromkeys(names, wake)
+                    await asyncio.wait({stop_wait}, timeout=wake - now)
+                    continue
+                now = self.clock()
+                hungry = [
+                    check_at[p.name] for p in self.partners if inflight[p.name] < p.concurrency * 2
+                ]
+                timeout = max(0.0, min(hungry) - now) if hungry else None
+                waiting: set[asyncio.Future[Any]] = {*tasks, stop_wait}
+                done, _ = await asyncio.wait(
+                    waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    if task is stop_wait:
+                        continue
+                    delivery = tasks.pop(task)
+                    inflight[delivery.partner] -= 1
+                    started.discard(delivery.id)
+                    check_at[delivery.partner] = 0.0  # a later version may be due now
+                    task.result()
+        finally:
+            await self._shutdown(tasks, started, force)
+            stop_wait.cancel()
+
+    async def _shutdown(
+        self, tasks: dict[asyncio.Future[Any], Delivery], started: set[int], force: asyncio.Event
+    ) -> None:
+        """Let requests on the wire finish (a second signal cuts them); give back the rest."""
+        waiting = [t for t, d in tasks.items() if d.id not in started]
+        for task in waiting:
+            task.cancel()
+        running = [t for t, d in tasks.items() if d.id in started]
+        if running:
+            force_wait: asyncio.Future[Any] = asyncio.ensure_future(force.wait())
+            pending: set[asyncio.Future[Any]] = set(running)
+            while pending and not force.is_set():
+                _, pending = await asyncio.wait(
+                    {*pending, force_wait}, return_when=asyncio.FIRST_COMPLETED
+                )
+                pending.discard(force_wait)
+            for task in pending:
+                task.cancel()
+            force_wait.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        unfinished = [d.id for t, d in tasks.items() if t.cancelled()]
+        self.outbox.release(unfinished, owner=self.owner)
+
+    async def _deliver(
+        self,
+        client: httpx.AsyncClient,
+        partner: Partner,
+        delivery: Delivery,
+        gates: tuple[asyncio.Semaphore, asyncio.Semaphore],
+        started: set[int],
+        lease_ends: float,
+    ) -> None:
+        total, mine = gates
+        async with mine, total:
+            # Queued so long that the lease could lapse mid-request? Then another worker
+            # may take it over: hand it back rather than risk sending it twice.
+            if self.clock() + partner.timeout.worst_case > lease_ends:
+                self.outbox.release([delivery.id], owner=self.owner)
+                return
+            started.add(delivery.id)
+            outcome = await self._attempt(client, partner, delivery)
+        self._record(partner, delivery, outcome)
+
+    async def _attempt(
+        self, client: httpx.AsyncClient, partner: Partner, delivery: Delivery
+    ) -> Outcome:
+        signer = self.signers[partner.name]
+        timestamp = int(self.clock())
+        headers = signer.headers(delivery.webhook_id, timestamp, delivery.body)
+        headers["content-type"] = delivery.content_type
+        timeout = httpx.Timeout(
+            connect=partner.timeout.connect,
+            read=partner.timeout.read,
+            write=partner.timeout.read,
+            pool=partner.timeout.connect,
+        )
+        request = client.build_request(
+            "POST", partner.url, content=delivery.body, headers=headers, timeout=timeout
+        )
+        try:
+            response = await client.send(request, stream=True)
+            try:
+                body = b""
+                async for chunk in response.aiter_raw():
+                    body += chunk
+                    if len(body) >= 4096:
+                        break
+            finally:
+                await response.aclose()
+        except httpx.TimeoutException as exc:
+            return Outcome("retry", None, f"timed out ({type(exc).__name__})")
+        except httpx.HTTPError as exc:
+            message = signer.redact(str(exc)).replace(partner.url, redact_url(partner.url))
+            return Outcome("retry", None, f"connection failed: {type(exc).__name__}: {message}")
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock())
+        location = response.headers.get("location", "")
+        location = redact_url(location) if location else ""
+        return for_status(response.status_code, signer.redact(excerpt(body)), retry_after, location)
+
+    def _record(self, partner: Partner, delivery: Delivery, outcome: Outcome) -> None:
+        now = self.clock()
+        what = f"{partner.name}: {delivery.uid} v{delivery.version}"
+        attempts = delivery.attempts + 1
+        if outcome.kind == "delivered":
+            assert outcome.status is not None
+            self.outbox.mark_delivered(delivery.id, status=outcome.status, now=now)
+            self.report.delivered += 1
+            self.report.by_partner[partner.name] += 1
+            return
+        if outcome.kind == "retry" and attempts < partner.max_attempts:
+            delay = retry_delay(attempts, partner.backoff, outcome.retry_after, self.rng)
+            self.outbox.mark_retry(
+                delivery.id,
+                owner=self.owner,
+                due_at=now + delay,
+                status=outcome.status,
+                error=outcome.error,
+            )
+            self.report.retried += 1
+            self.on_event(
+                f"{what}: attempt {attempts} failed ({outcome.error}); retry in {delay:.1f}s"
+            )
+            return
+        error = outcome.error
+        if outcome.kind == "retry":
+            error = f"gave up after {attempts} attempts: {error}"
+        self.outbox.mark_dead(
+            delivery.id, owner=self.owner, status=outcome.status, error=error, now=now
+        )
+        self.report.dead += 1
+        self.on_event(f"{what}: dead letter: {error}")
