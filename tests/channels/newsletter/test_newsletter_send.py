@@ -1,0 +1,342 @@
+"""Sending digests through a real SMTP server (aiosmtpd on 127.0.0.1) and reading them back."""
+
+from __future__ import annotations
+
+import fcntl
+import re
+import signal
+import subprocess
+import sys
+from collections import Counter
+from email import message_from_bytes
+from email.policy import default
+from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any
+
+import pytest
+from conftest import SiteFactory
+from syndicate_channels.newsletter.settings import load_settings, store_path
+from syndicate_channels.newsletter.wrap import display_width
+
+from syndicate.config import load_config
+from syndicate.delivery.mailing import SqliteMailingStore
+
+CHINESE_TITLE = (
+    "中国人工智能产业发展联盟发布报告：文本生成视频技术将在未来三年内重塑影视后期制作流程"
+)
+SUBSCRIBERS = ["ann@example.com", "bo@example.org", "chen@example.net"]
+
+
+def make_site(site: SiteFactory, smtp_port: int, nl_config: Any, **overrides: Any) -> None:
+    site.section("finance", "Finance")
+    site.section("finance/markets", "Markets")
+    site.section("sports", "Sports")
+    site.article(
+        "finance/markets",
+        "sora-film-industry",
+        title='Will Sora become a director & "screenwriter"?',
+        summary="Industry figures weigh what text-to-video means for post-production.",
+        source={"name": "Chongqing Morning Post", "url": "https://example.com/original/123"},
+        published="2024-02-20T09:30:00+08:00",
+    )
+    site.article(
+        "finance",
+        "ai-video-report",
+        title=CHINESE_TITLE,
+        summary="报告认为，后期制作岗位面临深刻变化。" * 3,
+        published="2024-02-21T08:00:00+08:00",
+    )
+    site.article("sports", "match-report", title="Not in the finance list")
+    site.write_config(channels={"newsletter": nl_config(smtp_port, **overrides)})
+
+
+def store_for(site: SiteFactory) -> SqliteMailingStore:
+    config = load_config(site.config_path)
+    return SqliteMailingStore(store_path(load_settings(config), config))
+
+
+def subscribe_all(site: SiteFactory, nl_cli: Any, addresses: list[str]) -> None:
+    for address in addresses:
+        result = nl_cli(site.config_path, "subscribers", "add", address, "--list", "daily")
+        assert result.exit_code == 0, result.output
+
+
+def body_lines(raw: bytes) -> list[str]:
+    message = message_from_bytes(raw, policy=default)
+    return message.get_content().splitlines()  # type: ignore[attr-defined,no-any-return]
+
+
+def test_each_active_subscriber_gets_one_correct_message(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, [*SUBSCRIBERS, "gone@example.com"])
+    store = store_for(site)
+    gone = store.find_subscriber("daily", "gone@example.com")
+    assert gone is not None
+    store.set_status(gone.id, "unsubscribed")
+    store.close()
+
+    result = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert result.exit_code == 0, result.output
+    assert "3 sent" in result.output
+
+    received = smtp_server.recorder.messages
+    assert sorted(smtp_server.recorder.recipients()) == sorted(SUBSCRIBERS)
+    model = site.build().site
+    finance_urls = {a.url for a in model.in_section("finance")}
+    ids = set()
+    for item in received:
+        message = item.message
+        to = parseaddr(str(message["To"]))[1]
+        assert item.rcpt_tos == [to]
+        assert item.mail_from == "news@example.com"
+        assert message["From"].addresses[0].addr_spec == "news@example.com"
+        assert message["Reply-To"] == "desk@example.com"
+        assert message["MIME-Version"] == "1.0"
+        assert message.get_content_type() == "text/plain"
+        assert message.get_content_charset() == "utf-8"
+        assert message["Subject"].startswith("Daily Brief #1: ")
+        assert parsedate_to_datetime(message["Date"]).tzinfo is not None
+        assert re.fullmatch(
+            r"<daily\.1\.\d+\.[0-9a-f]{16}@news\.example\.com>", message["Message-ID"]
+        )
+        ids.add(message["Message-ID"])
+        assert message["List-Id"] == "Daily Brief <daily.news.example.com>"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        targets = re.findall(r"<([^>]+)>", message["List-Unsubscribe"])
+        assert targets[0].startswith("mailto:unsubscribe@example.com?subject=unsubscribe%20")
+        assert targets[1].startswith("https://news.example.com/newsletter/unsubscribe?token=")
+
+        # raw lines: at most 78 characters, except a header carrying an unbreakable URL
+        for raw_line in item.raw.split(b"\r\n"):
+            if len(raw_line) > 78:
+                assert b"https://" in raw_line or b"mailto:" in raw_line, raw_line
+
+        lines = body_lines(item.raw)
+        for line in lines:
+            if display_width(line) > 72:
+                # only a long URL alone, or after its [n] within RFC 5322's 78
+                assert re.fullmatch(r"(\[\d+\] )?https://\S+", line), line
+                assert line.startswith("https://") or display_width(line) <= 78
+        text = "\n".join(lines)
+        assert "".join(text.split()).count("".join(CHINESE_TITLE.split())) == 1
+        assert any(display_width(line) > 60 and "中国" in line for line in lines)
+        refs = dict(re.findall(r"^\[(\d+)\]\s*\n?(https?://\S+)$", text, re.M))
+        assert set(refs.values()) == finance_urls | {"https://example.com/original/123"}
+        assert 'Will Sora become a director & "screenwriter"? [' in text  # not HTML-escaped
+        assert "Not in the finance list" not in text
+        assert to in text and "1 Harbour Road" in text
+        assert targets[1] in text  # the footer link is this subscriber's own
+    assert len(ids) == len(received)
+
+    # Nothing new: a second send sends nothing.
+    again = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert again.exit_code == 0 and "no new articles" in again.output
+    assert len(smtp_server.recorder.messages) == 3
+
+    # A newer article makes issue #2 with only that article.
+    site.article("finance", "rates", title="Central bank holds rates", published="2024-03-01")
+    third = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert third.exit_code == 0, third.output
+    new = smtp_server.recorder.messages[3:]
+    assert len(new) == 3
+    for item in new:
+        text = item.message.get_content()
+        assert item.message["Subject"] == "Daily Brief #2: Central bank holds rates"
+        assert "Central bank holds rates" in text and "Sora" not in text
+
+
+def test_refused_recipient_is_marked_reported_and_not_retried(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, SUBSCRIBERS)
+    smtp_server.recorder.refuse["bo@example.org"] = "550 5.1.1 <bo@example.org>: no such user"
+
+    result = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert result.exit_code == 0, result.output
+    assert "refused: bo@example.org: 550 5.1.1" in result.stderr
+    assert "2 sent, 1 refused" in result.output
+    assert sorted(smtp_server.recorder.recipients()) == ["ann@example.com", "chen@example.net"]
+    store = store_for(site)
+    bo = store.find_subscriber("daily", "bo@example.org")
+    assert bo is not None and bo.status == "bounced"
+    issue_id = 1
+    assert store.counts(issue_id) == {"sent": 2, "failed": 1}
+    store.close()
+
+    del smtp_server.recorder.refuse["bo@example.org"]
+    rerun = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert rerun.exit_code == 0
+    assert len(smtp_server.recorder.messages) == 2  # no retry, no second copy
+
+
+def test_server_down_leaves_everything_pending_with_one_error(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any, unused_port: int
+) -> None:
+    make_site(site, unused_port, nl_config)  # nobody listens there
+    subscribe_all(site, nl_cli, SUBSCRIBERS)
+    down = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert down.exit_code == 1
+    errors = [line for line in down.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "cannot reach SMTP server 127.0.0.1:" in errors[0]
+    assert "Traceback" not in down.output
+
+    site.write_config(channels={"newsletter": nl_config(smtp_server.port)})
+    up = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert up.exit_code == 0, up.output
+    assert sorted(smtp_server.recorder.recipients()) == sorted(SUBSCRIBERS)
+    assert "#1" in up.output
+
+
+@pytest.mark.parametrize("how", ["kill", "ctrl-c"])
+def test_stopped_mid_send_then_rerun_delivers_the_rest_exactly_once(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any, how: str
+) -> None:
+    """SIGKILL (or SIGINT) the sending process after 3 accepted messages, then rerun."""
+    addresses = [f"reader{n}@example.com" for n in range(8)]
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, addresses)
+    process: list[subprocess.Popen[bytes]] = []
+
+    def stop_after_three(accepted: int) -> str | None:
+        if accepted == 3 and process and process[0].poll() is None:
+            if how == "kill":
+                process[0].kill()  # dies waiting for the 4th reply: that one is not accepted
+                process[0].wait()
+            else:
+                process[0].send_signal(signal.SIGINT)
+            return "451 4.3.0 try again later"
+        return None
+
+    smtp_server.recorder.on_data = stop_after_three
+    command = [
+        sys.executable,
+        "-c",
+        "from syndicate.cli import main; main()",
+        "--config",
+        str(site.config_path),
+        "newsletter",
+        "send",
+        "--list",
+        "daily",
+    ]
+    process.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    _, stderr = process[0].communicate(timeout=60)
+    if how == "kill":
+        assert process[0].returncode == -signal.SIGKILL
+    else:
+        assert process[0].returncode == 1
+        assert b"interrupted: daily #1 sent to 3" in stderr
+        assert b"Traceback" not in stderr
+    assert len(smtp_server.recorder.messages) == 3
+
+    smtp_server.recorder.on_data = None
+    rerun = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert rerun.exit_code == 0, rerun.output
+    assert "5 sent" in rerun.output and "#1" in rerun.output
+    counts = Counter(smtp_server.recorder.recipients())
+    assert sorted(counts) == sorted(addresses)
+    assert set(counts.values()) == {1}
+    subjects = {m.message["Subject"] for m in smtp_server.recorder.messages}
+    assert len(subjects) == 1  # the same frozen issue, not a rebuilt one
+
+
+def test_a_recipient_deferred_three_times_is_given_up(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, SUBSCRIBERS[:2])
+    smtp_server.recorder.refuse["bo@example.org"] = "451 4.7.1 greylisted, try later"
+    outputs = [nl_cli(site.config_path, "newsletter", "send", "--list", "daily") for _ in range(3)]
+    assert "1 sent, 0 refused, 0 skipped, 1 pending (run send again later)" in outputs[0].output
+    assert "deferred: bo@example.org: 451 4.7.1" in outputs[0].stderr
+    assert "0 sent, 0 refused, 0 skipped, 1 pending" in outputs[1].output
+    assert "refused: bo@example.org: gave up: 451 4.7.1" in outputs[2].stderr
+    assert "0 pending" in outputs[2].output
+    assert smtp_server.recorder.recipients() == ["ann@example.com"]
+
+
+def test_dry_run_writes_eml_files_and_changes_nothing(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, SUBSCRIBERS)
+    out = site.root / "preview"
+    result = nl_cli(
+        site.config_path, "newsletter", "build", "--list", "daily", "--dry-run", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted((out / "daily-1").glob("*.eml"))
+    assert len(files) == 3
+    recipients = set()
+    for file in files:
+        message = message_from_bytes(file.read_bytes(), policy=default)
+        recipients.add(parseaddr(str(message["To"]))[1])
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert recipients == set(SUBSCRIBERS)
+    assert smtp_server.recorder.messages == []
+    store = store_for(site)
+    assert store.open_issue("daily") is None and store.next_number("daily") == 1
+    store.close()
+
+
+def test_build_stores_a_draft_that_send_sends_as_built(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config, max_articles=1, subject="{title}: {count} new")
+    subscribe_all(site, nl_cli, SUBSCRIBERS[:1])
+    built = nl_cli(site.config_path, "newsletter", "build", "--list", "daily")
+    assert built.exit_code == 0, built.output
+    assert "daily #1: 1 article(s) ready: Daily Brief: 1 new" in built.output
+    site.article("finance", "later", title="Written after the build", published="2024-03-01")
+    sent = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert sent.exit_code == 0, sent.output
+    text = smtp_server.recorder.messages[0].message.get_content()
+    assert "Written after the build" not in text
+    assert "".join(CHINESE_TITLE.split()) in "".join(text.split())  # newest only (max 1)
+
+
+def test_a_second_concurrent_send_is_refused(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, SUBSCRIBERS)
+    config = load_config(site.config_path)
+    lock = store_path(load_settings(config), config).with_name("send-daily.lock")
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as a running `send` holds it
+        busy = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    assert busy.exit_code == 1
+    assert "another `syndicate newsletter send --list daily` is running" in busy.stderr
+    assert smtp_server.recorder.messages == []
+    done = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert done.exit_code == 0 and "3 sent" in done.output
+
+
+def test_a_site_template_changes_the_layout_and_is_still_wrapped(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, SUBSCRIBERS[:1])
+    own = site.root / "templates" / "newsletter" / "digest.txt"
+    own.parent.mkdir(parents=True)
+    own.write_text(
+        "OUR OWN LAYOUT for {{ list.title }}\n"
+        "{% for section in sections %}{% for item in section.items %}"
+        "* {{ item.title }} -- {{ item.summary }} <{{ item.url }}>\n"
+        "{% endfor %}{% endfor %}",
+        encoding="utf-8",
+    )
+    result = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert result.exit_code == 0, result.output
+    lines = smtp_server.recorder.messages[0].message.get_content().splitlines()
+    assert lines[0] == "OUR OWN LAYOUT for Daily Brief"
+    bullets = [line for line in lines if line.startswith("* ")]
+    assert len(bullets) == 2
+    for line in lines:
+        assert display_width(line) <= 72 or "https://" in line, line
+    joined = "".join("".join(lines).split())
+    assert "".join(CHINESE_TITLE.split()) in joined
