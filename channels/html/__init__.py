@@ -1,17 +1,188 @@
-"""html channel (under construction: renders nothing yet, off by default)."""
+"""Mobile-friendly HTML: article, section, tag, home and 404 pages, sitemaps, robots.txt.
+
+Pages link to each other with relative URLs so the output works at any base URL and in
+`syndicate serve`; canonical, Open Graph and JSON-LD URLs are absolute.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
-from syndicate.channel import Channel, OutputFile
-from syndicate.model import Site
+import click
+
+from syndicate import urls
+from syndicate.channel import Channel, ChannelContext, Deferred, OutputFile
+from syndicate.config import ChannelSettings
+from syndicate.model import Article, Section, Site
+from syndicate.slug import tag_slug
+
+from .assets import stylesheet
+from .index import SiteIndex
+from .pages import Renderer, related_language
+from .pagination import Page, paginate
+from .settings import HtmlSettings
+from .sitemaps import NEWS_SITEMAP, SITEMAP, Entry, news_sitemap, robots_txt, sitemaps
+
+__all__ = ["HtmlChannel", "HtmlSettings"]
+
+
+def _key(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _listed(articles: Iterable[Article]) -> list[tuple[str, str, datetime, str, str]]:
+    """What a list page shows of each article (and so what its cache key must cover)."""
+    return [(a.url, a.title, a.published, a.summary, a.language) for a in articles]
 
 
 class HtmlChannel(Channel):
     name = "html"
-    summary = "under construction"
-    enabled_by_default = False
+    summary = "mobile-friendly article, section, tag and home pages; sitemaps; robots.txt"
+    Settings = HtmlSettings
+    enabled_by_default = True
 
-    def render_site(self, site: Site) -> Iterable[OutputFile]:
-        return ()
+    def __init__(self, settings: ChannelSettings, context: ChannelContext) -> None:
+        super().__init__(settings, context)
+        assert isinstance(settings, HtmlSettings)
+        self.html_settings = settings
+        self._stylesheet = stylesheet(context.templates.env)
+        self.renderer = Renderer(
+            context.templates, context.config.site, settings, self._stylesheet[0]
+        )
+        self._index: tuple[Site, SiteIndex, str] | None = None
+
+    def index(self, site: Site) -> SiteIndex:
+        """Section lists and neighbours, built once per site object (a pure memo)."""
+        return self._memo(site)[0]
+
+    def _memo(self, site: Site) -> tuple[SiteIndex, str]:
+        if self._index is None or self._index[0] is not site:
+            self._index = (site, SiteIndex.build(site), self._site_key(site))
+        return self._index[1], self._index[2]
+
+    def _site_key(self, site: Site) -> str:
+        """What every page shows of the site: its facts, the section menu, the stylesheet."""
+        info = site.info
+        root = site.sections.get("")
+        menu = [(p, site.sections[p].title) for p in root.children] if root else []
+        return _key(
+            info.title,
+            info.base_url,
+            info.language,
+            str(info.timezone),
+            info.description,
+            root.title if root else "",
+            menu,
+            self._stylesheet[0],
+        )
+
+    def article_key(self, article: Article, site: Site) -> str:
+        index, site_key = self._memo(site)
+        older, newer = index.neighbours.get(article.slug, (None, None))
+        section = site.sections.get(article.section)
+        return _key(
+            site_key,
+            section.title if section else "",
+            _listed(n for n in (older, newer) if n is not None),
+            older is None,
+            [related_language(site, r) for r in article.related],
+        )
+
+    def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
+        html = self.renderer.article(article, site, self.index(site))
+        yield OutputFile.text(urls.article_page(article), html)
+
+    def render_site(self, site: Site) -> Iterable[OutputFile | Deferred]:
+        index, site_key = self._memo(site)
+        renderer = self.renderer
+        info = site.info
+        count = self.html_settings.home_per_section
+        yield OutputFile(*self._stylesheet)
+
+        root = site.sections.get("")
+        blocks = [_listed(site.articles[:count])]
+        blocks += [_listed(index.section(c)[:count]) for c in (root.children if root else ())]
+        yield Deferred(
+            _key("home", site_key, root.description if root else "", blocks),
+            lambda: [OutputFile.text(urls.section_page(""), renderer.home(site, index))],
+        )
+        yield Deferred(
+            _key("404", site_key, _listed(site.articles[:5])),
+            lambda: [OutputFile.text("404.html", renderer.not_found(site))],
+        )
+
+        entries = [Entry(info.base_url, _newest(site.articles))]
+        for path in sorted(site.sections):
+            if not path:
+                continue
+            section = site.sections[path]
+            items = index.section(path)
+            yield from self._pages(site, site_key, items, section, None)
+            entries.append(Entry(section.url, _newest(items)))
+        for tag, tagged in _tags_by_slug(site).items():
+            yield from self._pages(site, site_key, tagged, None, tag)
+            entries.append(Entry(info.absolute(urls.tag_dir(tag)), _newest(tagged)))
+
+        entries.extend(Entry(a.url, a.modified) for a in site.articles)
+        for name, text in sitemaps(info, entries):
+            yield OutputFile.text(name, text)
+        yield OutputFile.text(NEWS_SITEMAP, news_sitemap(info, site.articles))
+        yield OutputFile.text("robots.txt", robots_txt(info, [SITEMAP, NEWS_SITEMAP]))
+
+    def _pages(
+        self,
+        site: Site,
+        site_key: str,
+        items: Sequence[Article],
+        section: Section | None,
+        tag: str | None,
+    ) -> Iterable[Deferred]:
+        """One deferred render per list page, keyed by exactly what the page shows."""
+        if section is not None:
+            path_of: Callable[[int], str] = lambda n: urls.section_page(section, n)  # noqa: E731
+            children = [(c, site.sections[c].title) for c in section.children]
+            about = (section.path, section.title, section.description, section.breadcrumb)
+            context: object = (about, children)
+        else:
+            path_of = lambda n: urls.tag_page(tag or "", n)  # noqa: E731
+            context = tag
+        renderer = self.renderer
+        for page in paginate(items, self.html_settings.per_page, path_of):
+            key = _key("list", site_key, context, page.number, page.count, _listed(page.items))
+            yield Deferred(key, _bind(renderer, site, page, section, tag))
+
+    @classmethod
+    def commands(cls) -> Iterable[click.Command]:
+        from .serve import serve
+
+        return (serve,)
+
+
+def _bind(
+    renderer: Renderer, site: Site, page: Page[Article], section: Section | None, tag: str | None
+) -> Callable[[], Iterable[OutputFile]]:
+    return lambda: [
+        OutputFile.text(page.path, renderer.listing(site, page, section=section, tag=tag))
+    ]
+
+
+def _newest(articles: Iterable[Article]) -> datetime | None:
+    return max((a.modified for a in articles), default=None)
+
+
+def _tags_by_slug(site: Site) -> dict[str, tuple[Article, ...]]:
+    """One page per tag URL: "AI" and "ai" share tags/ai/, named after the first seen."""
+    merged: dict[str, tuple[str, list[Article]]] = {}
+    for tag, tagged in site.by_tag.items():
+        slug = tag_slug(tag)
+        if slug in merged:
+            merged[slug][1].extend(tagged)
+        else:
+            merged[slug] = (tag, list(tagged))
+    result = {}
+    for name, found in merged.values():
+        unique = {a.slug: a for a in found}.values()
+        result[name] = tuple(sorted(unique, key=lambda a: (a.published, a.slug), reverse=True))
+    return result

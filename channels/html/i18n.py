@@ -1,0 +1,108 @@
+"""Translated labels and locale-aware dates for the HTML pages.
+
+Catalogues ship as .po files and are compiled in memory with Babel on first use, so
+nobody has to remember a `compile` step; each language is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time, get_datetime_format
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+DEFAULT_LANGUAGE = "en"
+
+# Open Graph wants language_TERRITORY; Google News wants its own short codes.
+_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN", "zh-hant": "zh_TW", "zh": "zh_CN"}
+_NEWS_LANGUAGES = {"zh-hans": "zh-cn", "zh-hant": "zh-tw", "zh-cn": "zh-cn", "zh-tw": "zh-tw"}
+
+
+def catalogue_names() -> list[str]:
+    """Languages with a shipped catalogue, as folder names (zh_Hans)."""
+    return sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+def _candidates(language: str) -> list[str]:
+    """zh-Hans-CN -> [zh_Hans_CN, zh_Hans, zh]: most specific first."""
+    parts = language.replace("-", "_").split("_")
+    return ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+@lru_cache(maxsize=32)
+def translations(language: str) -> NullTranslations:
+    """The gettext catalogue for a BCP 47 tag, falling back to English (the msgids)."""
+    available = {name.lower(): name for name in catalogue_names()}
+    for candidate in _candidates(language):
+        name = available.get(candidate.lower())
+        if name is not None:
+            return _compile(LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.po")
+    return NullTranslations()
+
+
+def _compile(po_path: Path) -> Translations:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@lru_cache(maxsize=32)
+def babel_locale(language: str) -> Locale:
+    """zh-Hans -> Locale zh_Hans; an unknown tag falls back to English rather than failing."""
+    for candidate in _candidates(language):
+        try:
+            return Locale.parse(candidate)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse(DEFAULT_LANGUAGE)
+
+
+def og_locale(language: str) -> str | None:
+    """Open Graph's ll_TT form, when we know it."""
+    key = language.lower()
+    if key in _OG_LOCALES:
+        return _OG_LOCALES[key]
+    parts = language.replace("_", "-").split("-")
+    if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
+        return f"{parts[0].lower()}_{parts[-1].upper()}"
+    return _OG_LOCALES.get(parts[0].lower())
+
+
+def news_language(language: str) -> str:
+    """The <news:language> code Google News expects (ISO 639; zh-cn / zh-tw for Chinese)."""
+    key = language.lower()
+    return _NEWS_LANGUAGES.get(key, key.split("-")[0])
+
+
+@dataclass(frozen=True)
+class Dates:
+    """Formats dates for one language, shown in the site's time zone when it has one."""
+
+    language: str
+    zone: tzinfo | None
+
+    def local(self, value: datetime) -> datetime:
+        return value.astimezone(self.zone) if self.zone is not None else value
+
+    def date(self, value: datetime) -> str:
+        return format_date(self.local(value), "long", locale=babel_locale(self.language))
+
+    def datetime(self, value: datetime) -> str:
+        locale = babel_locale(self.language)
+        local = self.local(value)
+        day = format_date(local, "long", locale=locale)
+        time = format_time(local, "short", tzinfo=local.tzinfo, locale=locale)
+        pattern = str(get_datetime_format("medium", locale=locale))
+        return pattern.replace("{1}", day).replace("{0}", time)

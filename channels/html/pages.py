@@ -1,0 +1,474 @@
+"""Page contexts and rendering: what each page says about itself (head) and shows (body).
+
+One `Renderer` per publish; templates are compiled once per language, because the
+gettext callables are installed into the Jinja environment rather than passed per page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.lists import format_list
+from jinja2 import Environment, Template
+from markupsafe import Markup
+
+from syndicate import urls
+from syndicate.model import Article, RelatedArticle, Section, Site, SiteInfo
+from syndicate.qr import qr_svg
+from syndicate.templating import Templates
+
+from .i18n import Dates, babel_locale, og_locale, translations
+from .index import SiteIndex
+from .links import Links, root_prefix, safe_external
+from .pagination import Page
+from .settings import HtmlSettings
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    type: str
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """Everything in <head> that differs between pages."""
+
+    title: str
+    canonical: str
+    description: str = ""
+    og: Sequence[tuple[str, str]] = ()
+    twitter: Sequence[tuple[str, str]] = ()
+    feeds: Sequence[FeedLink] = ()
+    json_ld: Sequence[Markup] = ()
+    robots: str | None = None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """An article in a list, with its date already formatted (lists repeat articles)."""
+
+    title: str
+    path: str  # site path, e.g. "finance/slug/"
+    iso: str
+    date: str
+    summary: str
+    lang: str | None  # set when the article's language differs from the page's
+
+
+@dataclass(frozen=True)
+class Block:
+    """A titled list of articles on the home page."""
+
+    title: str
+    href: str | None
+    articles: Sequence[Teaser]
+
+
+def json_ld(data: Mapping[str, Any]) -> Markup:
+    """JSON for a <script> element: '<', '>' and '&' escaped so no text can close it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def related_language(site: Site, item: RelatedArticle) -> str | None:
+    """A related article's language, for its lang attribute (one dict lookup)."""
+    found = site.by_slug.get(item.slug)
+    return (found.language or site.info.language) if found is not None else None
+
+
+def prepare_body(body_html: str) -> str:
+    """Fit the (already sanitised) body into the page.
+
+    Headings shift down a level when the body has an h1, as the headline is the page's
+    only h1; an image without alt text gets an empty one (decorative) so the page stays
+    valid, rather than being announced by its file name.
+    """
+    if "<h1" in body_html:
+        body_html = _HEADING_TAG.sub(
+            lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}", body_html
+        )
+    if "<img" in body_html:
+        body_html = _IMG_WITHOUT_ALT.sub('<img alt=""', body_html)
+    return body_html
+
+
+@dataclass
+class Renderer:
+    templates: Templates
+    info: SiteInfo
+    settings: HtmlSettings
+    stylesheet: str  # site path of the stylesheet
+    _envs: dict[str, Environment] = field(default_factory=dict)
+    _teasers: dict[tuple[Any, ...], Teaser] = field(default_factory=dict)
+    _compiled: dict[tuple[str, str], Template] = field(default_factory=dict)
+
+    def template(self, language: str, name: str) -> Template:
+        """Looked up once: get_template would stat the file on every page."""
+        found = self._compiled.get((language, name))
+        if found is None:
+            found = self._compiled[(language, name)] = self.env(language).get_template(name)
+        return found
+
+    def env(self, language: str) -> Environment:
+        """A Jinja environment with this language's catalogue, compiled once."""
+        env = self._envs.get(language)
+        if env is None:
+            # Plain gettext as a global (no i18n extension): one direct call per label,
+            # which keeps a 10,000-article publish fast. Babel's Jinja extractor still
+            # finds every _() call in the templates.
+            env = self.templates.env.overlay(cache_size=100)
+            catalogue = translations(language)
+            env.globals = {
+                **self.templates.env.globals,
+                "_": catalogue.gettext,
+                "gettext": catalogue.gettext,
+                "ngettext": catalogue.ngettext,
+            }
+            self._envs[language] = env
+        return env
+
+    # --- shared pieces -------------------------------------------------------------
+
+    def teaser(
+        self, item: Article | RelatedArticle, language: str, item_language: str | None = None
+    ) -> Teaser:
+        """Cached per article and language: one article shows up on many list pages."""
+        if isinstance(item, Article):
+            item_language = item.language or self.info.language
+        key = (item.url, language, item_language, item.title, item.published, item.summary)
+        found = self._teasers.get(key)
+        if found is None:
+            path = item.url.removeprefix(self.info.base_url)
+            date = Dates(language, self.info.timezone).date(item.published)
+            lang = item_language if item_language and item_language != language else None
+            found = Teaser(item.title, path, _iso(item.published), date, item.summary, lang)
+            self._teasers[key] = found
+        return found
+
+    def teasers(self, items: Sequence[Article], language: str) -> list[Teaser]:
+        return [self.teaser(item, language) for item in items]
+
+    def _common(self, site: Site, language: str, links: Links, current: str = "") -> dict[str, Any]:
+        root = site.sections.get("")
+        nav = []
+        if root is not None:
+            for path in root.children:
+                section = site.sections[path]
+                nav.append(
+                    NavItem(
+                        section.title,
+                        links.to(path + "/"),
+                        current == path or current.startswith(path + "/"),
+                    )
+                )
+        return {
+            "site": self.info,
+            "lang": language,
+            "links": links,
+            "nav": nav,
+            "stylesheet": links.to(self.stylesheet),
+            "dates": Dates(language, self.info.timezone),
+            "iso": _iso,
+        }
+
+    def _feeds(self, language: str, section: Section | None, tag: str | None) -> list[FeedLink]:
+        _ = translations(language).gettext
+        name = self.info.title
+        found = []
+        for fmt in FORMATS:
+            found.append(
+                FeedLink(
+                    urls.FEED_TYPES[fmt],
+                    self.info.absolute(urls.site_feed(fmt)),
+                    f"{name} ({_FEED_NAMES[fmt]})",
+                )
+            )
+        if section is not None and section.path:
+            for fmt in FORMATS:
+                found.append(
+                    FeedLink(
+                        urls.FEED_TYPES[fmt],
+                        self.info.absolute(urls.section_feed(section, fmt)),
+                        f"{name}: {section.title} ({_FEED_NAMES[fmt]})",
+                    )
+                )
+        if tag is not None:
+            for fmt in FORMATS:
+                found.append(
+                    FeedLink(
+                        urls.FEED_TYPES[fmt],
+                        self.info.absolute(urls.tag_feed(tag, fmt)),
+                        f"{name}: {_('Tag')} {tag} ({_FEED_NAMES[fmt]})",
+                    )
+                )
+        return found
+
+    def _social(
+        self, kind: str, title: str, description: str, url: str, language: str
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        og = [("og:type", kind), ("og:title", title), ("og:url", url)]
+        og.append(("og:site_name", self.info.title))
+        if description:
+            og.append(("og:description", description))
+        locale = og_locale(language)
+        if locale:
+            og.append(("og:locale", locale))
+        twitter = [("twitter:card", "summary"), ("twitter:title", title)]
+        if description:
+            twitter.append(("twitter:description", description))
+        return og, twitter
+
+    def _breadcrumb_ld(self, items: Sequence[tuple[str, str]]) -> Markup:
+        return json_ld(
+            {
+                "@context": "https://schema.org",
+                "@type": "BreadcrumbList",
+                "itemListElement": [
+                    {"@type": "ListItem", "position": i, "name": name, "item": url}
+                    for i, (name, url) in enumerate(items, start=1)
+                ],
+            }
+        )
+
+    # --- pages ---------------------------------------------------------------------
+
+    def article(self, article: Article, site: Site, index: SiteIndex) -> str:
+        language = article.language or self.info.language
+        path = urls.article_page(article)
+        links = Links(self.info.base_url, root_prefix(path))
+        _ = translations(language).gettext
+        image = article.image
+        image_src = links.asset(image.src) if image else None
+        image_abs = links.absolute(image.src) if image else None
+        og, twitter = self._social("article", article.title, article.summary, article.url, language)
+        og.append(("article:published_time", _iso(article.published)))
+        og.append(("article:modified_time", _iso(article.modified)))
+        section = site.sections.get(article.section)
+        if section is not None and section.path:
+            og.append(("article:section", section.title))
+        og.extend(("article:tag", tag) for tag in article.tags)
+        if image is not None and image_abs:
+            og.append(("og:image", image_abs))
+            if image.alt:
+                og.append(("og:image:alt", image.alt))
+            twitter[0] = ("twitter:card", "summary_large_image")
+            twitter.append(("twitter:image", image_abs))
+            if image.alt:
+                twitter.append(("twitter:image:alt", image.alt))
+        head = Head(
+            title=f"{article.title} | {self.info.title}",
+            canonical=article.url,
+            description=article.summary,
+            og=og,
+            twitter=twitter,
+            feeds=self._feeds(language, section, None),
+            json_ld=(
+                self._news_article_ld(article, section, image_abs),
+                self._breadcrumb_ld(
+                    [(c.title, c.url) for c in article.breadcrumb] + [(article.title, article.url)]
+                ),
+            ),
+        )
+        older, newer = index.neighbours.get(article.slug, (None, None))
+        source = article.source
+        qr = None
+        if self.settings.qr_code:
+            qr = Markup(qr_svg(article.url, title=_("Scan to read on your phone")))
+        context = self._common(site, language, links, article.section)
+        dates = Dates(language, self.info.timezone)
+        context.update(
+            head=head,
+            article=article,
+            body=Markup(prepare_body(article.body_html)),
+            byline=(
+                format_list(list(article.authors), locale=babel_locale(language))
+                if article.authors
+                else ""
+            ),
+            source_url=safe_external(source.url) if source else None,
+            image_src=image_src,
+            tags=[(tag, links.to(urls.tag_dir(tag))) for tag in article.tags],
+            older=self.teaser(older, language) if older else None,
+            newer=self.teaser(newer, language) if newer else None,
+            related=[self.teaser(r, language, related_language(site, r)) for r in article.related],
+            published=dates.datetime(article.published),
+            updated=dates.datetime(article.updated) if article.updated else None,
+            qr=qr,
+        )
+        return self.template(language, "html/article.html").render(context)
+
+    def _news_article_ld(
+        self, article: Article, section: Section | None, image: str | None
+    ) -> Markup:
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "url": article.url,
+            "mainEntityOfPage": {"@type": "WebPage", "@id": article.url},
+            "datePublished": _iso(article.published),
+            "dateModified": _iso(article.modified),
+            "inLanguage": article.language or self.info.language,
+            "publisher": {
+                "@type": "Organization",
+                "name": self.info.title,
+                "url": self.info.base_url,
+            },
+        }
+        if article.summary:
+            data["description"] = article.summary
+        if article.authors:
+            data["author"] = [{"@type": "Person", "name": a} for a in article.authors]
+        if image:
+            data["image"] = [image]
+        if section is not None and section.path:
+            data["articleSection"] = section.title
+        if article.tags:
+            data["keywords"] = list(article.tags)
+        if article.source is not None:
+            org: dict[str, Any] = {"@type": "Organization", "name": article.source.name}
+            source_url = safe_external(article.source.url)
+            if source_url:
+                org["url"] = source_url
+            data["sourceOrganization"] = org
+        return json_ld(data)
+
+    def listing(
+        self,
+        site: Site,
+        page: Page[Article],
+        *,
+        section: Section | None = None,
+        tag: str | None = None,
+    ) -> str:
+        """A section or tag page: newest first, paginated, with links to subsections."""
+        language = self.info.language
+        _ = translations(language).gettext
+        links = Links(self.info.base_url, root_prefix(page.path))
+        url = self.info.absolute(urls.directory_url(page.path))
+        if section is not None:
+            heading = section.title
+            description = section.description
+            crumbs = [(c.title, c.url) for c in section.breadcrumb]
+            parents = section.breadcrumb[:-1]
+        else:
+            heading = _("Tag: %(tag)s") % {"tag": tag}
+            description = ""
+            root = site.sections.get("")
+            home = root.title if root is not None else self.info.title
+            crumbs = [
+                (home, self.info.base_url),
+                (heading, self.info.absolute(urls.tag_dir(tag or ""))),
+            ]
+            parents = root.breadcrumb if root is not None else ()
+        title = heading
+        if page.number > 1:
+            title = _("%(title)s, page %(page)s") % {"title": heading, "page": page.number}
+        og, twitter = self._social("website", title, description, url, language)
+        head = Head(
+            title=f"{title} | {self.info.title}",
+            canonical=url,
+            description=description,
+            og=og,
+            twitter=twitter,
+            feeds=self._feeds(language, section, tag),
+            json_ld=(self._breadcrumb_ld(crumbs),),
+        )
+        children = []
+        if section is not None:
+            children = [site.sections[p] for p in section.children if p in site.sections]
+        context = self._common(site, language, links, section.path if section else "")
+        context.update(
+            head=head,
+            heading=heading,
+            description=description,
+            parents=parents,
+            children=children,
+            page=page,
+            items=self.teasers(page.items, language),
+            newer_href=links.to(urls.directory_url(page.newer)) if page.newer else None,
+            older_href=links.to(urls.directory_url(page.older)) if page.older else None,
+        )
+        return self.template(language, "html/list.html").render(context)
+
+    def home(self, site: Site, index: SiteIndex) -> str:
+        language = self.info.language
+        _ = translations(language).gettext
+        path = urls.section_page("")
+        links = Links(self.info.base_url, "")
+        root = site.sections.get("")
+        title = root.title if root is not None else self.info.title
+        description = (root.description if root is not None else "") or self.info.description
+        count = self.settings.home_per_section
+        blocks = [Block(_("Latest news"), None, self.teasers(site.articles[:count], language))]
+        for child in root.children if root is not None else ():
+            section = site.sections[child]
+            items = index.section(child)[:count]
+            if items:
+                blocks.append(
+                    Block(section.title, links.to(child + "/"), self.teasers(items, language))
+                )
+        og, twitter = self._social("website", title, description, self.info.base_url, language)
+        website = json_ld(
+            {
+                "@context": "https://schema.org",
+                "@type": "WebSite",
+                "name": self.info.title,
+                "url": self.info.base_url,
+                "inLanguage": language,
+            }
+        )
+        head = Head(
+            title=title if title == self.info.title else f"{title} | {self.info.title}",
+            canonical=self.info.base_url,
+            description=description,
+            og=og,
+            twitter=twitter,
+            feeds=self._feeds(language, None, None),
+            json_ld=(website,),
+        )
+        context = self._common(site, language, links)
+        context.update(head=head, heading=title, blocks=blocks, path=path)
+        return self.template(language, "html/home.html").render(context)
+
+    def not_found(self, site: Site) -> str:
+        """404.html is served at any URL, so its links are root-relative, not relative."""
+        language = self.info.language
+        _ = translations(language).gettext
+        base_path = "/" + self.info.base_url.split("://", 1)[1].partition("/")[2]
+        links = Links(self.info.base_url, base_path)
+        title = _("Page not found")
+        head = Head(
+            title=f"{title} | {self.info.title}",
+            canonical=self.info.absolute("404.html"),
+            feeds=self._feeds(language, None, None),
+            robots="noindex",
+        )
+        context = self._common(site, language, links)
+        context.update(head=head, heading=title, latest=self.teasers(site.articles[:5], language))
+        return self.template(language, "html/404.html").render(context)
+
+
+FORMATS: tuple[urls.FeedFormat, ...] = ("atom", "rss", "json")
+_FEED_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat())

@@ -1,0 +1,125 @@
+"""A small published news site shared by the HTML channel tests (built once per session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import html5lib
+import pytest
+from conftest import SiteFactory
+
+HOSTILE_TITLE = '<script>alert(1)</script> & "quotes"'
+HOSTILE_BODY = """Intro <script>alert("body")</script> text.
+
+<img src="x.png" onerror="alert('img')">
+
+[click me](javascript:alert('link')) and <a href="javascript:alert(2)">raw link</a>.
+
+<p onclick="alert('p')">Paragraph with a handler.</p>
+
+## First part
+
+Some text.
+
+## Second part
+
+More text.
+"""
+NS = {"h": "http://www.w3.org/1999/xhtml"}
+
+
+@dataclass
+class Published:
+    factory: SiteFactory
+    out: Path
+
+    def page(self, rel: str) -> str:
+        return (self.out / rel).read_text(encoding="utf-8")
+
+    def tree(self, rel: str) -> object:
+        return html5lib.parse(self.page(rel), namespaceHTMLElements=False)
+
+
+def build_news_site(factory: SiteFactory, *, per_page: int = 2) -> None:
+    factory.write_config(channels={"html": {"per_page": per_page}})
+    factory.section("", "News Center", "All the news")
+    factory.section("finance", "Finance", "Money & markets")
+    factory.section("finance/financial-focus", "Financial Focus")
+    factory.section("world", "World")
+    factory.article(
+        "finance/financial-focus",
+        "sora-film-industry",
+        "Industry figures weigh what text-to-video means.\n\n## Post-production\n\n"
+        "Editors worry.\n\n## Jobs\n\nScreenwriters too.\n\n### Outlook\n\nUnclear.\n",
+        title="Will Sora become a director, a screenwriter, then unemployed?",
+        published="2024-02-20T09:30:00+08:00",
+        updated="2024-02-21T08:00:00+08:00",
+        summary="Industry figures weigh what text-to-video means for post-production.",
+        authors=["Li Wei", "Zhang Min"],
+        source={"name": "Chongqing Morning Post", "url": "https://example.com/original/123"},
+        tags=["AI", "video", "film"],
+        related=["sasac-ai-meeting", "wenshengshipin"],
+        image={
+            "src": "/media/sora.jpg",
+            "alt": "A frame generated from a text prompt",
+            "caption": "A still from a generated clip",
+            "credit": "OpenAI",
+        },
+    )
+    factory.article(
+        "finance/financial-focus",
+        "sasac-ai-meeting",
+        "The commission met on AI.\n",
+        title="SASAC holds a meeting on AI in state firms",
+        published="2024-02-19T10:00:00+08:00",
+        tags=["AI"],
+    )
+    factory.article(
+        "finance/financial-focus",
+        "hostile",
+        HOSTILE_BODY,
+        title=HOSTILE_TITLE,
+        published="2024-02-18T10:00:00+08:00",
+        summary='Summary with <b>tags</b> & "quotes"',
+        source={"name": "Evil <i>Corp</i>", "url": "javascript:alert('source')"},
+        image={"src": "javascript:alert('image')", "alt": "<b>alt</b>"},
+        tags=["<b>tag</b>"],
+    )
+    factory.article(
+        "finance",
+        "markets-close",
+        "Markets closed higher.\n",
+        title="Markets close higher",
+        published="2024-02-10T15:00:00+08:00",
+    )
+    factory.article(
+        "world",
+        "wenshengshipin",
+        "文生视频技术正在改变影视行业。\n\n## 行业影响\n\n后期制作受到冲击。\n",
+        title="文生视频会取代导演吗？",
+        published="2024-02-19T12:00:00+08:00",
+        summary="业内人士谈文生视频对后期制作的影响。",
+        authors=["李伟"],
+        source={"name": "重庆晨报"},
+        language="zh-Hans",
+        tags=["AI"],
+        related=["sora-film-industry"],
+    )
+    factory.article(
+        "world",
+        "old-news",
+        "Old.\n",
+        title="An old story",
+        published="2024-01-01T08:00:00+08:00",
+    )
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
+    factory = SiteFactory(tmp_path_factory.mktemp("html") / "site")
+    build_news_site(factory)
+    result = factory.cli("publish", "--channels", "html")
+    assert result.exit_code == 0, result.output
+    yield Published(factory, factory.root / "public")

@@ -1,0 +1,119 @@
+"""`syndicate serve` as a user runs it: a real process, real HTTP, a real file edit."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import IO
+
+import pytest
+from conftest import SiteFactory
+
+ARTICLE = "finance/first-story/"
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def lines_of(stream: IO[str]) -> queue.Queue[str]:
+    found: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:
+            found.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return found
+
+
+def wait_for(condition_text: str, lines: queue.Queue[str], seconds: float = 60) -> str:
+    deadline = time.monotonic() + seconds
+    seen = []
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if condition_text in line:
+            return line
+    raise AssertionError(f"never printed {condition_text!r}; got: {''.join(seen)}")
+
+
+@pytest.fixture
+def server(site: SiteFactory) -> Iterator[tuple[subprocess.Popen[str], str, queue.Queue[str]]]:
+    site.section("finance", "Finance")
+    site.article("finance", "first-story", "Original body.\n", title="Original headline")
+    site.write_config()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "syndicate", "--config", str(site.config_path)]
+    process = subprocess.Popen(
+        [*command, "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=site.root,
+    )
+    assert process.stdout is not None
+    lines = lines_of(process.stdout)
+    try:
+        line = wait_for("serving", lines)
+        url = line[line.index("http://") :].split()[0]
+        yield process, url, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def test_serve_builds_serves_and_rebuilds(
+    site: SiteFactory, server: tuple[subprocess.Popen[str], str, queue.Queue[str]]
+) -> None:
+    process, url, lines = server
+    assert url.startswith("http://127.0.0.1:")
+    status, page = fetch(url + ARTICLE)
+    assert status == 200 and "Original headline" in page
+    status, home = fetch(url)
+    assert status == 200 and "Original headline" in home
+    status, missing = fetch(url + "no/such/page/")
+    assert status == 404 and "Page not found" in missing
+    # The preview is not the live output folder.
+    assert not (site.root / "public").exists()
+
+    site.article("finance", "first-story", "Edited body.\n", title="Edited headline")
+    wait_for("built", lines)
+    status, page = fetch(url + ARTICLE)
+    assert status == 200 and "Edited headline" in page and "Original headline" not in page
+
+    # A broken edit is reported and the last good preview keeps being served.
+    site.raw("finance/broken.md", "---\ntitle: [unclosed\n---\nBody\n")
+    assert "broken.md" in wait_for("error:", lines)
+    status, page = fetch(url + ARTICLE)
+    assert status == 200 and "Edited headline" in page
+    (site.content / "finance/broken.md").unlink()
+    wait_for("built", lines)
+
+    # Changing syndicate.yaml rebuilds too.
+    site.settings["site"]["title"] = "Renamed Network"
+    site.write_config()
+    wait_for("built", lines)
+    status, page = fetch(url + ARTICLE)
+    assert "Renamed Network" in page
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 0
+    wait_for("stopped", lines, 10)
