@@ -157,6 +157,7 @@ class ConfigFile(StrictModel):
     site: SiteSettings
     content_dir: str = "content"
     output_dir: str = "public"
+    static_dir: str = "static"  # copied as is into the output (images, robots extras)
     cache_dir: str = ".syndicate/cache"  # safe to delete: the next publish is a cold one
     state_dir: str = ".syndicate/state"  # delivery state (outbox, subscribers): keep it
     permalink: str = "{section}/{slug}/"
@@ -196,6 +197,10 @@ class Config:
     @property
     def content_dir(self) -> Path:
         return self.root / self.file.content_dir
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / self.file.static_dir
 
     @property
     def output_dir(self) -> Path:

@@ -91,6 +91,15 @@ def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> 
     return channels
 
 
+def copy_static(folder: Path, staged: StagedOutput) -> None:
+    """Files under static/ go to the output root unchanged, like Hugo's static folder."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            staged.add(path.relative_to(folder).as_posix(), path.read_bytes())
+
+
 def templates_stamp(config: Config) -> str:
     return fingerprint(tree_stamp(bundled_templates_dir()), tree_stamp(config.root / "templates"))
 
@@ -109,6 +118,7 @@ def inputs_fingerprint(config: Config, adapters: list[Channel], out: Path, draft
     )
     return fingerprint(
         __version__, config_text, str(out), drafts, stamps, templates_stamp(config),
+        tree_stamp(config.static_dir),
         [(a.name, tree_stamp(Path(inspect.getfile(type(a))).parent)) for a in adapters],
         out.is_dir(), manifest_stamp,
     )  # fmt: skip
@@ -140,6 +150,7 @@ def publish(
     staged = StagedOutput(out, config.cache_dir)
     renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
+        copy_static(config.static_dir, staged)
         renderer.run(adapters, progress.start, progress.advance)
         report = staged.commit()
     except BaseException:

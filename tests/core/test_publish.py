@@ -127,3 +127,16 @@ def test_output_swap_is_atomic_on_disk(site: SiteFactory) -> None:
     site.article("news", "first", title="New")
     publish(site)
     assert os.stat(site.root / "public").st_ino != inode  # a whole new folder swapped in
+
+
+def test_static_files_are_copied_and_clashes_are_errors(site: SiteFactory) -> None:
+    site.article("news", "first")
+    static = site.root / "static"
+    (static / "media").mkdir(parents=True)
+    (static / "media/photo.jpg").write_bytes(b"\xff\xd8jpeg")
+    publish(site)
+    assert (site.root / "public/media/photo.jpg").read_bytes() == b"\xff\xd8jpeg"
+    (static / "text").mkdir()
+    (static / "text/index.txt").write_text("clash", encoding="utf-8")
+    result = site.cli("publish")
+    assert result.exit_code == 1 and "text/index.txt" in result.output
