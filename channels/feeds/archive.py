@@ -1,0 +1,86 @@
+"""RFC 5005 section 4 archived feeds: the whole history of the site feed, by month.
+
+The subscription document (the site's atom.xml) links `rel="prev-archive"` to the
+newest archive page; each archive page (`archive/YYYY-MM/atom.xml`, with
+`<fh:archive/>`) links `current` to the subscription document, `prev-archive` to the
+next older page and `next-archive` to the next newer one. A partner that was offline
+walks prev-archive until it reaches items it has seen, and misses nothing.
+
+Every article is in exactly one page (the month of its publication, in the site's time
+zone), so the chain is complete even for the months the subscription window still
+shows; a backdated or edited article changes only its own month's page. A month too
+big for the size limit is split into parts `YYYY-MM`, `YYYY-MM-2`, ... oldest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+
+from syndicate.model import Article, SiteInfo
+
+# Room for the feed's own elements and links besides its entries.
+HEAD_ALLOWANCE = 4_000
+# An entry's markup and metadata besides its body, generously (escaping can grow
+# "&" fivefold in titles and summaries).
+ENTRY_OVERHEAD = 2_000
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    period: str  # "2024-02", or "2024-02-2" for the second part of a large month
+    articles: tuple[Article, ...]  # newest first
+
+
+def month_of(article: Article, zone: tzinfo | None) -> str:
+    when = article.published.astimezone(zone or UTC)
+    return f"{when.year:04d}-{when.month:02d}"
+
+
+def estimated_entry_size(article: Article, info: SiteInfo) -> int:
+    """An upper bound of the bytes of the article's archive entry, without rendering it.
+
+    Pages are planned from these so that a publish which changed one article need not
+    render every entry of the site just to find out where the page breaks fall.
+    """
+    body = article.body_html
+    size = len(body) if body.isascii() else len(body.encode("utf-8"))
+    escaped = size + 3 * (body.count("<") + body.count(">"))
+    escaped += 4 * body.count("&")
+    links = body.count(' href="') + body.count(' src="') + 2  # + lead image, source
+    absolute = links * (len(article.url) + len(info.base_url)) * 2
+    meta = (article.title, article.summary, *article.authors, *article.tags, article.uid)
+    image = article.image
+    extras = (image.src, image.alt, image.caption or "", image.credit or "") if image else ()
+    source = (article.source.name, article.source.url or "") if article.source else ()
+    text = sum(len(t.encode("utf-8")) for t in (*meta, *extras, *source))
+    return escaped + absolute + 5 * text + ENTRY_OVERHEAD
+
+
+def plan_archive(
+    articles: Sequence[Article],
+    zone: tzinfo | None,
+    entry_size: Callable[[Article], int],
+    max_bytes: int,
+) -> list[ArchivePage]:
+    """Archive pages oldest first; `articles` is the site's list, newest first."""
+    months: dict[str, list[Article]] = {}
+    for article in reversed(articles):  # oldest first
+        months.setdefault(month_of(article, zone), []).append(article)
+    pages: list[ArchivePage] = []
+    budget = max_bytes - HEAD_ALLOWANCE
+    for month in sorted(months):
+        parts: list[list[Article]] = [[]]
+        used = 0
+        for article in months[month]:
+            size = entry_size(article)
+            if parts[-1] and used + size > budget:
+                parts.append([])
+                used = 0
+            parts[-1].append(article)
+            used += size
+        for number, part in enumerate(parts, start=1):
+            period = month if number == 1 else f"{month}-{number}"
+            pages.append(ArchivePage(period, tuple(reversed(part))))
+    return pages

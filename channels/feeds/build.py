@@ -1,0 +1,261 @@
+"""Builds every feed file of a publish from shared, once-per-article items and entries.
+
+Each feed (a site, section or tag feed in all its formats) and each archive page is a
+`Deferred` piece keyed by everything it shows, so a publish re-renders only the feeds
+whose articles or metadata changed, and the pipeline spreads the rest over cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from syndicate import urls
+from syndicate.channel import Deferred, OutputFile
+from syndicate.model import Article, Site
+from syndicate.render import fingerprint
+
+from . import atomfast, jsonfeed, xmlfeeds
+from .archive import ArchivePage, estimated_entry_size, plan_archive
+from .budget import check_size, fitting_count
+from .entries import EntryCache
+from .items import FeedItem, ItemCache
+from .plan import FeedSpec, plan_feeds
+from .settings import FeedsSettings
+from .xmlfeeds import FeedHead, XmlFormat
+
+STYLESHEET_PATH = "feed.xsl"  # the XSLT that makes a feed readable in a browser
+
+HeadFor = Callable[[Sequence[FeedItem]], bytes]
+Body = Callable[[FeedItem, bool], bytes]
+Join = Callable[[bytes, Sequence[bytes]], bytes]
+
+
+def article_key(a: Article) -> str:
+    """Every article field a feed shows (the body through the source file's hash)."""
+    return repr(
+        (a.slug, a.uid, a.content_hash, a.title, a.section, a.published, a.updated,
+         a.summary, a.authors, a.source, a.tags, a.image, a.language, a.url)
+    )  # fmt: skip
+
+
+class FeedBuilder:
+    def __init__(self, site: Site, settings: FeedsSettings, stylesheet: bool = False) -> None:
+        self.site = site
+        self.info = site.info
+        self.settings = settings
+        self.stylesheet_url = self.info.absolute(STYLESHEET_PATH) if stylesheet else None
+        self.items = ItemCache(site)
+        self.entries = EntryCache()
+        self._json: dict[tuple[str, bool], bytes] = {}
+        self._archived: dict[str, bytes] = {}
+        self._fingerprints: dict[str, str] = {}
+        self.pages: list[ArchivePage] = []
+        if settings.archive and "atom" in settings.formats:
+            self.pages = plan_archive(
+                site.articles,
+                self.info.timezone,
+                lambda article: estimated_entry_size(article, self.info),
+                settings.max_bytes,
+            )
+        self._common_key = fingerprint(
+            self.info.title, self.info.base_url, self.info.language, self.info.description,
+            self.info.id_authority, self.info.id_date, self.stylesheet_url,
+            [(p, s.title, s.description, s.url) for p, s in sorted(site.sections.items())],
+        )  # fmt: skip
+
+    def work(self) -> Iterator[Deferred]:
+        """One piece per feed (all its formats) and per archive page, keyed by its inputs."""
+        for spec in plan_feeds(self.site, sections=self.settings.sections, tags=self.settings.tags):
+            window = spec.articles[: self.settings.limit]
+            key = fingerprint(
+                self._common_key, "feed", spec.key, spec.title, spec.description,
+                spec.home_url, spec.paths, self._feed_links(spec), self._keys(window),
+            )  # fmt: skip
+            yield Deferred(key, self._bind_feed(spec, window))
+        for index, page in enumerate(self.pages):
+            neighbours = [p.period for p in self.pages[max(0, index - 1) : index + 2]]
+            key = fingerprint(
+                self._common_key, "archive", page.period, neighbours, self._keys(page.articles)
+            )
+            yield Deferred(key, self._bind_archive(index))
+
+    def files(self) -> Iterator[OutputFile]:
+        """Every file at once (no reuse): what `work` yields, rendered in order."""
+        for piece in self.work():
+            yield from piece.render()
+
+    def _bind_feed(
+        self, spec: FeedSpec, window: Sequence[Article]
+    ) -> Callable[[], Iterator[OutputFile]]:
+        return lambda: self._feed_files(spec, window)
+
+    def _bind_archive(self, index: int) -> Callable[[], Iterator[OutputFile]]:
+        path = urls.archive_feed(self.pages[index].period)
+        return lambda: iter([OutputFile(path, self._archive(index))])
+
+    def _feed_files(self, spec: FeedSpec, window: Sequence[Article]) -> Iterator[OutputFile]:
+        items = [self.items.get(a) for a in window]
+        for fmt in self.settings.formats:
+            if fmt == "json":
+                data = self._json_feed(spec, items)
+            else:
+                data = self._xml_feed(spec, items, fmt)
+            yield OutputFile(spec.paths[fmt], data)
+
+    def _keys(self, articles: Sequence[Article]) -> list[str]:
+        keys = []
+        for article in articles:
+            key = self._fingerprints.get(article.slug)
+            if key is None:
+                key = self._fingerprints[article.slug] = article_key(article)
+            keys.append(key)
+        return keys
+
+    def _feed_links(self, spec: FeedSpec) -> tuple[tuple[str, str], ...]:
+        """RFC 5005: the site's Atom feed points at the newest archive page."""
+        if spec.key or not self.pages:
+            return ()
+        return (("prev-archive", self._page_url(len(self.pages) - 1)),)
+
+    # -- feeds ----------------------------------------------------------------------
+
+    def _xml_feed(self, spec: FeedSpec, items: list[FeedItem], fmt: XmlFormat) -> bytes:
+        links = self._feed_links(spec) if fmt == "atom" else ()
+
+        def head_for(shown: Sequence[FeedItem]) -> bytes:
+            return xmlfeeds.render_head(
+                fmt,
+                FeedHead(
+                    feed_id=spec.feed_id(self.info),
+                    title=spec.title,
+                    description=spec.description,
+                    language=self.info.language,
+                    author=self.info.title,
+                    home_url=spec.home_url,
+                    self_url=spec.url(self.info, fmt),
+                    updated=self._updated(shown),
+                    hub=self.settings.hub,
+                    links=links,
+                    stylesheet_url=self.stylesheet_url,
+                ),
+            )
+
+        def body(item: FeedItem, full: bool) -> bytes:
+            return self.entries.xml(item, fmt, full=full)
+
+        def join(head: bytes, parts: Sequence[bytes]) -> bytes:
+            return xmlfeeds.assemble(fmt, head, parts)
+
+        def size(part: bytes) -> int:
+            return xmlfeeds.entries_size(fmt, [part])
+
+        return self._fit(spec.paths[fmt], items, head_for, body, join, size)
+
+    def _json_feed(self, spec: FeedSpec, items: list[FeedItem]) -> bytes:
+        def head_for(shown: Sequence[FeedItem]) -> bytes:
+            return jsonfeed.render_head(
+                title=spec.title,
+                home_url=spec.home_url,
+                feed_url=spec.url(self.info, "json"),
+                description=spec.description,
+                language=self.info.language,
+                author=self.info.title,
+                hub=self.settings.hub,
+            )
+
+        return self._fit(
+            spec.paths["json"],
+            items,
+            head_for,
+            self._json_item,
+            jsonfeed.assemble,
+            lambda part: len(part) + 1,  # and a comma
+        )
+
+    def _fit(
+        self,
+        what: str,
+        items: list[FeedItem],
+        head_for: HeadFor,
+        body: Body,
+        join: Join,
+        size: Callable[[bytes], int],
+    ) -> bytes:
+        """The newest items that keep the document under the size limit (see budget.py)."""
+        limit = self.settings.max_bytes
+        parts = [body(item, True) for item in items]
+        head = head_for(items)
+        data = join(head, parts)
+        if len(data) < limit or not items:
+            return check_size(data, limit, what)
+        # An article too big to fit alone is listed with its summary, not dropped.
+        parts = [
+            part if len(head) + size(part) < limit else body(item, False)
+            for item, part in zip(items, parts, strict=True)
+        ]
+        count = fitting_count(len(head), (size(p) for p in parts), limit)
+        for n in range(max(count, 1), 0, -1):
+            data = join(head_for(items[:n]), parts[:n])
+            if len(data) < limit:
+                return data
+        return check_size(data, limit, what)
+
+    # -- archive ----------------------------------------------------------------------
+
+    def _archive(self, index: int) -> bytes:
+        page = self.pages[index]
+        info = self.info
+        items = [self.items.get(a) for a in page.articles]
+        links = [("current", info.absolute(urls.site_feed("atom")))]
+        if index > 0:
+            links.append(("prev-archive", self._page_url(index - 1)))
+        if index + 1 < len(self.pages):
+            links.append(("next-archive", self._page_url(index + 1)))
+        head = xmlfeeds.render_head(
+            "atom",
+            FeedHead(
+                feed_id=f"tag:{info.id_authority},{info.id_date}:archive/{page.period}",
+                title=f"{info.title}: archive {page.period}",
+                description=f"Articles of {info.title} published in {page.period[:7]}",
+                language=info.language,
+                author=info.title,
+                home_url=info.base_url,
+                self_url=self._page_url(index),
+                updated=self._updated(items),
+                links=tuple(links),
+                archive=True,
+                stylesheet_url=self.stylesheet_url,
+            ),
+        )
+        data = xmlfeeds.assemble("atom", head, [self._archive_entry(i) for i in items])
+        if len(data) >= self.settings.max_bytes:  # planned with exact sizes; a last guard
+            parts = [atomfast.atom_entry(i, full=False) for i in items]
+            data = xmlfeeds.assemble("atom", head, parts)
+        return check_size(data, self.settings.max_bytes, urls.archive_feed(page.period))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _updated(self, items: Sequence[FeedItem]) -> datetime:
+        """The newest item's modification: never "now", so unchanged feeds keep their bytes."""
+        if items:
+            return max(i.modified for i in items)
+        year, _, rest = self.info.id_date.partition("-")
+        month, _, day = rest.partition("-")
+        return datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
+
+    def _page_url(self, index: int) -> str:
+        return self.info.absolute(urls.archive_feed(self.pages[index].period))
+
+    def _json_item(self, item: FeedItem, full: bool) -> bytes:
+        key = (item.slug, full)
+        data = self._json.get(key)
+        if data is None:
+            data = self._json[key] = jsonfeed.encode_item(item, full=full)
+        return data
+
+    def _archive_entry(self, item: FeedItem) -> bytes:
+        data = self._archived.get(item.slug)
+        if data is None:
+            data = self._archived[item.slug] = atomfast.atom_entry(item)
+        return data
