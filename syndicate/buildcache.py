@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__
+from .errors import Problem
 from .markdown import RenderedBody, render_body
-from .reader import SourceArticle, SourceSection
+from .reader import ReadItem, Source, SourceArticle, SourceSection, read_one
 
+T = TypeVar("T")
+R = TypeVar("R")
 CACHE_NAME = "build-cache.pickle"
 PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
 
@@ -66,6 +71,22 @@ class BuildCache:
             source = replace(source, body="")
         self.sources[rel] = (mtime_ns, size, source)
 
+    def read_many(
+        self, items: list[ReadItem], max_bytes: int
+    ) -> list[tuple[Source | None, list[Problem]]]:
+        """Parse files and render their bodies together, across cores when there are many.
+
+        Workers read the files themselves, so only the results cross process boundaries.
+        """
+        jobs = [(file, rel, section, max_bytes) for file, rel, section in items]
+        results = _map(_read_and_render, jobs)
+        parsed: list[tuple[Source | None, list[Problem]]] = []
+        for source, body, problems in results:
+            if isinstance(source, SourceArticle) and body is not None:
+                self.bodies[source.digest] = body
+            parsed.append((source, problems))
+        return parsed
+
     def forget_missing(self, present: set[str]) -> None:
         for rel in self.sources.keys() - present:
             del self.sources[rel]
@@ -86,10 +107,24 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-def render_many(bodies: list[str]) -> list[RenderedBody]:
+def _map(function: Callable[[T], R], items: list[T]) -> list[R]:
+    """map() in forked worker processes when the list is long enough to pay for them."""
     workers = worker_count()
-    if len(bodies) < PARALLEL_THRESHOLD or workers == 1:
-        return [render_body(body) for body in bodies]
-    chunk = max(16, len(bodies) // (workers * 4))
+    if len(items) < PARALLEL_THRESHOLD or workers == 1:
+        return [function(item) for item in items]
+    chunk = max(16, len(items) // (workers * 4))
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return list(pool.map(render_body, bodies, chunksize=chunk))
+        return list(pool.map(function, items, chunksize=chunk))
+
+
+def render_many(bodies: list[str]) -> list[RenderedBody]:
+    return _map(render_body, bodies)
+
+
+def _read_and_render(
+    job: tuple[Path, Path, str, int],
+) -> tuple[Source | None, RenderedBody | None, list[Problem]]:
+    source, problems = read_one(*job)
+    if not isinstance(source, SourceArticle):
+        return source, None, problems
+    return replace(source, body=""), render_body(source.body), problems

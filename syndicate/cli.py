@@ -28,6 +28,7 @@ class ChannelAwareGroup(click.Group):
     _loaded = False
 
     def _load(self) -> None:
+        """Import installed channels and add their commands, once."""
         if not self._loaded:
             self._loaded = True
             _add_channel_commands(self)
@@ -37,8 +38,12 @@ class ChannelAwareGroup(click.Group):
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._load()
-        return super().get_command(ctx, cmd_name)
+        # Core commands need no channel imports: keeps `syndicate publish` startup short.
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._load()
+            command = super().get_command(ctx, cmd_name)
+        return command
 
 
 @click.group(cls=ChannelAwareGroup)

@@ -18,12 +18,10 @@ from .model import Heading
 from .slug import slugify
 
 SUMMARY_LIMIT = 300
-_WORDS = re.compile(
-    # One CJK character counts as one word; elsewhere words are runs of letters/digits.
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
-    r"|[^\W_]+(?:['’-][^\W_]+)*"
-)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_OR_PUNCTUATION = re.compile(
+    r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+)
 
 # What article bodies may contain once sanitised: nh3's defaults plus heading anchors.
 _ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
@@ -53,9 +51,26 @@ def render_body(text: str) -> RenderedBody:
     tokens = md.parse(text)
     headings = _anchor_headings(tokens)
     html = md.renderer.render(tokens, md.options, {})
-    clean = sanitize_html(html)
-    words = len(_WORDS.findall(_all_text(tokens)))
-    return RenderedBody(clean, headings, _first_paragraph(tokens), words)
+    # markdown-it escapes all text and refuses javascript:/vbscript:/file:/data: links by
+    # itself; only raw HTML in the source can smuggle anything in, so only then sanitise.
+    if _has_raw_html(tokens):
+        html = sanitize_html(html)
+    return RenderedBody(html, headings, _first_paragraph(tokens), count_words(_all_text(tokens)))
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words, plus one per CJK character (those scripts use no spaces)."""
+    cjk = len(_CJK.findall(text))
+    return cjk + len((_CJK_OR_PUNCTUATION.sub(" ", text) if cjk else text).split())
+
+
+def _has_raw_html(tokens: list[Token]) -> bool:
+    for token in tokens:
+        if token.type == "html_block":
+            return True
+        if token.type == "inline" and any(c.type == "html_inline" for c in token.children or ()):
+            return True
+    return False
 
 
 def sanitize_html(html: str) -> str:

@@ -146,46 +146,68 @@ def iter_content_files(content_dir: Path) -> Iterator[Path]:
                 yield Path(folder, name)
 
 
+Source = SourceArticle | SourceSection
+ReadItem = tuple[Path, Path, str]  # (file, path relative to content, section)
+
+
 class SourceCache(Protocol):
     """Remembers parsed files by (mtime, size) so unchanged files are not parsed again."""
 
-    def get_source(
-        self, rel: str, mtime_ns: int, size: int
-    ) -> SourceArticle | SourceSection | None: ...
+    def get_source(self, rel: str, mtime_ns: int, size: int) -> Source | None: ...
 
-    def put_source(
-        self, rel: str, mtime_ns: int, size: int, source: SourceArticle | SourceSection
-    ) -> None: ...
+    def put_source(self, rel: str, mtime_ns: int, size: int, source: Source) -> None: ...
+
+    def read_many(
+        self, items: list[ReadItem], max_bytes: int
+    ) -> list[tuple[Source | None, list[Problem]]]:
+        """Parse files (possibly in parallel); same order as `items`."""
+        ...
+
+
+def read_one(
+    file: Path, rel: Path, section: str, max_bytes: int
+) -> tuple[Source | None, list[Problem]]:
+    problems: list[Problem] = []
+    if file.name == INDEX_NAME:
+        return read_section(file, rel, section, max_bytes, problems), problems
+    return read_article(file, rel, section, max_bytes, problems), problems
 
 
 def read_content(
     content_dir: Path, *, max_file_bytes: int, cache: SourceCache | None = None
 ) -> ReadResult:
-    """Read every article and section index below content_dir."""
+    """Read every article and section index below content_dir, in a stable order."""
     result = ReadResult([], {}, [])
     if not content_dir.is_dir():
         result.problems.append(Problem(content_dir, "content folder not found"))
         return result
+    found: list[Source | None] = []
+    misses: list[tuple[int, ReadItem, tuple[str, int, int]]] = []
     for file in iter_content_files(content_dir):
         rel = file.relative_to(content_dir)
-        key = rel.as_posix()
-        section = rel.parent.as_posix().strip(".")
         try:
             stat = file.stat()
         except OSError as exc:
             result.problems.append(Problem(rel, f"cannot read: {exc.strerror}"))
             continue
-        result.stamps.append((key, stat.st_mtime_ns, stat.st_size))
-        source = cache.get_source(key, stat.st_mtime_ns, stat.st_size) if cache else None
-        if source is None:
-            if file.name == INDEX_NAME:
-                source = read_section(file, rel, section, max_file_bytes, result.problems)
-            else:
-                source = read_article(file, rel, section, max_file_bytes, result.problems)
-            if source is not None and cache is not None:
-                cache.put_source(key, stat.st_mtime_ns, stat.st_size, source)
+        stamp = (rel.as_posix(), stat.st_mtime_ns, stat.st_size)
+        result.stamps.append(stamp)
+        found.append(cache.get_source(*stamp) if cache else None)
+        if found[-1] is None:
+            misses.append((len(found) - 1, (file, rel, rel.parent.as_posix().strip(".")), stamp))
+    items = [item for _, item, _ in misses]
+    if cache is not None:
+        parsed = cache.read_many(items, max_file_bytes)
+    else:
+        parsed = [read_one(*item, max_file_bytes) for item in items]
+    for (index, _, stamp), (source, problems) in zip(misses, parsed, strict=True):
+        result.problems.extend(problems)
+        found[index] = source
+        if source is not None and cache is not None:
+            cache.put_source(*stamp, source)
+    for source in found:
         if isinstance(source, SourceSection):
-            result.sections[section] = source
+            result.sections[source.path] = source
         elif source is not None:
             result.articles.append(source)
     return result

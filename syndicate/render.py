@@ -109,6 +109,7 @@ class Renderer:
         self.templates_stamp = templates_stamp
         self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reused = 0
+        self._fingerprints: dict[str, str] = {}
 
     def run(self, adapters: list[Channel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip

@@ -1,10 +1,16 @@
-"""Writer: puts a complete build in place atomically, rewriting only changed files.
+"""Writer: puts a complete build in place, rewriting only changed files.
 
-The new output is assembled in a staging folder beside the live one: unchanged files are
-hard links to the live files (so their mtime and inode stay the same), changed files are
-written fresh. Only when every file is there is the staging folder swapped with the live
-one (an atomic `renameat2(RENAME_EXCHANGE)` on Linux). A crash or error at any point
-before that leaves the previous output exactly as it was.
+Changed files are written to a staging folder beside the live one while the build runs;
+the live folder is not touched until every channel has rendered, so any error before the
+commit leaves the previous output exactly as it was. The commit then takes one of two
+paths:
+
+- few changes (the usual edit): each staged file is renamed over its live counterpart
+  (atomic per file) and removed files are deleted, under a journal that the next run
+  replays if the process died half-way;
+- many changes (a cold or large build): unchanged files are hard-linked into staging
+  (keeping their mtime and inode) and the two folders are exchanged in one atomic
+  `renameat2(RENAME_EXCHANGE)`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from .errors import PublishError
 
 MANIFEST_NAME = "manifest.json"
+JOURNAL_NAME = "commit-journal.json"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -46,36 +53,37 @@ def safe_relpath(path: str) -> str:
 
 
 class StagedOutput:
-    """Collects a build's files; `commit` swaps them in, `abort` throws them away."""
+    """Collects a build's changed files; `commit` puts them live, `abort` throws them away."""
+
+    # Above this share of changed files, a whole-folder swap is cheaper than file renames.
+    SWAP_SHARE = 0.3
 
     def __init__(self, output_dir: Path, cache_dir: Path) -> None:
         self.output_dir = output_dir
         self.manifest_path = cache_dir / MANIFEST_NAME
+        self.journal = cache_dir / JOURNAL_NAME
         self.staging = output_dir.with_name(f".{output_dir.name}.staging")
+        recover(output_dir, self.journal, self.staging)
         self.previous = _load_manifest(self.manifest_path, output_dir)
         self.files: dict[str, str] = {}
         self.written: list[str] = []
         self._made: set[Path] = set()
-        recover(output_dir)
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
 
     def place(self, path: str, content: bytes) -> tuple[str, str, bool]:
-        """Put one file in staging: (path, checksum, rewritten?). Safe in worker processes."""
+        """Stage one file: (path, checksum, changed?). Safe in worker processes."""
         rel = safe_relpath(path)
         checksum = digest(content)
-        target = self._target(rel)
-        if self.previous.get(rel) == checksum and _link(self.output_dir / rel, target):
+        if self.previous.get(rel) == checksum:
             return rel, checksum, False
-        target.write_bytes(content)
+        self._target(rel).write_bytes(content)
         return rel, checksum, True
 
     def reuse(self, path: str, checksum: str) -> bool:
-        """Carry a live file over unchanged, if it is what the last publish wrote."""
+        """Keep a live file as it is, if it is what the last publish wrote."""
         if self.previous.get(path) != checksum:
-            return False
-        if not _link(self.output_dir / path, self._target(path)):
             return False
         self.record(path, checksum, False)
         return True
@@ -110,14 +118,65 @@ class StagedOutput:
 
     def commit(self) -> WriteReport:
         removed = tuple(sorted(set(self.previous) - set(self.files)))
-        if not self.written and not removed and self.output_dir.is_dir():
+        report = WriteReport(tuple(self.written), len(self.files) - len(self.written), removed)
+        live = self.output_dir.is_dir()
+        if live and not self.written and not removed:
             self.abort()  # nothing changed: leave the live folder (and every mtime) alone
-            return WriteReport((), len(self.files), ())
+            return report
         _fsync_tree(self.staging)
-        swap_in(self.staging, self.output_dir)
-        shutil.rmtree(self.staging, ignore_errors=True)  # now holds the previous output
+        changes = len(self.written) + len(removed)
+        if live and changes <= self.SWAP_SHARE * max(len(self.files), 1):
+            self._commit_in_place(removed)
+        else:
+            self._commit_swap(live)
         _save_manifest(self.manifest_path, self.output_dir, self.files)
-        return WriteReport(tuple(self.written), len(self.files) - len(self.written), removed)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return report
+
+    def _commit_in_place(self, removed: tuple[str, ...]) -> None:
+        _write_json(self.journal, {"moves": self.written, "removes": list(removed)})
+        replay(self.output_dir, self.staging, self.written, removed)
+        self.journal.unlink()
+
+    def _commit_swap(self, live: bool) -> None:
+        if live:
+            for rel in self.files.keys() - set(self.written):
+                if not _link(self.output_dir / rel, self._target(rel)):
+                    raise PublishError(
+                        f"{self.output_dir / rel}: missing from the live "
+                        "output; run publish --force to rebuild everything"
+                    )
+        swap_in(self.staging, self.output_dir)
+
+
+def replay(
+    live: Path, staging: Path, moves: list[str], removes: list[str] | tuple[str, ...]
+) -> None:
+    """Apply an in-place commit; safe to run again after a crash (idempotent)."""
+    for rel in moves:
+        source = staging / rel
+        if source.exists():
+            (live / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, live / rel)
+    for rel in removes:
+        target = live / rel
+        target.unlink(missing_ok=True)
+        _prune_empty(target.parent, live)
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def _link(source: Path, target: Path) -> bool:
@@ -140,12 +199,7 @@ def _load_manifest(path: Path, output_dir: Path) -> dict[str, str]:
 
 
 def _save_manifest(path: Path, output_dir: Path, files: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps({"output": str(output_dir.resolve()), "files": files}), encoding="utf-8"
-    )
-    os.replace(tmp, path)
+    _write_json(path, {"output": str(output_dir.resolve()), "files": files})
 
 
 def _fsync_tree(root: Path) -> None:
@@ -194,10 +248,20 @@ def swap_in(staging: Path, live: Path) -> None:
     os.rename(old, staging)
 
 
-def recover(live: Path) -> None:
-    """Undo a fallback swap that was interrupted between its two renames."""
+def recover(live: Path, journal: Path, staging: Path) -> None:
+    """Finish a commit that a crash interrupted, before anything else touches the output."""
     old = live.with_name(f".{live.name}.old")
-    if old.exists() and not live.exists():
+    if old.exists() and not live.exists():  # fallback swap died between its renames
         os.rename(old, live)
     elif old.exists():
         shutil.rmtree(old)
+    if journal.exists():
+        try:
+            data = json.loads(journal.read_text(encoding="utf-8"))
+            replay(live, staging, list(data["moves"]), list(data["removes"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise PublishError(
+                f"{journal}: cannot finish the interrupted publish ({exc}); "
+                f"delete it and run publish --force"
+            ) from None
+        journal.unlink()

@@ -1,0 +1,209 @@
+"""The QR encoder: the same matrix as the `qrcode` package, and zbar reads it back.
+
+`reference` is the implementation qr.qr_matrix replaced (qrcode, mask 0, its default
+segmentation), so every case below checks that no code ever printed changes.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import string
+from collections.abc import Iterator
+
+import pytest
+import qrcode
+from PIL import Image
+from pyzbar.pyzbar import ZBarSymbol, decode
+from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+from syndicate import qr, qrencode
+from syndicate.qr import ErrorCorrection, Matrix
+
+LEVELS: tuple[ErrorCorrection, ...] = ("L", "M", "Q", "H")
+QRCODE_LEVEL = {
+    "L": ERROR_CORRECT_L,
+    "M": ERROR_CORRECT_M,
+    "Q": ERROR_CORRECT_Q,
+    "H": ERROR_CORRECT_H,
+}
+WORDS = ["election", "budget", "council", "storm", "match", "vote", "東京", "新闻", "café"]
+
+
+def reference(data: str, level: ErrorCorrection = "M", border: int = 4) -> Matrix:
+    code = qrcode.QRCode(error_correction=QRCODE_LEVEL[level], border=border, mask_pattern=0)
+    code.add_data(data)
+    code.make(fit=True)
+    return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
+
+
+def random_url(rng: random.Random) -> str:
+    """Article URLs as channels make them, plus the odd query, ID run or capitals."""
+    host = rng.choice(["news.example.com", "www.kurier.example.at", "EXAMPLE.ORG", "x.io"])
+    parts = [rng.choice(["politics", "sport", "culture/film", "2026/11/27"])]
+    slug = "-".join(rng.choice(WORDS[:6]) for _ in range(rng.randint(1, 9)))
+    parts.append(slug)
+    if rng.random() < 0.15:
+        parts.append(str(rng.getrandbits(96)))  # a run of 20+ digits: numeric segment
+    if rng.random() < 0.1:
+        parts.append("".join(rng.choices(string.ascii_uppercase + "-.", k=25)))
+    url = f"https://{host}/{'/'.join(parts)}/"
+    if rng.random() < 0.2:
+        url += f"?utm_source=print&utm_medium=qr&id={rng.randint(0, 10**6)}"
+    return url
+
+
+def random_text(rng: random.Random, length: int) -> str:
+    alphabets = [
+        string.digits,
+        string.ascii_uppercase + string.digits + " $%*+-./:",
+        string.ascii_letters + string.punctuation + " \n",
+        "新闻报道東京中文éüß€😀",
+    ]
+    text = ""
+    while len(text) < length:
+        text += "".join(rng.choices(rng.choice(alphabets), k=rng.randint(1, 40)))
+    return text[:length]
+
+
+def cases(count: int, seed: int) -> Iterator[tuple[str, ErrorCorrection, int]]:
+    rng = random.Random(seed)
+    for index in range(count):
+        if index % 3:
+            data = random_url(rng)
+        else:
+            data = random_text(rng, rng.choice([0, 1, 2, 19, 20, 21, rng.randint(0, 250)]))
+        yield data, LEVELS[index % 4], rng.choice([0, 1, 4])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_matrix_equals_qrcode_for_random_urls_and_texts(seed: int) -> None:
+    for data, level, border in cases(500, seed):
+        assert qrencode.encode(data, level, border) == reference(data, level, border), (
+            data,
+            level,
+            border,
+        )
+
+
+def byte_capacity(version: int, level: ErrorCorrection) -> int:
+    """Bytes of byte-mode text that fill `version` by qrcode's own capacity table."""
+    count_bits = 8 if version < 10 else 16
+    limit: int = qrcode.util.BIT_LIMIT_TABLE[QRCODE_LEVEL[level]][version]
+    return (limit - 4 - count_bits) // 8
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_every_version_is_chosen_like_qrcode_and_drawn_identically(level: ErrorCorrection) -> None:
+    for version in range(1, 41):
+        full = "a" * byte_capacity(version, level)
+        assert len(qrencode.encode(full, level, 0)) == 17 + 4 * version
+        if version < 40:
+            over = full + "a"
+            assert len(qrencode.encode(over, level, 0)) == 17 + 4 * (version + 1)
+        if version % 4 == LEVELS.index(level):  # ten full comparisons per level
+            rng = random.Random(version)
+            text = "".join(rng.choices(string.ascii_letters + string.punctuation, k=len(full)))
+            assert qrencode.encode(text, level) == reference(text, level)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_too_long_raises_a_value_error_like_qrcode(level: ErrorCorrection) -> None:
+    fits = "a" * byte_capacity(40, level)
+    assert len(qr.qr_matrix(fits, level)) == 177 + 8
+    with pytest.raises(ValueError):
+        reference(fits + "a", level)
+    with pytest.raises(qr.QrDataTooLongError, match=f"at error correction {level}"):
+        qr.qr_matrix(fits + "a", level)
+
+
+def test_counted_data_modules_match_the_built_layouts() -> None:
+    """Version choice counts capacity by formula; the zigzag walk must agree with it."""
+    for version in range(1, 41):
+        assert qrencode._layout(version).modules == qrencode.data_modules(version)
+
+
+def test_negative_border_is_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        qrencode.encode("x", "M", -1)
+
+
+def rasterise(matrix: Matrix, scale: int = 4) -> Image.Image:
+    n = len(matrix)
+    pixels = bytes(0 if cell else 255 for row in matrix for cell in row)
+    return Image.frombytes("L", (n, n), pixels).resize(
+        (n * scale, n * scale), Image.Resampling.NEAREST
+    )
+
+
+def test_zbar_reads_back_exactly_the_text() -> None:
+    rng = random.Random(7)
+    samples = [random_url(rng) for _ in range(24)]
+    samples += [
+        "https://news.example.com/新闻/東京-報道/",
+        "Ünïcödé café 😀",
+        "12345678901234567890123",
+    ]
+    samples += ["HTTPS://EXAMPLE.ORG/S/ABC2345/", random_text(rng, 300), ""]
+    for index, data in enumerate(samples):
+        if not data:
+            continue  # zbar reports nothing for an empty payload
+        level = LEVELS[index % 4]
+        found = decode(rasterise(qr.qr_matrix(data, level)), symbols=[ZBarSymbol.QRCODE])
+        assert [symbol.data.decode("utf-8") for symbol in found] == [data], level
+
+
+def test_format_and_version_bits_are_the_standard_ones() -> None:
+    """ISO/IEC 18004 Table C.1 (mask 0 rows) and Table D.1 (versions 7 and 40)."""
+    expected = {"L": 0b111011111000100, "M": 0b101010000010010}
+    expected |= {"Q": 0b011010101011111, "H": 0b001011010001001}
+    assert {level: qrencode.format_bits(level) for level in LEVELS} == expected
+    assert qrencode._bch(7, 0x1F25) == 0x07C94
+    assert qrencode._bch(40, 0x1F25) == 0x28C69
+
+
+def test_error_codewords_make_every_generator_root_a_zero() -> None:
+    """Independent of qrcode: a codeword polynomial vanishes at a^0 .. a^(degree-1)."""
+    exp, log = qrencode._EXP, qrencode._LOG
+    rng = random.Random(3)
+    for degree in (7, 10, 13, 17, 22, 26, 30):
+        data = bytes(rng.randrange(256) for _ in range(rng.randint(1, 120)))
+        word = data + qrencode.error_codewords(data, degree)
+        for power in range(degree):
+            value = 0
+            for byte in word:  # Horner's rule at x = a^power
+                value = (exp[log[value] + power] if value else 0) ^ byte
+            assert value == 0, (degree, power)
+
+
+def slow_runs(matrix: Matrix) -> list[qr.Run]:
+    """The run finder qr.matrix_runs replaced, kept as its oracle."""
+    runs: list[qr.Run] = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < len(row):
+            start = x
+            while x < len(row) and row[x]:
+                x += 1
+            if x > start:
+                runs.append((start, y, x - start))
+            x += 1
+    return runs
+
+
+def test_runs_path_takes_any_runs() -> None:
+    assert qr.runs_path([]) == ""
+    assert qr.runs_path([(0, 0, 1), (3, 511, 2)]) == "M0 0h1v1h-1zM3 511h2v1h-2z"
+    assert qr.runs_path([(600, 1, 700)]) == "M600 1h700v1h-700z"  # beyond the tables
+
+
+def test_runs_and_png_are_unchanged_by_the_faster_drawing() -> None:
+    for data, level, border in cases(40, 9):
+        matrix = qr.qr_matrix(data, level, border)
+        runs = slow_runs(matrix)
+        assert list(qr.matrix_runs(matrix)) == runs
+        assert qr.svg_path(matrix) == "".join(f"M{x} {y}h{w}v1h-{w}z" for x, y, w in runs)
+        n = len(matrix)
+        png = qr.matrix_png(matrix, size_px=n * 3 + 1, dpi=300)
+        image = Image.open(io.BytesIO(png)).convert("L")
+        assert image.crop((0, 0, n * 3, n * 3)).tobytes() == rasterise(matrix, 3).tobytes()
