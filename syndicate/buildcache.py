@@ -13,11 +13,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from . import __version__
 from .errors import Problem
 from .markdown import RenderedBody, render_body
+from .model import Heading
 from .reader import ReadItem, Source, SourceArticle, SourceSection, read_one
 
 T = TypeVar("T")
@@ -35,6 +36,33 @@ class BuildCache:
     # key -> ((path, checksum), ...)
     outputs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     fingerprint: str = ""  # of the inputs of the last successful publish
+
+    # Pickled as plain tuples: slotted dataclasses pickle ~5x slower, and this file is
+    # read and written on every publish of a large site.
+    def __getstate__(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "sources": {r: (m, s, _pack_source(src)) for r, (m, s, src) in self.sources.items()},
+            "bodies": {
+                digest: (b.html, [(h.level, h.text, h.anchor) for h in b.headings],
+                         b.first_paragraph, b.word_count)
+                for digest, b in self.bodies.items()
+            },
+            "outputs": self.outputs,
+            "fingerprint": self.fingerprint,
+        }  # fmt: skip
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.version = state["version"]
+        self.sources = {
+            rel: (m, s, _unpack_source(packed)) for rel, (m, s, packed) in state["sources"].items()
+        }
+        self.bodies = {
+            digest: RenderedBody(html, tuple(Heading(*h) for h in heads), first, words)
+            for digest, (html, heads, first, words) in state["bodies"].items()
+        }
+        self.outputs = state["outputs"]
+        self.fingerprint = state["fingerprint"]
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
@@ -101,6 +129,20 @@ class BuildCache:
         for digest in self.bodies.keys() - wanted:
             del self.bodies[digest]
         return [self.bodies[src.digest] for src in sources]
+
+
+def _pack_source(source: Source) -> tuple[Any, ...]:
+    if isinstance(source, SourceSection):
+        return ("section", source.path, source.matter)
+    return ("article", str(source.path), source.section, source.matter, source.matter_text,
+            source.body_line, source.digest)  # fmt: skip
+
+
+def _unpack_source(packed: tuple[Any, ...]) -> Source:
+    if packed[0] == "section":
+        return SourceSection(packed[1], packed[2])
+    _, path, section, matter, matter_text, body_line, digest = packed
+    return SourceArticle(Path(path), section, matter, matter_text, "", body_line, digest)
 
 
 def worker_count() -> int:

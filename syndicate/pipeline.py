@@ -18,7 +18,7 @@ from .builder import BuildResult, build_site
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
 from .errors import ContentError, Problem, SyndicateError
-from .reader import iter_content_files, read_content
+from .reader import read_content
 from .render import Renderer, fingerprint, tree_stamp
 from .templating import Templates, bundled_templates_dir
 from .writer import MANIFEST_NAME, StagedOutput, WriteReport
@@ -106,11 +106,7 @@ def templates_stamp(config: Config) -> str:
 
 def inputs_fingerprint(config: Config, adapters: list[Channel], out: Path, drafts: bool) -> str:
     """Everything a publish reads, by (name, mtime, size): equal means nothing to do."""
-    content = config.content_dir
-    stamps = []
-    for file in iter_content_files(content) if content.is_dir() else ():
-        stat = file.stat()
-        stamps.append((str(file), stat.st_mtime_ns, stat.st_size))
+    stamps = tree_stamp(config.content_dir)
     config_text = config.source.read_bytes() if config.source else b""
     manifest = config.cache_dir / MANIFEST_NAME
     manifest_stamp = (

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""QR encoding cost, before (qrcode, mask 0) and after (syndicate.qrencode), side by side.
+
+    python3 benchmarks/qr_speed.py [--urls 2000] [--level M] [--repeat 3]
+
+Encodes the same distinct article URLs (60-120 ASCII bytes, like a cold build where every
+code is a cache miss) with the replaced qrcode-based code and with the current one, and
+prints per-code times and the ratio for the matrix alone, the inline SVG (HTML channel)
+and the 25 mm / 300 dpi PNG (print channel). Outputs are checked equal first, so the two
+columns do the same work. Best of --repeat runs; machines are noisy, compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import time
+from collections.abc import Callable
+
+import qrcode
+from PIL import Image
+from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+from syndicate import qr, qrencode
+from syndicate.qr import ErrorCorrection, Matrix, Run
+
+_LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
+SECTIONS = ["politics", "sport", "culture/film", "world/europe", "business/markets"]
+MatrixOf = Callable[[str, ErrorCorrection], Matrix]
+Work = Callable[[str, ErrorCorrection], object]
+WORDS = ["council", "votes", "budget", "storm", "hits", "coast", "final", "match", "report"]
+
+
+def old_matrix(data: str, level: ErrorCorrection = "M", border: int = 4) -> Matrix:
+    """syndicate.qr.qr_matrix before this change (without its lru_cache)."""
+    code = qrcode.QRCode(error_correction=_LEVELS[level], border=border, mask_pattern=0)
+    code.add_data(data)
+    code.make(fit=True)
+    return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
+
+
+def old_runs(matrix: Matrix) -> tuple[Run, ...]:
+    """syndicate.qr.matrix_runs before this change."""
+    runs: list[Run] = []
+    for y, row in enumerate(matrix):
+        x = 0
+        width = len(row)
+        while x < width:
+            if row[x]:
+                start = x
+                while x < width and row[x]:
+                    x += 1
+                runs.append((start, y, x - start))
+            else:
+                x += 1
+    return tuple(runs)
+
+
+def old_png(matrix: Matrix, *, size_px: int, dpi: int) -> bytes:
+    """syndicate.qr.matrix_png before this change."""
+    n = len(matrix)
+    scale = size_px // n
+    pixels = bytes(0 if cell else 255 for row in matrix for cell in row)
+    code = Image.frombytes("L", (n, n), pixels).resize(
+        (n * scale, n * scale), Image.Resampling.NEAREST
+    )
+    canvas = Image.new("L", (size_px, size_px), 255)
+    offset = (size_px - n * scale) // 2
+    canvas.paste(code, (offset, offset))
+    buffer = io.BytesIO()
+    canvas.convert("1", dither=Image.Dither.NONE).save(buffer, "PNG", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def urls(count: int, seed: int = 1) -> list[str]:
+    """Distinct typical article URLs between 60 and 120 bytes."""
+    rng = random.Random(seed)
+    found: set[str] = set()
+    while len(found) < count:
+        slug = "-".join(rng.choices(WORDS, k=rng.randint(2, 10)))
+        day = f"2026/{rng.randint(1, 12):02}/{rng.randint(1, 28):02}"
+        url = f"https://news.example.com/{rng.choice(SECTIONS)}/{day}/{slug}/"
+        if 60 <= len(url) <= 120:
+            found.add(url)
+    return sorted(found)
+
+
+def new_matrix(data: str, level: ErrorCorrection) -> Matrix:
+    return qrencode.encode(data, level, qr.QUIET_ZONE)  # what qr_matrix runs on a cache miss
+
+
+def svg(matrix_of: MatrixOf, runs: Callable[[Matrix], tuple[Run, ...]]) -> Work:
+    def draw(data: str, level: ErrorCorrection) -> str:
+        matrix = matrix_of(data, level)
+        return qr.svg_document(len(matrix), qr.runs_path(runs(matrix)), size="25mm")
+
+    return draw
+
+
+def png(matrix_of: MatrixOf, draw: Callable[..., bytes]) -> Work:
+    size_px = qr.png_pixels(25.0, 300)
+
+    def render(data: str, level: ErrorCorrection) -> bytes:
+        return draw(matrix_of(data, level), size_px=size_px, dpi=300)
+
+    return render
+
+
+def best_time(work: Work, data: list[str], level: ErrorCorrection, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for item in data:
+            work(item, level)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int, default=2000)
+    parser.add_argument("--level", choices=list(_LEVELS), default="M")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    level: ErrorCorrection = args.level
+    data = urls(args.urls)
+    pairs: dict[str, tuple[Work, Work]] = {
+        "matrix": (old_matrix, new_matrix),
+        "svg (html)": (svg(old_matrix, old_runs), svg(new_matrix, qr.matrix_runs)),
+        "png (print)": (png(old_matrix, old_png), png(new_matrix, qr.matrix_png)),
+    }
+    for name, (before, after) in pairs.items():
+        for item in data[:200]:
+            assert before(item, level) == after(item, level), (name, item)
+    sizes = sorted({len(new_matrix(item, level)) - 8 for item in data})
+    print(f"{len(data)} URLs, {min(map(len, data))}-{max(map(len, data))} bytes, level {level}, ")
+    print(f"symbol sizes {sizes} modules; outputs checked equal; best of {args.repeat}")
+    print(f"{'':<12} {'before µs':>10} {'after µs':>10} {'speedup':>8}")
+    for name, (before, after) in pairs.items():
+        old = best_time(before, data, level, args.repeat) / len(data) * 1e6
+        new = best_time(after, data, level, args.repeat) / len(data) * 1e6
+        print(f"{name:<12} {old:>10.1f} {new:>10.1f} {old / new:>7.1f}x")
+
+
+if __name__ == "__main__":
+    main()
