@@ -167,7 +167,7 @@ class UnsubscribeSettings(StrictModel):
 
 
 class NewsletterSettings(ChannelSettings):
-    store: Path | None = None  # SQLite file; default: <cache_dir>/newsletter/mailing.sqlite3
+    store: Path | None = None  # SQLite file; default: <state_dir>/newsletter/mailing.sqlite3
     secret: SecretField | None = None  # HMAC key of unsubscribe tokens: ${NEWSLETTER_SECRET}
     lists: list[ListSettings] = Field(default_factory=list)
     smtp: SmtpSettings = SmtpSettings()
@@ -204,5 +204,5 @@ def load_settings(config: Config) -> NewsletterSettings:
 
 def store_path(settings: NewsletterSettings, config: Config) -> Path:
     if settings.store is None:
-        return config.cache_dir / "newsletter" / "mailing.sqlite3"
+        return config.state_dir / "newsletter" / "mailing.sqlite3"
     return settings.store if settings.store.is_absolute() else config.root / settings.store

@@ -100,7 +100,7 @@ def test_publish_with_lists_configured_writes_no_newsletter_files(
     assert result.exit_code == 0, result.output
     public = site.root / "public"
     assert not public.exists() or not any(p.is_file() for p in public.rglob("*"))
-    assert not (site.root / ".syndicate" / "newsletter" / "mailing.sqlite3").exists()
+    assert not (site.root / ".syndicate/state/newsletter/mailing.sqlite3").exists()
 
 
 def test_settings_fingerprint_names_the_secret_but_never_holds_it(
