@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__
 from .buildcache import PARALLEL_THRESHOLD, BuildCache, worker_count
@@ -25,6 +26,7 @@ from .model import Article, Site
 from .writer import StagedOutput
 
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
+Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
 Advance = Callable[[int], None]
 
 
@@ -95,7 +97,8 @@ def _render_chunk(indices: list[int]) -> list[tuple[str, list[Placed]]]:
     return [_render_one(i) for i in indices]
 
 
-def _checked(adapter: Channel, render: Callable[[], Iterable[OutputFile]]) -> Iterator[OutputFile]:
+def _checked(adapter: Channel, render: Callable[[], Iterable[Piece]]) -> Iterator[Piece]:
+    """Channel bugs become one ChannelError naming the channel, not a traceback."""
     try:
         yield from render()
     except SyndicateError:
@@ -201,11 +204,4 @@ def _bind_article(
 
 
 def _checked_site(adapter: Channel, site: Site) -> Iterator[OutputFile | Deferred]:
-    try:
-        yield from adapter.render_site(site)
-    except SyndicateError:
-        raise
-    except Exception as exc:
-        raise ChannelError(
-            f"channel {adapter.name!r} failed: {type(exc).__name__}: {exc}"
-        ) from None
+    return _checked(adapter, lambda: adapter.render_site(site))
