@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 from pydantic import ValidationError
@@ -19,7 +19,9 @@ from pydantic import ValidationError
 from .config import ChannelSettings, Config, format_validation_error
 from .errors import ChannelError, ConfigError
 from .model import Article, Site
-from .templating import Templates
+
+if TYPE_CHECKING:
+    from .templating import Templates
 
 ENTRY_POINT_GROUP = "syndicate.channels"
 

@@ -7,25 +7,28 @@ what changed, and skip everything when no input changed at all.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
 from .buildcache import BuildCache
 from .builder import BuildResult, build_site
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
 from .errors import ContentError, Problem, SyndicateError
 from .reader import read_content
-from .render import Renderer, fingerprint, tree_stamp
-from .templating import Templates, bundled_templates_dir
-from .writer import MANIFEST_NAME, StagedOutput, WriteReport
+from .render import Renderer
+from .stamps import (
+    inputs_fingerprint,
+    remember_publish,
+    templates_stamp,
+    unchanged_since_last_publish,
+)
+from .templating import Templates
+from .writer import StagedOutput, WriteReport
 
 Step = Callable[[str, int], None]  # (description, total): announce a phase
 Advance = Callable[[int], None]
-FINGERPRINT_NAME = "inputs.fingerprint"
 
 
 @dataclass
@@ -100,26 +103,6 @@ def copy_static(folder: Path, staged: StagedOutput) -> None:
             staged.add(path.relative_to(folder).as_posix(), path.read_bytes())
 
 
-def templates_stamp(config: Config) -> str:
-    return fingerprint(tree_stamp(bundled_templates_dir()), tree_stamp(config.root / "templates"))
-
-
-def inputs_fingerprint(config: Config, adapters: list[Channel], out: Path, drafts: bool) -> str:
-    """Everything a publish reads, by (name, mtime, size): equal means nothing to do."""
-    stamps = tree_stamp(config.content_dir)
-    config_text = config.source.read_bytes() if config.source else b""
-    manifest = config.cache_dir / MANIFEST_NAME
-    manifest_stamp = (
-        (manifest.stat().st_mtime_ns, manifest.stat().st_size) if manifest.exists() else None
-    )
-    return fingerprint(
-        __version__, config_text, str(out), drafts, stamps, templates_stamp(config),
-        tree_stamp(config.static_dir),
-        [(a.name, tree_stamp(Path(inspect.getfile(type(a))).parent)) for a in adapters],
-        out.is_dir(), manifest_stamp,
-    )  # fmt: skip
-
-
 def publish(
     config: Config,
     *,
@@ -128,15 +111,17 @@ def publish(
     include_drafts: bool = False,
     progress: Progress | None = None,
     force: bool = False,
+    skip_if_unchanged: bool = True,
 ) -> PublishOutcome:
+    """Publish; `force` ignores the build cache, `skip_if_unchanged` allows the no-op exit."""
     progress = progress or Progress()
     out = (output_dir or config.output_dir).resolve()
+    inputs = inputs_fingerprint(config, channels, out, include_drafts)
+    if skip_if_unchanged and not force and unchanged_since_last_publish(config, inputs):
+        # Checked before importing any channel: an unchanged site costs a directory walk.
+        return PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
     adapters = make_channels(config, channels, out)  # config errors before any reading
     names = [a.name for a in adapters]
-    stamp_file = config.cache_dir / FINGERPRINT_NAME
-    inputs = inputs_fingerprint(config, adapters, out, include_drafts)
-    if not force and _read(stamp_file) == inputs:
-        return PublishOutcome(0, 0, names, WriteReport((), 0, ()), out, skipped=True)
     cache = BuildCache() if force else BuildCache.load(config.cache_dir)
     progress.start("reading", 1)
     built = load_site(config, include_drafts=include_drafts, cache=cache)
@@ -157,7 +142,7 @@ def publish(
     for adapter in adapters:
         adapter.after_publish(published)
     # After the manifest was rewritten, so the next run sees the same stamps.
-    _write(stamp_file, inputs_fingerprint(config, adapters, out, include_drafts))
+    remember_publish(config, inputs_fingerprint(config, channels, out, include_drafts))
     return PublishOutcome(
         articles=len(site.articles),
         drafts_skipped=built.drafts,
@@ -166,15 +151,3 @@ def publish(
         output_dir=out,
         reused=renderer.reused,
     )
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")

@@ -8,9 +8,7 @@ rendered, in worker processes when there is enough of it to pay for them.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,15 +21,12 @@ from .buildcache import PARALLEL_THRESHOLD, BuildCache, worker_count
 from .channel import Channel, Deferred, OutputFile
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
+from .stamps import fingerprint, tree_stamp
 from .writer import StagedOutput
 
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
 Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
 Advance = Callable[[int], None]
-
-
-def fingerprint(*parts: object) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def article_fingerprint(a: Article) -> str:
@@ -49,17 +44,6 @@ def article_fingerprint(a: Article) -> str:
         a.updated.isoformat() if a.updated else None, a.summary, a.authors, source, a.tags,
         related, image, a.language, a.url, a.path, a.content_hash, a.uid, a.draft, extra,
     )  # fmt: skip
-
-
-def tree_stamp(folder: Path) -> list[tuple[str, int, int]]:
-    """(file, mtime, size) of every file below a folder: cheap change detection."""
-    stamps = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            stat = os.stat(os.path.join(root, name))
-            stamps.append((os.path.join(root, name), stat.st_mtime_ns, stat.st_size))
-    return stamps
 
 
 def channel_key(adapter: Channel, templates_stamp: str) -> str:

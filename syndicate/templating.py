@@ -7,15 +7,12 @@ folder (like Hugo's layouts/), without forking the package.
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-
-def bundled_templates_dir() -> Path:
-    return Path(str(files("syndicate_templates")))
+from .templating_paths import bundled_templates_dir
 
 
 class Templates:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from syndicate import urls
 from syndicate.channel import Deferred, OutputFile
 from syndicate.model import Article, Site
-from syndicate.render import fingerprint
+from syndicate.stamps import fingerprint
 
 from . import atomfast, jsonfeed, xmlfeeds
 from .archive import ArchivePage, estimated_entry_size, plan_archive

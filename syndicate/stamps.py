@@ -1,0 +1,87 @@
+"""Cheap change detection: fingerprints of values and (name, mtime, size) of files.
+
+Kept free of heavy imports on purpose: a publish with nothing to do reads only this,
+the config and the content folder's directory entries, so it finishes in a fraction
+of a second even for 100,000 articles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib.metadata import entry_points
+from importlib.util import find_spec
+from pathlib import Path
+
+from . import __version__
+from .config import Config
+from .templating_paths import bundled_templates_dir
+
+STAMP_NAME = "inputs.fingerprint"
+ENTRY_POINT_GROUP = "syndicate.channels"
+
+
+def fingerprint(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def tree_stamp(folder: Path) -> list[tuple[str, int, int]]:
+    """(file, mtime, size) of every file below a folder."""
+    stamps = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            stat = os.stat(path)
+            stamps.append((path, stat.st_mtime_ns, stat.st_size))
+    return stamps
+
+
+def templates_stamp(config: Config) -> str:
+    return fingerprint(tree_stamp(bundled_templates_dir()), tree_stamp(config.root / "templates"))
+
+
+def channels_stamp() -> list[tuple[str, str, list[tuple[str, int, int]]]]:
+    """Installed channels and their code, found without importing them."""
+    stamps = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        module = ep.value.partition(":")[0]
+        try:
+            spec = find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec and spec.origin else None
+        stamps.append((ep.name, ep.value, tree_stamp(Path(origin).parent) if origin else []))
+    return stamps
+
+
+def inputs_fingerprint(config: Config, channels: list[str] | None, out: Path, drafts: bool) -> str:
+    """Everything a publish reads, by (name, mtime, size): equal means nothing to do."""
+    manifest = config.cache_dir / "manifest.json"
+    manifest_stat = manifest.stat() if manifest.exists() else None
+    return fingerprint(
+        __version__,
+        config.source.read_bytes() if config.source else b"",
+        channels,
+        str(out),
+        out.is_dir(),
+        drafts,
+        tree_stamp(config.content_dir),
+        tree_stamp(config.static_dir),
+        templates_stamp(config),
+        channels_stamp(),
+        (manifest_stat.st_mtime_ns, manifest_stat.st_size) if manifest_stat else None,
+    )
+
+
+def unchanged_since_last_publish(config: Config, stamp: str) -> bool:
+    try:
+        return (config.cache_dir / STAMP_NAME).read_text(encoding="utf-8") == stamp
+    except OSError:
+        return False
+
+
+def remember_publish(config: Config, stamp: str) -> None:
+    path = config.cache_dir / STAMP_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(stamp, encoding="utf-8")
