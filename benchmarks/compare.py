@@ -6,9 +6,10 @@
 Writes the corpus with ../shared/bench/make_corpus.py in each tool's format, installs
 Hugo (Debian package) and Pelican (in a private venv) when missing, then times, in one run:
 cold build, rebuild with nothing changed, and rebuild after editing one article. Peak
-memory is the largest summed RSS of the tool's whole process tree (syndicate renders in
-worker processes). Prints one table with ratios to Hugo; a tool that cannot be installed
-is skipped with a message. Machines are noisy: compare ratios, not seconds.
+memory is the largest summed PSS (proportional set size) of the tool's whole process
+tree (syndicate renders in forked workers that share pages with their parent). Prints
+one table with ratios to Hugo; a tool that cannot be installed is skipped with a message.
+Machines are noisy: compare ratios, not seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -36,10 +36,25 @@ class Run:
     note: str = ""
 
 
-def tree_rss(root: int) -> int:
-    """Summed RSS (bytes) of a process and all its descendants, from /proc."""
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes: shared pages split among the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(root: int) -> int:
+    """Summed PSS of a process and all its descendants.
+
+    PSS, not RSS: syndicate's forked workers share the parent's pages copy-on-write, and
+    summing RSS would count those pages once per process.
+    """
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -48,13 +63,11 @@ def tree_rss(root: int) -> int:
                 fields = handle.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        pid = int(entry)
-        children.setdefault(int(fields[1]), []).append(pid)
-        rss[pid] = int(fields[21]) * PAGE_SIZE
+        children.setdefault(int(fields[1]), []).append(int(entry))
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total += _pss(pid)
         stack.extend(children.get(pid, []))
     return total
 
@@ -67,7 +80,7 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
     )
     peak = 0
     while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
+        peak = max(peak, tree_memory(proc.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     if proc.returncode:
@@ -197,6 +210,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/syndicate-bench"))
     parser.add_argument("--tools", default="hugo,syndicate,pelican")
+    parser.add_argument(
+        "--channels", default="html+feeds,all", help="syndicate runs: html+feeds and/or all"
+    )
     args = parser.parse_args()
     if not MAKE_CORPUS.exists():
         sys.exit(f"{MAKE_CORPUS} not found: the benchmark needs ../shared beside the repo")
@@ -206,8 +222,12 @@ def main() -> None:
     if "hugo" in tools:
         runs += bench_hugo(args.workdir, args.articles)
     if "syndicate" in tools:
-        runs += bench_syndicate(args.workdir, args.articles, "html,feeds", "syndicate (html+feeds)")
-        runs += bench_syndicate(args.workdir, args.articles, "all", "syndicate (all channels)")
+        if "html+feeds" in args.channels:
+            runs += bench_syndicate(
+                args.workdir, args.articles, "html,feeds", "syndicate (html+feeds)"
+            )
+        if "all" in args.channels.split(","):
+            runs += bench_syndicate(args.workdir, args.articles, "all", "syndicate (all channels)")
     if "pelican" in tools:
         runs += bench_pelican(args.workdir, args.articles)
     print(f"\n{args.articles} articles, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
