@@ -117,7 +117,7 @@ def publish(
         config = state.config
         target = (out or config.output_dir).resolve()
         inputs = inputs_fingerprint(config, names, target, drafts)
-        skip = not force and unchanged_since_last_publish(config, inputs)
+        skip = not force and unchanged_since_last_publish(config, target, inputs)
     if skip:
         if not state.quiet:
             elapsed = time.perf_counter() - started

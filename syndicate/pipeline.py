@@ -117,7 +117,7 @@ def publish(
     progress = progress or Progress()
     out = (output_dir or config.output_dir).resolve()
     inputs = inputs_fingerprint(config, channels, out, include_drafts)
-    if skip_if_unchanged and not force and unchanged_since_last_publish(config, inputs):
+    if skip_if_unchanged and not force and unchanged_since_last_publish(config, out, inputs):
         # Checked before importing any channel: an unchanged site costs a directory walk.
         return PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
     adapters = make_channels(config, channels, out)  # config errors before any reading
@@ -142,7 +142,7 @@ def publish(
     for adapter in adapters:
         adapter.after_publish(published)
     # After the manifest was rewritten, so the next run sees the same stamps.
-    remember_publish(config, inputs_fingerprint(config, channels, out, include_drafts))
+    remember_publish(config, out, inputs_fingerprint(config, channels, out, include_drafts))
     return PublishOutcome(
         articles=len(site.articles),
         drafts_skipped=built.drafts,

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .templating_paths import bundled_templates_dir
+from .writer import MANIFEST_NAME, output_cache
 
 STAMP_NAME = "inputs.fingerprint"
 ENTRY_POINT_GROUP = "syndicate.channels"
@@ -57,7 +58,7 @@ def channels_stamp() -> list[tuple[str, str, list[tuple[str, int, int]]]]:
 
 def inputs_fingerprint(config: Config, channels: list[str] | None, out: Path, drafts: bool) -> str:
     """Everything a publish reads, by (name, mtime, size): equal means nothing to do."""
-    manifest = config.cache_dir / "manifest.json"
+    manifest = output_cache(config.cache_dir, out) / MANIFEST_NAME
     manifest_stat = manifest.stat() if manifest.exists() else None
     return fingerprint(
         __version__,
@@ -74,14 +75,15 @@ def inputs_fingerprint(config: Config, channels: list[str] | None, out: Path, dr
     )
 
 
-def unchanged_since_last_publish(config: Config, stamp: str) -> bool:
+def unchanged_since_last_publish(config: Config, out: Path, stamp: str) -> bool:
     try:
-        return (config.cache_dir / STAMP_NAME).read_text(encoding="utf-8") == stamp
+        path = output_cache(config.cache_dir, out) / STAMP_NAME
+        return path.read_text(encoding="utf-8") == stamp
     except OSError:
         return False
 
 
-def remember_publish(config: Config, stamp: str) -> None:
-    path = config.cache_dir / STAMP_NAME
+def remember_publish(config: Config, out: Path, stamp: str) -> None:
+    path = output_cache(config.cache_dir, out) / STAMP_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(stamp, encoding="utf-8")

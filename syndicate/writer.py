@@ -40,6 +40,12 @@ class WriteReport:
     removed: tuple[str, ...]
 
 
+def output_cache(cache_dir: Path, output_dir: Path) -> Path:
+    """Bookkeeping of one output folder: `publish --out` and previews keep their own."""
+    key = hashlib.blake2b(str(output_dir.resolve()).encode(), digest_size=6).hexdigest()
+    return cache_dir / "outputs" / key
+
+
 def digest(content: bytes) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
@@ -60,8 +66,9 @@ class StagedOutput:
 
     def __init__(self, output_dir: Path, cache_dir: Path) -> None:
         self.output_dir = output_dir
-        self.manifest_path = cache_dir / MANIFEST_NAME
-        self.journal = cache_dir / JOURNAL_NAME
+        bookkeeping = output_cache(cache_dir, output_dir)
+        self.manifest_path = bookkeeping / MANIFEST_NAME
+        self.journal = bookkeeping / JOURNAL_NAME
         self.staging = output_dir.with_name(f".{output_dir.name}.staging")
         recover(output_dir, self.journal, self.staging)
         self.previous = _load_manifest(self.manifest_path, output_dir)
