@@ -6,8 +6,10 @@ version change) only makes the next publish a cold one.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -20,6 +22,7 @@ from .errors import Problem
 from .markdown import RenderedBody, render_body
 from .model import Heading
 from .reader import ReadItem, Source, SourceArticle, SourceSection, read_one
+from .stamps import fingerprint
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,38 +32,32 @@ PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more tha
 
 @dataclass
 class BuildCache:
-    version: str = __version__
+    version: str = field(default_factory=lambda: cache_version())
     sources: dict[str, tuple[int, int, SourceArticle | SourceSection]] = field(default_factory=dict)
     bodies: dict[str, RenderedBody] = field(default_factory=dict)  # by file digest
     # channel output keyed by a fingerprint of everything it was rendered from:
     # key -> ((path, checksum), ...)
     outputs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     fingerprint: str = ""  # of the inputs of the last successful publish
+    stored: set[str] = field(default_factory=set)  # body digests already in the body store
 
     # Pickled as plain tuples: slotted dataclasses pickle ~5x slower, and this file is
-    # read and written on every publish of a large site.
+    # read and written on every publish of a large site. Bodies (most of the bytes) live
+    # in SQLite instead, so a publish writes only the bodies that changed.
     def __getstate__(self) -> dict[str, object]:
         return {
             "version": self.version,
             "sources": {r: (m, s, _pack_source(src)) for r, (m, s, src) in self.sources.items()},
-            "bodies": {
-                digest: (b.html, [(h.level, h.text, h.anchor) for h in b.headings],
-                         b.first_paragraph, b.word_count)
-                for digest, b in self.bodies.items()
-            },
             "outputs": self.outputs,
             "fingerprint": self.fingerprint,
-        }  # fmt: skip
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.version = state["version"]
         self.sources = {
             rel: (m, s, _unpack_source(packed)) for rel, (m, s, packed) in state["sources"].items()
         }
-        self.bodies = {
-            digest: RenderedBody(html, tuple(Heading(*h) for h in heads), first, words)
-            for digest, (html, heads, first, words) in state["bodies"].items()
-        }
+        self.bodies = {}
         self.outputs = state["outputs"]
         self.fingerprint = state["fingerprint"]
 
@@ -69,12 +66,18 @@ class BuildCache:
         try:
             with (folder / CACHE_NAME).open("rb") as handle:
                 cache = pickle.load(handle)
+            if not isinstance(cache, cls) or cache.version != cache_version():
+                return cls()
+            cache.bodies = BodyStore(folder).load_all()
         except Exception:  # missing, truncated or from another version: start cold
             return cls()
-        return cache if isinstance(cache, cls) and cache.version == __version__ else cls()
+        cache.stored = set(cache.bodies)
+        return cache
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        BodyStore(folder).update(self.bodies, self.stored)
+        self.stored = set(self.bodies)
         tmp = folder / f"{CACHE_NAME}.tmp"
         with tmp.open("wb") as handle:
             pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -129,6 +132,67 @@ class BuildCache:
         for digest in self.bodies.keys() - wanted:
             del self.bodies[digest]
         return [self.bodies[src.digest] for src in sources]
+
+
+def cache_version() -> str:
+    """Changes whenever the code that produces cached values changes, even without a release."""
+    here = Path(__file__).parent
+    files = [here / name for name in ("reader.py", "markdown.py", "buildcache.py", "model.py")]
+    return fingerprint(
+        __version__, [(f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files]
+    )
+
+
+class BodyStore:
+    """Rendered bodies by content digest, in SQLite: updated row by row, read in one query."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / f"bodies-{cache_version()}.sqlite3"
+        self.folder = folder
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT, "
+            "headings TEXT, first TEXT, words INTEGER)"
+        )
+        return conn
+
+    def load_all(self) -> dict[str, RenderedBody]:
+        if not self.path.exists():
+            return {}
+        conn = self._connect()
+        try:
+            return {
+                digest: RenderedBody(
+                    html, tuple(Heading(*h) for h in json.loads(heads)), first, words
+                )
+                for digest, html, heads, first, words in conn.execute("SELECT * FROM bodies")
+            }
+        finally:
+            conn.close()
+
+    def update(self, bodies: dict[str, RenderedBody], stored: set[str]) -> None:
+        for stale in self.folder.glob("bodies-*.sqlite3"):
+            if stale != self.path:
+                stale.unlink()
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN")
+            conn.executemany(
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?)",
+                [
+                    (digest, b.html, json.dumps([(h.level, h.text, h.anchor) for h in b.headings]),
+                     b.first_paragraph, b.word_count)
+                    for digest, b in bodies.items() if digest not in stored
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "DELETE FROM bodies WHERE digest = ?", [(d,) for d in stored - bodies.keys()]
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
 
 
 def _pack_source(source: Source) -> tuple[Any, ...]:
