@@ -122,6 +122,16 @@ class SiteSettings(StrictModel):
     # and never change them, even if the site moves to another domain.
     id_authority: str | None = None  # default: the host of base_url
     id_date: str = Field(default="2024-01-01", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    # WebSub hubs: the feeds announce them (rel="hub"), the push channel pings them.
+    websub_hubs: list[str] = []
+
+    @field_validator("websub_hubs")
+    @classmethod
+    def _absolute_hubs(cls, value: list[str]) -> list[str]:
+        for hub in value:
+            if not re.match(r"^https?://[^/\s]+", hub):
+                raise ValueError(f"{hub!r} must be an absolute http:// or https:// URL")
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -192,7 +202,10 @@ class Config:
         s = self.file.site
         zone = ZoneInfo(s.timezone) if s.timezone else None
         authority = s.id_authority or urlsplit(s.base_url).hostname or "localhost"
-        return SiteInfo(s.title, s.base_url, s.language, zone, s.description, authority, s.id_date)
+        return SiteInfo(
+            s.title, s.base_url, s.language, zone, s.description, authority, s.id_date,
+            tuple(s.websub_hubs),
+        )  # fmt: skip
 
     @property
     def content_dir(self) -> Path:

@@ -126,6 +126,7 @@ class SiteInfo:
     description: str = ""
     id_authority: str = ""  # tag: URI authority, fixed for the life of the site
     id_date: str = "2024-01-01"
+    hubs: tuple[str, ...] = ()  # WebSub hubs (site.websub_hubs)
 
     def article_uid(self, slug: str) -> str:
         """`tag:news.example.com,2024-01-01:article/<slug>`: never changes on edits."""

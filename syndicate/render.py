@@ -110,7 +110,8 @@ class Renderer:
             advance: Advance) -> None:  # fmt: skip
         work: list[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]] = []
         for adapter in adapters:
-            base = channel_key(adapter, self.templates_stamp)
+            # Site facts (title, base URL, hubs...) reach every page: part of every key.
+            base = fingerprint(channel_key(adapter, self.templates_stamp), repr(self.site.info))
             work.extend(self._article_work(adapter, base))
             work.extend(self._site_work(adapter, base))
         start("rendering", len(work))

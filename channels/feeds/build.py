@@ -60,7 +60,7 @@ class FeedBuilder:
             )
         self._common_key = fingerprint(
             self.info.title, self.info.base_url, self.info.language, self.info.description,
-            self.info.id_authority, self.info.id_date, self.stylesheet_url,
+            self.info.id_authority, self.info.id_date, self.info.hubs, self.stylesheet_url,
             [(p, s.title, s.description, s.url) for p, s in sorted(site.sections.items())],
         )  # fmt: skip
 
@@ -135,7 +135,7 @@ class FeedBuilder:
                     home_url=spec.home_url,
                     self_url=spec.url(self.info, fmt),
                     updated=self._updated(shown),
-                    hub=self.settings.hub,
+                    hub=self.hub,
                     links=links,
                     stylesheet_url=self.stylesheet_url,
                 ),
@@ -161,7 +161,7 @@ class FeedBuilder:
                 description=spec.description,
                 language=self.info.language,
                 author=self.info.title,
-                hub=self.settings.hub,
+                hub=self.hub,
             )
 
         return self._fit(
@@ -235,6 +235,11 @@ class FeedBuilder:
         return check_size(data, self.settings.max_bytes, urls.archive_feed(page.period))
 
     # -- helpers --------------------------------------------------------------------------
+
+    @property
+    def hub(self) -> str | None:
+        """The hub to announce: the feeds' own setting, else the site's first WebSub hub."""
+        return self.settings.hub or (self.info.hubs[0] if self.info.hubs else None)
 
     def _updated(self, items: Sequence[FeedItem]) -> datetime:
         """The newest item's modification: never "now", so unchanged feeds keep their bytes."""

@@ -49,7 +49,8 @@ class PushChannel(Channel):
     def after_publish(self, report: PublishReport) -> None:
         settings = self.push_settings
         config = self.context.config
-        if not settings.partners and not settings.hubs:
+        hubs = settings.hubs or list(report.site.info.hubs)
+        if not settings.partners and not hubs:
             return
         if self.context.output_dir.resolve() != config.output_dir.resolve():
             log.info(
@@ -59,11 +60,11 @@ class PushChannel(Channel):
         if settings.partners:
             added = self.record(report.site)
             log.info("push: %d deliveries recorded", added)
-        if settings.hubs:
+        if hubs:
             feeds = changed_feeds(report.written, report.site.info)
             if feeds:
                 verify = ssl_context(settings.ca_path(config))
-                for warning in asyncio.run(ping(settings.hubs, feeds, verify=verify)):
+                for warning in asyncio.run(ping(hubs, feeds, verify=verify)):
                     log.warning("warning: %s", warning)
 
     def record(self, site: Site) -> int:

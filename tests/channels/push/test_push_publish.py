@@ -165,6 +165,18 @@ def test_websub_ping_for_changed_feeds_only(site, push, hub, caplog):
     assert state.pings == []
 
 
+def test_site_websub_hubs_are_pinged_through_a_real_publish(site, hub):
+    state, url = hub
+    site.article("news", "story", "Body.\n")
+    site.settings["site"]["websub_hubs"] = [url]
+    site.write_config()
+    result = site.cli("publish", "--channels", "feeds,push")
+    assert result.exit_code == 0, result.output
+    pinged = {p["hub.url"][0] for p in state.pings}
+    assert "https://news.example.com/atom.xml" in pinged
+    assert "https://news.example.com/news/rss.xml" in pinged
+
+
 def _channel(site: Any, cls: Any) -> Any:
     from syndicate.pipeline import make_channels
 
