@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +24,7 @@ from pydantic import (
     PlainSerializer,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from .errors import ConfigError
@@ -174,6 +175,17 @@ class ConfigFile(StrictModel):
     max_file_bytes: int = Field(default=5_000_000, gt=0)
     publish: PublishSettings = PublishSettings()
     channels: dict[str, dict[str, Any] | None] = {}
+
+    @model_validator(mode="after")
+    def _state_outside_cache(self) -> ConfigFile:
+        cache = PurePosixPath(self.cache_dir)
+        state = PurePosixPath(self.state_dir)
+        if state == cache or cache in state.parents:
+            raise ValueError(
+                "state_dir must not be inside cache_dir: the cache is safe to delete, "
+                "delivery state (outbox, subscribers) is not"
+            )
+        return self
 
     @field_validator("permalink")
     @classmethod

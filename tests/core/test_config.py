@@ -68,3 +68,10 @@ def test_secrets_come_from_the_environment_and_never_print(
     monkeypatch.delenv("PARTNER_TOKEN")
     with pytest.raises(ConfigError, match="PARTNER_TOKEN is not set"):
         settings.token.reveal()
+
+
+def test_state_must_not_live_in_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "syndicate.yaml"
+    path.write_text(SMALLEST + "cache_dir: .syndicate\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="state_dir must not be inside cache_dir"):
+        load_config(path)
