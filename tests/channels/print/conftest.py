@@ -11,6 +11,8 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
+from syndicate import qr
+
 
 def decode_image(image: Image.Image) -> list[str]:
     """Every QR code zbar finds in the image, as text."""
@@ -63,3 +65,20 @@ def _print_command(monkeypatch: pytest.MonkeyPatch) -> None:
     from syndicate.cli import cli
 
     monkeypatch.setitem(cli.commands, "print", print_command)
+
+
+@pytest.fixture
+def encoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the QR encoder is asked to encode, in order (a spy on `qr.qr_matrix`)."""
+    calls: list[str] = []
+    real = qr.qr_matrix
+
+    def counting(
+        data: str, error_correction: qr.ErrorCorrection = "M", border: int = 4
+    ) -> qr.Matrix:
+        calls.append(data)
+        return real(data, error_correction, border)
+
+    counting.cache_clear = real.cache_clear  # type: ignore[attr-defined]  # "a new process"
+    monkeypatch.setattr(qr, "qr_matrix", counting)
+    return calls

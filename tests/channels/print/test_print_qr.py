@@ -72,18 +72,9 @@ def test_too_few_pixels_for_the_modules_is_a_clear_error(tmp_path: Path) -> None
 
 
 def test_cache_hit_skips_encoding_and_survives_a_new_instance(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decode_png: Decode
+    tmp_path: Path, encoded: list[str], decode_png: Decode
 ) -> None:
-    calls: list[str] = []
-    real = qr.qr_matrix
-
-    def counting(
-        data: str, error_correction: qr.ErrorCorrection = "M", border: int = 4
-    ) -> qr.Matrix:
-        calls.append(data)
-        return real(data, error_correction, border)
-
-    monkeypatch.setattr(qr, "qr_matrix", counting)
+    calls = encoded
     spec = QrSpec("M", 25, 300)
     first = QrImages(spec, tmp_path).get(URL)
     second = QrImages(spec, tmp_path).get(URL)
