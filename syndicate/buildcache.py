@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
@@ -138,8 +139,9 @@ def cache_version() -> str:
     """Changes whenever the code that produces cached values changes, even without a release."""
     here = Path(__file__).parent
     files = [here / name for name in ("reader.py", "markdown.py", "buildcache.py", "model.py")]
+    libraries = [version(name) for name in ("cmarkgfm", "nh3", "PyYAML")]
     return fingerprint(
-        __version__, [(f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files]
+        __version__, libraries, [(f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files]
     )
 
 
