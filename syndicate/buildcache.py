@@ -6,6 +6,7 @@ version change) only makes the next publish a cold one.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -222,6 +223,7 @@ def _map(function: Callable[[T], R], items: list[T]) -> list[R]:
         return [function(item) for item in items]
     chunk = max(16, len(items) // (workers * 4))
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        gc.freeze()
         return list(pool.map(function, items, chunksize=chunk))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import unescape
+from itertools import filterfalse
 
 import cmarkgfm
 import nh3
@@ -69,8 +70,17 @@ def render_body(text: str) -> RenderedBody:
 
 def count_words(text: str) -> int:
     """Whitespace-separated words, plus one per CJK character (those scripts use no spaces)."""
-    cjk = len(_CJK.findall(text))
-    return cjk + len((_CJK_OR_PUNCTUATION.sub(" ", text) if cjk else text).split())
+    words = text.split()
+    if text.isascii():
+        return len(words)
+    # Only the few non-ASCII words need the (slow) character scan.
+    mixed = list(filterfalse(str.isascii, words))
+    return len(words) - len(mixed) + sum(map(_count_non_ascii, mixed))
+
+
+def _count_non_ascii(word: str) -> int:
+    cjk = len(_CJK.findall(word))
+    return cjk + len((_CJK_OR_PUNCTUATION.sub(" ", word) if cjk else word).split())
 
 
 def html_text(html: str) -> str:

@@ -8,6 +8,7 @@ rendered, in worker processes when there is enough of it to pay for them.
 
 from __future__ import annotations
 
+import gc
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -177,6 +178,7 @@ class Renderer:
         size = max(8, min(256, count // (workers * 8)))
         chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size)]
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            gc.freeze()
             for results in pool.map(_render_chunk, chunks):
                 yield from results
                 advance(len(results))

@@ -16,7 +16,9 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     Non-Latin scripts are transliterated (Chinese to pinyin) rather than dropped, so a
     Chinese headline still gets a readable, stable URL.
     """
-    ascii_text = "".join(_transliterate(ch) for ch in text).lower()
+    if not text.isascii():  # most headlines: skip the character-by-character pass
+        text = "".join(_transliterate(ch) for ch in text)
+    ascii_text = text.lower()
     slug = _NON_ALNUM.sub("-", ascii_text).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
