@@ -105,7 +105,7 @@ class Renderer:
         self.templates_stamp = templates_stamp
         self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reused = 0
-        self._fingerprints: dict[str, str] = {}
+        self._fingerprints: dict[str, str] = {}  # by slug: shared by every channel
 
     def run(self, adapters: list[Channel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip
@@ -124,9 +124,10 @@ class Renderer:
     ) -> Iterator[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]]:
         site = self.site
         for article in site.articles:
-            key = fingerprint(
-                base, article_fingerprint(article), adapter.article_key(article, site)
-            )
+            facts = self._fingerprints.get(article.slug)
+            if facts is None:
+                facts = self._fingerprints[article.slug] = article_fingerprint(article)
+            key = fingerprint(base, facts, adapter.article_key(article, site))
             if not self._reuse(key):
                 yield key, adapter, _bind_article(adapter, article, site)
 

@@ -29,6 +29,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # one Templates per publish: no stat() per page
         )
 
     def add_filters(self, **filters: Callable[..., Any]) -> None:

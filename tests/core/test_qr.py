@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import string
 from collections.abc import Iterator
 
@@ -207,3 +208,24 @@ def test_runs_and_png_are_unchanged_by_the_faster_drawing() -> None:
         png = qr.matrix_png(matrix, size_px=n * 3 + 1, dpi=300)
         image = Image.open(io.BytesIO(png)).convert("L")
         assert image.crop((0, 0, n * 3, n * 3)).tobytes() == rasterise(matrix, 3).tobytes()
+
+
+def follow_strokes(path: str, size: int) -> list[list[bool]]:
+    """Replay stroke_path data (M0 .5, then m dx dy / h w) into a module grid."""
+    grid = [[False] * size for _ in range(size)]
+    assert path.startswith("M0 .5")
+    x = y = 0
+    for command, a, b in re.findall(r"([mh])(-?\d+)(?: (-?\d+))?", path[len("M0 .5") :]):
+        if command == "m":
+            x, y = x + int(a), y + int(b)
+        else:
+            for column in range(x, x + int(a)):
+                grid[y][column] = True
+            x += int(a)
+    return grid
+
+
+def test_stroke_path_draws_exactly_the_dark_modules() -> None:
+    for data, level, border in cases(40, 11):
+        matrix = qr.qr_matrix(data, level, border)
+        assert follow_strokes(qr.stroke_path(matrix), len(matrix)) == [list(r) for r in matrix]
