@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +27,8 @@ from .stamps import fingerprint, tree_stamp
 from .writer import StagedOutput
 
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
+Key = str | Callable[[], str]  # a callable key is worked out where the piece is rendered
+Work = tuple[Key, Channel, Callable[[], Iterable[OutputFile]]]
 Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
 Advance = Callable[[int], None]
 
@@ -65,7 +68,7 @@ class _Job:
     """What forked workers inherit: they look work up by index instead of pickling it."""
 
     staged: StagedOutput
-    work: list[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]]
+    work: list[Work]
 
 
 _JOB: _Job | None = None
@@ -75,7 +78,7 @@ def _render_one(index: int) -> tuple[str, list[Placed]]:
     assert _JOB is not None
     key, adapter, render = _JOB.work[index]
     placed = [_JOB.staged.place(f.path, f.content) for f in _checked(adapter, render)]
-    return key, placed
+    return key if isinstance(key, str) else key(), placed
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[str, list[Placed]]]:
@@ -109,7 +112,7 @@ class Renderer:
 
     def run(self, adapters: list[Channel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip
-        work: list[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]] = []
+        work: list[Work] = []
         for adapter in adapters:
             # Site facts (title, base URL, hubs...) reach every page: part of every key.
             base = fingerprint(channel_key(adapter, self.templates_stamp), repr(self.site.info))
@@ -119,21 +122,27 @@ class Renderer:
         self._render(work, advance)
         self.cache.outputs = self.outputs
 
-    def _article_work(
-        self, adapter: Channel, base: str
-    ) -> Iterator[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]]:
+    def _article_work(self, adapter: Channel, base: str) -> Iterator[Work]:
         site = self.site
+        if not self.cache.outputs:
+            # Nothing to carry over (a cold build): the keys are only recorded, so the
+            # workers work them out in parallel instead of the parent one by one.
+            for article in site.articles:
+                lazy = partial(self._article_key, base, adapter, article)
+                yield lazy, adapter, _bind_article(adapter, article, site)
+            return
         for article in site.articles:
-            facts = self._fingerprints.get(article.slug)
-            if facts is None:
-                facts = self._fingerprints[article.slug] = article_fingerprint(article)
-            key = fingerprint(base, facts, adapter.article_key(article, site))
+            key = self._article_key(base, adapter, article)
             if not self._reuse(key):
                 yield key, adapter, _bind_article(adapter, article, site)
 
-    def _site_work(
-        self, adapter: Channel, base: str
-    ) -> Iterator[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]]:
+    def _article_key(self, base: str, adapter: Channel, article: Article) -> str:
+        facts = self._fingerprints.get(article.slug)
+        if facts is None:
+            facts = self._fingerprints[article.slug] = article_fingerprint(article)
+        return fingerprint(base, facts, adapter.article_key(article, self.site))
+
+    def _site_work(self, adapter: Channel, base: str) -> Iterator[Work]:
         for item in _checked_site(adapter, self.site):
             if isinstance(item, OutputFile):
                 self.staged.add(item.path, item.content)
@@ -157,7 +166,7 @@ class Renderer:
         self.reused += 1
         return True
 
-    def _render(self, work: list[tuple[str, Channel, Callable[[], Iterable[OutputFile]]]],
+    def _render(self, work: list[Work],
                 advance: Advance) -> None:  # fmt: skip
         global _JOB
         _JOB = _Job(self.staged, work)
