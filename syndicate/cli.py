@@ -19,7 +19,7 @@ from . import __version__
 from .commands import State, err, fail, pass_state, say, user_errors
 from .config import CONFIG_NAME
 from .errors import ChannelError
-from .stamps import inputs_fingerprint, unchanged_since_last_publish
+from .stamps import inputs_fingerprint, sources_fingerprint, unchanged_since_last_publish
 
 if TYPE_CHECKING:
     from .pipeline import Progress as PipelineProgress
@@ -116,7 +116,8 @@ def publish(
     with user_errors(state):
         config = state.config
         target = (out or config.output_dir).resolve()
-        inputs = inputs_fingerprint(config, names, target, drafts)
+        sources = sources_fingerprint(config, names, target, drafts)
+        inputs = inputs_fingerprint(config, target, sources)
         skip = not force and unchanged_since_last_publish(config, target, inputs)
     if skip:
         if not state.quiet:
@@ -134,6 +135,7 @@ def publish(
             progress=progress,
             force=force,
             skip_if_unchanged=False,  # just checked above
+            sources=sources,
         )
     if state.quiet:
         return

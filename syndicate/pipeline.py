@@ -21,6 +21,7 @@ from .render import Renderer
 from .stamps import (
     inputs_fingerprint,
     remember_publish,
+    sources_fingerprint,
     templates_stamp,
     unchanged_since_last_publish,
 )
@@ -112,11 +113,16 @@ def publish(
     progress: Progress | None = None,
     force: bool = False,
     skip_if_unchanged: bool = True,
+    sources: str | None = None,
 ) -> PublishOutcome:
-    """Publish; `force` ignores the build cache, `skip_if_unchanged` allows the no-op exit."""
+    """Publish; `force` ignores the build cache, `skip_if_unchanged` allows the no-op exit.
+
+    `sources` is a `sources_fingerprint` the caller took already (one walk, not two).
+    """
     progress = progress or Progress()
     out = (output_dir or config.output_dir).resolve()
-    inputs = inputs_fingerprint(config, channels, out, include_drafts)
+    sources = sources or sources_fingerprint(config, channels, out, include_drafts)
+    inputs = inputs_fingerprint(config, out, sources)
     if skip_if_unchanged and not force and unchanged_since_last_publish(config, out, inputs):
         # Checked before importing any channel: an unchanged site costs a directory walk.
         return PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
@@ -142,7 +148,7 @@ def publish(
     for adapter in adapters:
         adapter.after_publish(published)
     # After the manifest was rewritten, so the next run sees the same stamps.
-    remember_publish(config, out, inputs_fingerprint(config, channels, out, include_drafts))
+    remember_publish(config, out, inputs_fingerprint(config, out, sources))
     return PublishOutcome(
         articles=len(site.articles),
         drafts_skipped=built.drafts,

@@ -56,21 +56,32 @@ def channels_stamp() -> list[tuple[str, str, list[tuple[str, int, int]]]]:
     return stamps
 
 
-def inputs_fingerprint(config: Config, channels: list[str] | None, out: Path, drafts: bool) -> str:
-    """Everything a publish reads, by (name, mtime, size): equal means nothing to do."""
-    manifest = output_cache(config.cache_dir, out) / MANIFEST_NAME
-    manifest_stat = manifest.stat() if manifest.exists() else None
+def sources_fingerprint(config: Config, channels: list[str] | None, out: Path, drafts: bool) -> str:
+    """Everything a publish reads, by (name, mtime, size), the output's manifest aside.
+
+    Taken once, before reading: an edit saved while a publish runs then makes the next
+    publish differ, instead of being recorded as published.
+    """
     return fingerprint(
         __version__,
         config.source.read_bytes() if config.source else b"",
         channels,
         str(out),
-        out.is_dir(),
         drafts,
         tree_stamp(config.content_dir),
         tree_stamp(config.static_dir),
         templates_stamp(config),
         channels_stamp(),
+    )
+
+
+def inputs_fingerprint(config: Config, out: Path, sources: str) -> str:
+    """`sources` plus the state of the output: equal to the last publish's means nothing to do."""
+    manifest = output_cache(config.cache_dir, out) / MANIFEST_NAME
+    manifest_stat = manifest.stat() if manifest.exists() else None
+    return fingerprint(
+        sources,
+        out.is_dir(),
         (manifest_stat.st_mtime_ns, manifest_stat.st_size) if manifest_stat else None,
     )
 

@@ -190,3 +190,28 @@ def test_publishing_elsewhere_does_not_disturb_the_main_output(site: SiteFactory
     output = publish(site, "--force")  # re-render everything, compare with the live files
     assert "0 written" in output
     assert page.stat().st_mtime_ns == before
+
+
+def test_edit_saved_during_a_publish_is_published_next_time(
+    site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syndicate.pipeline as pipeline
+
+    site.article("news", "first", title="Before")
+    publish(site)
+    real_load_site = pipeline.load_site
+
+    def load_then_edit(*args: object, **kwargs: object) -> object:
+        loaded = real_load_site(*args, **kwargs)  # type: ignore[arg-type]
+        site.article("news", "first", title="Saved while publishing")  # after the read
+        return loaded
+
+    site.article("news", "first", title="During")
+    monkeypatch.setattr(pipeline, "load_site", load_then_edit)
+    publish(site)
+    monkeypatch.setattr(pipeline, "load_site", real_load_site)
+    assert "During" in (site.root / "public/text/first.txt").read_text(encoding="utf-8")
+    output = publish(site)  # not "nothing changed": the last edit was never read
+    assert "nothing changed" not in output
+    page = (site.root / "public/text/first.txt").read_text(encoding="utf-8")
+    assert "Saved while publishing" in page
