@@ -16,6 +16,7 @@ from .builder import BuildResult, build_site
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
 from .errors import ContentError, Problem, SyndicateError
+from .locking import publish_lock
 from .reader import read_content
 from .render import Renderer
 from .stamps import (
@@ -123,9 +124,25 @@ def publish(
     out = (output_dir or config.output_dir).resolve()
     sources = sources or sources_fingerprint(config, channels, out, include_drafts)
     inputs = inputs_fingerprint(config, out, sources)
-    if skip_if_unchanged and not force and unchanged_since_last_publish(config, out, inputs):
+    skip = skip_if_unchanged and not force
+    if skip and unchanged_since_last_publish(config, out, inputs):
         # Checked before importing any channel: an unchanged site costs a directory walk.
         return PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
+    with publish_lock(config.cache_dir, lambda: progress.start("waiting for another publish", 1)):
+        if skip and unchanged_since_last_publish(config, out, inputs):  # the other one did it
+            return PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
+        return _publish(config, channels, out, include_drafts, progress, force, sources)
+
+
+def _publish(
+    config: Config,
+    channels: list[str] | None,
+    out: Path,
+    include_drafts: bool,
+    progress: Progress,
+    force: bool,
+    sources: str,
+) -> PublishOutcome:
     adapters = make_channels(config, channels, out)  # config errors before any reading
     names = [a.name for a in adapters]
     cache = BuildCache() if force else BuildCache.load(config.cache_dir)

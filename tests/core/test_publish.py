@@ -215,3 +215,25 @@ def test_edit_saved_during_a_publish_is_published_next_time(
     assert "nothing changed" not in output
     page = (site.root / "public/text/first.txt").read_text(encoding="utf-8")
     assert "Saved while publishing" in page
+
+
+def test_a_second_publish_waits_for_the_running_one(site: SiteFactory) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from syndicate.locking import publish_lock
+
+    site.article("news", "first")
+    site.write_config()
+    command = [sys.executable, "-m", "syndicate", "publish", "--channels", "feeds"]
+    with publish_lock(site.config().cache_dir):  # as if another publish were running
+        waiting = subprocess.Popen(
+            command, cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        time.sleep(1.5)
+        assert waiting.poll() is None  # still waiting
+        assert not (site.root / "public").exists()
+    output, _ = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, output
+    assert (site.root / "public/atom.xml").is_file()
