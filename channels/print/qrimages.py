@@ -3,15 +3,21 @@
 The key is everything the images depend on (encoded text, error correction, size,
 dpi), so a hit is always right and `render_article` stays a pure function: an unchanged
 URL is never encoded or rasterised again, even after a restart.
+
+The cache is one SQLite file rather than two files per article: on a cold publish of
+10,000 articles, creating 20,000 small files (plus their temporary names) cost more
+than the encoding it saved. SQLite in WAL mode also lets the forked render workers
+insert at the same time. It is disposable: a damaged, locked or missing database only
+costs encoding time, never a publish, so writes are not synced and errors are ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import os
 import re
-import tempfile
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +26,19 @@ from syndicate import qr
 from syndicate.errors import ChannelError
 from syndicate.qr import ErrorCorrection, Run
 
-CACHE_FORMAT = 2  # bump when the cached bytes would change for the same key
+CACHE_FORMAT = 3  # bump when the cached bytes would change for the same key
+DB_NAME = "qr.sqlite3"
 _RUN = re.compile(r"M(\d+) (\d+)h(\d+)")
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS qr (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
+    " modules INTEGER NOT NULL, path TEXT NOT NULL, png BLOB NOT NULL)"
+)
+_DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+_OPEN_ATTEMPTS = 3
+_BUSY_MS = 5000  # workers' inserts are tiny; a longer wait would cost more than encoding
+# Connections a forked child inherited: never used or closed there (SQLite forbids
+# carrying a connection across fork), only kept referenced so they are not finalised.
+_INHERITED: list[sqlite3.Connection] = []
 
 
 class QrSizeError(ChannelError):
@@ -57,11 +74,22 @@ class QrSpec:
 
 
 class QrImages:
-    """Encodes on a miss, reads `cache_dir` on a hit (no folder: encode every time)."""
+    """Encodes on a miss, reads `cache_dir`/qr.sqlite3 on a hit (no folder: no cache).
+
+    The connection is opened lazily by each process that uses it: `get` runs in forked
+    render workers, and a SQLite connection must not cross a fork.
+    """
 
     def __init__(self, spec: QrSpec, cache_dir: Path | None) -> None:
         self.spec = spec
         self.cache_dir = cache_dir
+        self._conn: sqlite3.Connection | None = None
+        self._pid: int | None = None  # the process `_conn` belongs to (None: not opened)
+        self._failed = (0, 0)  # (pid, failed opens in that process)
+
+    @property
+    def db_path(self) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / DB_NAME
 
     def get(self, text: str) -> QrArt:
         key = self.spec.key(text)
@@ -84,56 +112,127 @@ class QrImages:
         png = qr.matrix_png(matrix, size_px=size_px, dpi=spec.dpi)
         return QrArt(text, len(matrix), qr.svg_path(matrix), png)
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        assert self.cache_dir is not None
-        return self.cache_dir / f"{key}.json", self.cache_dir / f"{key}.png"
+    def _connection(self, create: bool = True) -> sqlite3.Connection | None:
+        """This process's connection, opened on first use; None when there is no cache."""
+        pid = os.getpid()
+        if self._pid == pid:
+            return self._conn
+        if self._conn is not None:
+            _INHERITED.append(self._conn)  # opened by the parent before the fork
+            self._conn = None
+        path = self.db_path
+        if path is None or (not create and not path.is_file()):
+            return None
+        conn = _open_or_recreate(path)
+        if conn is None:  # e.g. locked while another worker creates it: retry a few times,
+            failed = self._failed[1] + 1 if self._failed[0] == pid else 1
+            self._failed = (pid, failed)  # then run this process without a cache
+            if failed >= _OPEN_ATTEMPTS:
+                self._pid = pid
+            return None
+        self._conn, self._pid = conn, pid
+        return conn
 
     def _read(self, key: str, text: str) -> QrArt | None:
-        if self.cache_dir is None:
+        conn = self._connection()
+        if conn is None:
             return None
-        meta_path, png_path = self._paths(key)
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            png = png_path.read_bytes()
-            if meta["text"] != text:  # a hash clash or a damaged file: encode afresh
-                return None
-            return QrArt(text, int(meta["modules"]), str(meta["path"]), png)
-        except (OSError, ValueError, KeyError, TypeError):
+            row = conn.execute(
+                "SELECT text, modules, path, png FROM qr WHERE key = ?", (key,)
+            ).fetchone()
+        except sqlite3.Error:
             return None
+        if row is None:
+            return None
+        stored, modules, path, png = row
+        # A hash clash or a damaged row: encode afresh (the write replaces it).
+        if stored != text or not isinstance(modules, int) or modules <= 0:
+            return None
+        if not isinstance(path, str) or not isinstance(png, bytes) or not png:
+            return None
+        return QrArt(text, modules, path, png)
 
     def _write(self, key: str, art: QrArt) -> None:
-        if self.cache_dir is None:
+        conn = self._connection()
+        if conn is None:
             return
-        meta = {"text": art.text, "modules": art.modules, "path": art.path}
-        meta_path, png_path = self._paths(key)
-        try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            # PNG first: a reader trusts an entry only once its JSON is there.
-            _atomic_write(png_path, art.png)
-            _atomic_write(meta_path, json.dumps(meta, separators=(",", ":")).encode("utf-8"))
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
+        # Locked too long, disk full, damaged: a cache miss next time, nothing worse.
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute(
+                "INSERT OR REPLACE INTO qr (key, text, modules, path, png) VALUES (?, ?, ?, ?, ?)",
+                (key, art.text, art.modules, art.path, art.png),
+            )
 
     def prune(self, keep_texts: Iterable[str]) -> int:
         """Delete entries no article needs any more; returns how many were removed."""
         if self.cache_dir is None or not self.cache_dir.is_dir():
             return 0
-        keep = {self.spec.key(text) for text in keep_texts}
-        removed = 0
-        for path in self.cache_dir.iterdir():
-            stem = path.name.partition(".")[0]
-            if path.suffix in (".json", ".png") and stem not in keep:
+        keep = [(self.spec.key(text),) for text in keep_texts]
+        removed = _remove_old_layout(self.cache_dir)
+        conn = self._connection(create=False)
+        if conn is None:
+            return removed
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+                conn.execute("DELETE FROM temp.keep")
+                conn.executemany("INSERT OR IGNORE INTO temp.keep (key) VALUES (?)", keep)
+                deleted = conn.execute(
+                    "DELETE FROM qr WHERE key NOT IN (SELECT key FROM temp.keep)"
+                ).rowcount
+                conn.execute("DELETE FROM temp.keep")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            return removed  # a cache that cannot be pruned now is pruned next time
+        return removed + max(deleted, 0)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A WAL connection that never syncs (the cache is disposable), schema in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=_BUSY_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+        conn.execute("PRAGMA journal_mode=WAL")  # the first read: fails on a non-database
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(_SCHEMA)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _open_or_recreate(path: Path) -> sqlite3.Connection | None:
+    """Open the cache; a file that is no database (garbage, truncated) is replaced."""
+    try:
+        return _open(path)
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode not in _DAMAGED:
+            return None
+    except OSError:
+        return None
+    try:
+        for stale in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            stale.unlink(missing_ok=True)
+        return _open(path)
+    except (OSError, sqlite3.Error):
+        return None
+
+
+def _remove_old_layout(cache_dir: Path) -> int:
+    """Delete the files of the format-2 cache (<key>.json + <key>.png per entry, and
+    interrupted `.tmp-*` writes); returns how many entries that was."""
+    removed = 0
+    try:
+        for path in cache_dir.iterdir():
+            if path.suffix in (".json", ".png") or path.name.startswith(".tmp-"):
                 path.unlink(missing_ok=True)
                 removed += path.suffix == ".json"
-        return removed
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError:
+        pass
+    return removed

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import random
+import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from syndicate_channels.print.qrimages import QrImages, QrSizeError, QrSpec
+from syndicate_channels.print.qrimages import DB_NAME, QrImages, QrSizeError, QrSpec
 
 from syndicate import qr
 
@@ -85,22 +89,89 @@ def test_cache_hit_skips_encoding_and_survives_a_new_instance(
     assert calls == [URL, URL]
 
 
-def test_damaged_cache_entry_is_re_encoded(
-    tmp_path: Path, decode_png: Decode, decode_svg: Decode
+def test_damaged_cache_row_is_re_encoded_and_replaced(
+    tmp_path: Path, encoded: list[str], decode_png: Decode, decode_svg: Decode
 ) -> None:
     spec = QrSpec("M", 25, 300)
     QrImages(spec, tmp_path).get(URL)
-    (tmp_path / f"{spec.key(URL)}.json").write_text("{not json", encoding="utf-8")
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:  # the row now claims another text
+        conn.execute("UPDATE qr SET text = 'https://evil.example/', png = x'00'")
+    art = QrImages(spec, tmp_path).get(URL)
+    assert encoded == [URL, URL]
+    assert decode_png(art.png) == [URL]
+    assert decode_svg(art.svg(size="25mm")) == [URL]
+    assert QrImages(spec, tmp_path).get(URL) == art  # the repaired row is a hit again
+    assert encoded == [URL, URL]
+
+
+def test_corrupt_database_file_is_replaced(
+    tmp_path: Path, encoded: list[str], decode_png: Decode, decode_svg: Decode
+) -> None:
+    spec = QrSpec("M", 25, 300)
+    (tmp_path / DB_NAME).write_bytes(random.Random(8).randbytes(9000))
     art = QrImages(spec, tmp_path).get(URL)
     assert decode_png(art.png) == [URL]
     assert decode_svg(art.svg(size="25mm")) == [URL]
+    assert QrImages(spec, tmp_path).get(URL) == art  # a fresh database now holds it
+    assert encoded == [URL]
+
+
+def test_unusable_cache_folder_still_encodes(tmp_path: Path, decode_png: Decode) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x", encoding="utf-8")
+    images = QrImages(QrSpec("M", 25, 300), blocked)
+    assert decode_png(images.get(URL).png) == [URL]
+    assert decode_png(images.get(URL).png) == [URL]
+    assert images.prune([]) == 0
+
+
+def test_no_cache_dir_encodes_every_time(encoded: list[str], decode_png: Decode) -> None:
+    images = QrImages(QrSpec("M", 25, 300), None)
+    assert decode_png(images.get(URL).png) == [URL]
+    qr.qr_matrix.cache_clear()
+    images.get(URL)
+    assert encoded == [URL, URL]
+    assert images.prune([]) == 0
+
+
+def test_entries_written_by_forked_workers_are_hits_later(
+    tmp_path: Path, decode_png: Decode
+) -> None:
+    spec = QrSpec("M", 25, 300)
+    images = QrImages(spec, tmp_path)
+    images.get(URL)  # the parent opens its connection before the fork, as in a publish
+    _FORKED[:] = [images]  # workers inherit this very instance (and its connection)
+    texts = [f"{URL}{n}/" for n in range(12)]
+    with ProcessPoolExecutor(2, mp_context=get_context("fork")) as pool:
+        pngs = list(pool.map(_encode_in_worker, texts))
+    assert [decode_png(png) for png in pngs] == [[t] for t in texts]
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        stored = {row[0]: row[1] for row in conn.execute("SELECT text, png FROM qr")}
+    assert stored == {URL: images.get(URL).png, **dict(zip(texts, pngs, strict=True))}
+    assert images.get(texts[3]).png == pngs[3]  # the parent still reads after the fork
+
+
+_FORKED: list[QrImages] = []
+
+
+def _encode_in_worker(text: str) -> bytes:
+    return _FORKED[0].get(text).png
 
 
 def test_prune_keeps_only_what_is_still_encoded(tmp_path: Path) -> None:
     images = QrImages(QrSpec("M", 25, 300), tmp_path)
     images.get(URL)
     images.get(URL + "old/")
-    assert images.prune([URL]) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{images.spec.key(URL)}{ext}" for ext in (".json", ".png")
-    )
+    images.get(URL + "older/")
+    # files of the old two-files-per-entry layout are swept away too
+    old_key = "0" * 64
+    (tmp_path / f"{old_key}.json").write_text("{}", encoding="utf-8")
+    (tmp_path / f"{old_key}.png").write_bytes(b"png")
+    assert images.prune([URL]) == 3
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(DB_NAME + "-")) == [
+        DB_NAME
+    ]
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        assert [row[0] for row in conn.execute("SELECT text FROM qr")] == [URL]
+    assert images.prune([URL]) == 0
+    assert QrImages(QrSpec("M", 25, 300), tmp_path / "missing").prune([URL]) == 0
