@@ -9,7 +9,8 @@ cold build, rebuild with nothing changed, and rebuild after editing one article.
 memory is the largest summed PSS (proportional set size) of the tool's whole process
 tree (syndicate renders in forked workers that share pages with their parent). Prints
 one table with ratios to Hugo; a tool that cannot be installed is skipped with a message.
-Machines are noisy: compare ratios, not seconds.
+Machines are noisy: compare ratios, not seconds; `--rounds N` repeats the whole sequence
+(tools interleaved) and reports medians.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def ensure_pelican(workdir: Path) -> str | None:
 
 def edit_one(content: Path) -> Path:
     """Append a sentence to one article's body (the same article in every format)."""
-    target = sorted(content.rglob("story-000500.md"))[0]
+    target = sorted(content.rglob("story-000500.md")) or sorted(content.rglob("story-*.md"))
+    target = target[0]
     with target.open("a", encoding="utf-8") as handle:
         handle.write("\nAn editor added this sentence after publication.\n")
     return target
@@ -205,19 +207,25 @@ def table(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=10_000)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/syndicate-bench"))
-    parser.add_argument("--tools", default="hugo,syndicate,pelican")
-    parser.add_argument(
-        "--channels", default="html+feeds,all", help="syndicate runs: html+feeds and/or all"
-    )
-    args = parser.parse_args()
-    if not MAKE_CORPUS.exists():
-        sys.exit(f"{MAKE_CORPUS} not found: the benchmark needs ../shared beside the repo")
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    tools = args.tools.split(",")
+def median_runs(rounds: list[list[Run]]) -> list[Run]:
+    """Per tool and scenario, the run with the median time (its memory and note kept)."""
+    grouped: dict[tuple[str, str], list[Run]] = {}
+    for runs in rounds:
+        for r in runs:
+            grouped.setdefault((r.tool, r.scenario), []).append(r)
+    picked = []
+    for group in grouped.values():
+        ordered = sorted(group, key=lambda r: r.seconds)
+        median = ordered[(len(ordered) - 1) // 2]
+        if len(group) > 1:
+            spread = ", ".join(f"{r.seconds:.1f}" for r in group)
+            median = Run(median.tool, median.scenario, median.seconds, median.peak_mb,
+                         f"{median.note}{'; ' if median.note else ''}runs: {spread} s")  # fmt: skip
+        picked.append(median)
+    return picked
+
+
+def one_round(args: argparse.Namespace, tools: list[str]) -> list[Run]:
     runs: list[Run] = []
     if "hugo" in tools:
         runs += bench_hugo(args.workdir, args.articles)
@@ -230,8 +238,28 @@ def main() -> None:
             runs += bench_syndicate(args.workdir, args.articles, "all", "syndicate (all channels)")
     if "pelican" in tools:
         runs += bench_pelican(args.workdir, args.articles)
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/syndicate-bench"))
+    parser.add_argument("--tools", default="hugo,syndicate,pelican")
+    parser.add_argument(
+        "--channels", default="html+feeds,all", help="syndicate runs: html+feeds and/or all"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat everything, report each median (noise)"
+    )
+    args = parser.parse_args()
+    if not MAKE_CORPUS.exists():
+        sys.exit(f"{MAKE_CORPUS} not found: the benchmark needs ../shared beside the repo")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    tools = args.tools.split(",")
+    rounds = [one_round(args, tools) for _ in range(max(1, args.rounds))]
     print(f"\n{args.articles} articles, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(table(runs))
+    print(table(median_runs(rounds)))
 
 
 if __name__ == "__main__":
