@@ -9,12 +9,11 @@ stays fast.
 
 from __future__ import annotations
 
-import io
 import re
+import struct
+import zlib
 from functools import lru_cache
 from itertools import chain
-
-from PIL import Image
 
 from syndicate.qrencode import ErrorCorrection as ErrorCorrection
 from syndicate.qrencode import Matrix as Matrix
@@ -25,7 +24,6 @@ QUIET_ZONE = 4  # modules of white border the QR specification requires
 
 Run = tuple[int, int, int]  # (x, y, width) of a horizontal run of dark modules
 _DARK_RUN = re.compile(b"\x01+")
-_TO_GREY = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # light -> 255, dark -> 0
 _TABLE_SIZE = 512  # > 177 modules of a version 40 code plus generous quiet zones
 _MOVES = tuple(f"M{x} " for x in range(_TABLE_SIZE))
 _NUMBERS = tuple(str(y) for y in range(_TABLE_SIZE))
@@ -147,20 +145,40 @@ def matrix_png(matrix: Matrix, *, size_px: int, dpi: int) -> bytes:
 
     Every module gets the same whole number of pixels (scanners dislike uneven modules);
     the few pixels left over widen the white margin, so the printed size stays exact.
+    Written directly (rows of packed bits, one zlib stream): Pillow's PNG encoder took
+    ~0.7 ms a code, more than everything else the print channel does for an article.
     """
     n = len(matrix)
     scale = size_px // n
     if scale < 1:
         raise ValueError(f"{size_px} pixels cannot hold {n} modules")
-    grey = b"".join(map(bytes, matrix)).translate(_TO_GREY)
-    small = Image.frombytes("L", (n, n), grey)
-    code = small.resize((n * scale, n * scale), Image.Resampling.NEAREST)
-    canvas = Image.new("L", (size_px, size_px), 255)
     offset = (size_px - n * scale) // 2
-    canvas.paste(code, (offset, offset))
-    buffer = io.BytesIO()
-    canvas.convert("1", dither=Image.Dither.NONE).save(buffer, "PNG", dpi=(dpi, dpi))
-    return buffer.getvalue()
+    # Bit depth 1, greyscale: 1 is white. Each row is a filter byte (0) + packed bits,
+    # padded with white to a whole byte.
+    left = "1" * offset
+    right = "1" * (size_px - offset - n * scale + (-size_px % 8))
+    widen = {0: "1" * scale, 1: "0" * scale}
+    row_bytes = (size_px + 7) // 8
+    white = b"\x00" + b"\xff" * row_bytes
+    lines = [white] * offset
+    for row in matrix:
+        bits = left + bytes(row).decode("latin-1").translate(widen) + right
+        lines += [b"\x00" + int(bits, 2).to_bytes(row_bytes, "big")] * scale
+    lines += [white] * (size_px - len(lines))
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", struct.pack(">IIBBBBB", size_px, size_px, 1, 0, 0, 0, 0)),
+            _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _png_chunk(b"IDAT", zlib.compress(b"".join(lines), 1)),  # ~7x faster than 9, +25% bytes
+            _png_chunk(b"IEND", b""),
+        )
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def qr_png(
