@@ -107,6 +107,24 @@ def png(matrix_of: MatrixOf, draw: Callable[..., bytes]) -> Work:
     return render
 
 
+def stroke_svg(matrix_of: MatrixOf) -> Work:
+    """What an HTML page inlines now: the stroked path (qr.qr_svg)."""
+
+    def draw(data: str, level: ErrorCorrection) -> str:
+        matrix = matrix_of(data, level)
+        shape = f'<path d="{qr.stroke_path(matrix)}" stroke="#000" fill="none"/>'
+        return qr._svg(len(matrix), shape, "25mm", None)
+
+    return draw
+
+
+def drawn(output: object) -> object:
+    """What an output shows: PNG bytes may differ (encoder, compression), pixels may not."""
+    if isinstance(output, bytes) and output.startswith(b"\x89PNG"):
+        return Image.open(io.BytesIO(output)).convert("L").tobytes()
+    return output
+
+
 def best_time(work: Work, data: list[str], level: ErrorCorrection, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -127,12 +145,15 @@ def main() -> None:
     data = urls(args.urls)
     pairs: dict[str, tuple[Work, Work]] = {
         "matrix": (old_matrix, new_matrix),
-        "svg (html)": (svg(old_matrix, old_runs), svg(new_matrix, qr.matrix_runs)),
+        "svg (print)": (svg(old_matrix, old_runs), svg(new_matrix, qr.matrix_runs)),
+        "svg (html)": (svg(old_matrix, old_runs), stroke_svg(new_matrix)),
         "png (print)": (png(old_matrix, old_png), png(new_matrix, qr.matrix_png)),
     }
     for name, (before, after) in pairs.items():
+        if name == "svg (html)":
+            continue  # another path form by design; tests/core/test_qr.py replays it
         for item in data[:200]:
-            assert before(item, level) == after(item, level), (name, item)
+            assert drawn(before(item, level)) == drawn(after(item, level)), (name, item)
     sizes = sorted({len(new_matrix(item, level)) - 8 for item in data})
     print(f"{len(data)} URLs, {min(map(len, data))}-{max(map(len, data))} bytes, level {level}, ")
     print(f"symbol sizes {sizes} modules; outputs checked equal; best of {args.repeat}")
