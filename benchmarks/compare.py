@@ -75,6 +75,9 @@ def tree_memory(root: int) -> int:
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak MB of the process tree); raises if the command fails."""
+    # Flush what earlier steps wrote or deleted (a corpus, another tool's output): on a
+    # small VM disk, that writeback would otherwise land in whichever run comes next.
+    os.sync()
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -208,7 +211,10 @@ def table(runs: list[Run]) -> str:
 
 
 def median_runs(rounds: list[list[Run]]) -> list[Run]:
-    """Per tool and scenario, the run with the median time (its memory and note kept)."""
+    """Per tool and scenario, the run with the median time (its memory and note kept).
+
+    With an even number of rounds this is the lower middle one (the faster of two).
+    """
     grouped: dict[tuple[str, str], list[Run]] = {}
     for runs in rounds:
         for r in runs:
