@@ -11,8 +11,9 @@ import json
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from multiprocessing import get_context
@@ -222,9 +223,23 @@ def _map(function: Callable[[T], R], items: list[T]) -> list[R]:
     if len(items) < PARALLEL_THRESHOLD or workers == 1:
         return [function(item) for item in items]
     chunk = max(16, len(items) // (workers * 4))
+    with fork_pool(workers) as pool:
+        return list(pool.map(function, items, chunksize=chunk))
+
+
+@contextmanager
+def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes forked from this one, sharing its memory copy-on-write.
+
+    The heap is frozen before the fork so the workers' garbage collector never walks
+    (and so copies) the parent's pages; thawed after, so a long `serve` collects as usual.
+    """
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         gc.freeze()
-        return list(pool.map(function, items, chunksize=chunk))
+        try:
+            yield pool
+        finally:
+            gc.unfreeze()
 
 
 def render_many(bodies: list[str]) -> list[RenderedBody]:

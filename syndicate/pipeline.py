@@ -125,12 +125,13 @@ def publish(
     sources = sources or sources_fingerprint(config, channels, out, include_drafts)
     inputs = inputs_fingerprint(config, out, sources)
     skip = skip_if_unchanged and not force
+    nothing_to_do = PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
     if skip and unchanged_since_last_publish(config, out, inputs):
         # Checked before importing any channel: an unchanged site costs a directory walk.
-        return PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
+        return nothing_to_do
     with publish_lock(config.cache_dir, lambda: progress.start("waiting for another publish", 1)):
         if skip and unchanged_since_last_publish(config, out, inputs):  # the other one did it
-            return PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
+            return nothing_to_do
         return _publish(config, channels, out, include_drafts, progress, force, sources)
 
 

@@ -26,13 +26,11 @@ from pydantic import (
 )
 
 from .errors import Problem
+from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
 from .yamlio import Loader, yaml_error_line
 
 INDEX_NAME = "_index.md"
 ARTICLE_SUFFIXES = (".md", ".markdown")
-# Characters XML 1.0 cannot hold at all: they would make every feed unparseable.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0D))
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
@@ -325,7 +323,8 @@ def _read_text(
             )
         )
         return None
-    bad = _XML_FORBIDDEN.search(text) if _may_hold_xml_forbidden(raw) else None
+    # Characters XML 1.0 cannot hold at all would make every feed unparseable.
+    bad = XML_FORBIDDEN.search(text) if may_hold_forbidden(raw) else None
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         problems.append(
@@ -338,19 +337,6 @@ def _read_text(
         )
         return None
     return text.removeprefix("\ufeff")
-
-
-def _may_hold_xml_forbidden(raw: bytes) -> bool:
-    """A byte-level pre-check (C speed) so clean files skip the character scan.
-
-    Valid UTF-8 cannot encode surrogates, so control bytes and U+FFFE/U+FFFF are all
-    that can be forbidden.
-    """
-    return (
-        len(raw.translate(None, _CONTROL_BYTES)) != len(raw)
-        or b"\xef\xbf\xbe" in raw
-        or b"\xef\xbf\xbf" in raw
-    )
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

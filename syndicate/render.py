@@ -8,18 +8,15 @@ rendered, in worker processes when there is enough of it to pay for them.
 
 from __future__ import annotations
 
-import gc
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
 from . import __version__
-from .buildcache import PARALLEL_THRESHOLD, BuildCache, worker_count
+from .buildcache import PARALLEL_THRESHOLD, BuildCache, fork_pool, worker_count
 from .channel import Channel, Deferred, OutputFile
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
@@ -187,8 +184,7 @@ class Renderer:
             return
         size = max(8, min(256, count // (workers * 8)))
         chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size)]
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            gc.freeze()
+        with fork_pool(workers) as pool:
             for results in pool.map(_render_chunk, chunks):
                 yield from results
                 advance(len(results))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from syndicate.xmlchars import XML_CONTROL_BYTES, may_hold_forbidden
+
+# XML 1.0's forbidden characters plus DEL, which feed validators flag.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # U+FFFE, U+FFFF
+_CONTROL_BYTES = XML_CONTROL_BYTES + b"\x7f"
 
 
 def xml_text(text: str) -> str:
@@ -21,10 +23,6 @@ def xml_text(text: str) -> str:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate
         return _XML_FORBIDDEN.sub("", text)
-    if (
-        len(data.translate(None, _CONTROL_BYTES)) == len(data)
-        and _NONCHARACTERS[0] not in data
-        and _NONCHARACTERS[1] not in data
-    ):
+    if not may_hold_forbidden(data, _CONTROL_BYTES):
         return text
     return _XML_FORBIDDEN.sub("", text)
