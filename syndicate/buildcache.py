@@ -15,16 +15,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import __version__
+from . import __version__, model
 from .errors import Problem
 from .markdown import RenderedBody, render_body
 from .model import Heading
-from .reader import ReadItem, Source, SourceArticle, SourceSection, read_one
+from .reader import Matter, ReadItem, Source, SourceArticle, SourceSection, read_one
 from .stamps import fingerprint
 
 T = TypeVar("T")
@@ -202,15 +203,49 @@ class BodyStore:
 def _pack_source(source: Source) -> tuple[Any, ...]:
     if isinstance(source, SourceSection):
         return ("section", source.path, source.matter)
-    return ("article", str(source.path), source.section, source.matter, source.matter_text,
-            source.body_line, source.digest)  # fmt: skip
+    return ("article", source.path, source.section, _pack_matter(source.matter),
+            source.matter_text, source.body_line, source.digest)  # fmt: skip
 
 
 def _unpack_source(packed: tuple[Any, ...]) -> Source:
     if packed[0] == "section":
         return SourceSection(packed[1], packed[2])
     _, path, section, matter, matter_text, body_line, digest = packed
-    return SourceArticle(Path(path), section, matter, matter_text, "", body_line, digest)
+    return SourceArticle(path, section, _unpack_matter(matter), matter_text, "", body_line, digest)
+
+
+# Front matter is packed into plain values: pickling one time zone object per date
+# costs more than the rest of an article's entry together.
+def _pack_matter(m: Matter) -> tuple[Any, ...]:
+    source = (m.source.name, m.source.url) if m.source else None
+    image = m.image
+    picture = (image.src, image.alt, image.caption, image.credit) if image else None
+    return (m.title, _pack_when(m.published), _pack_when(m.updated), m.slug, m.summary,
+            m.authors, source, m.tags, m.related, picture, m.language, m.draft,
+            m.extra)  # fmt: skip
+
+
+def _unpack_matter(packed: tuple[Any, ...]) -> Matter:
+    (title, published, updated, slug, summary, authors, source, tags, related, picture,
+     language, draft, extra) = packed  # fmt: skip
+    return Matter(
+        title, _unpack_when(published), _unpack_when(updated), slug, summary, authors,
+        model.Source(*source) if source else None, tags, related,
+        model.Image(*picture) if picture else None, language, draft, extra,
+    )  # fmt: skip
+
+
+def _pack_when(value: datetime | date | None) -> object:
+    """Fixed-offset and naive date-times as ISO text, which round-trips them exactly."""
+    if isinstance(value, datetime) and (value.tzinfo is None or type(value.tzinfo) is timezone):
+        return ("datetime", value.isoformat())
+    return value
+
+
+def _unpack_when(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return datetime.fromisoformat(value[1])
+    return value
 
 
 def worker_count() -> int:

@@ -14,8 +14,8 @@ from typing import Any
 
 from .errors import Problem
 from .markdown import RenderedBody, render_body, shorten
-from .model import Article, Crumb, Image, RelatedArticle, Section, Site, SiteInfo, Source
-from .reader import FrontMatter, ReadResult, SourceArticle, key_line
+from .model import Article, Crumb, RelatedArticle, Section, Site, SiteInfo
+from .reader import Matter, ReadResult, SourceArticle, key_line
 from .slug import is_valid_slug, slugify
 
 BodyRenderer = Callable[[list[SourceArticle]], list[RenderedBody]]
@@ -54,7 +54,8 @@ def build_site(
         _article(slug, src, when, bodies[slug], related.get(slug, ()), sections, info, permalink)
         for slug, (src, when) in stamped.items()
     ]
-    articles.sort(key=lambda a: (a.published, a.slug), reverse=True)
+    # Timestamps, not aware datetimes: comparing those asks the time zone every time.
+    articles.sort(key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
     site = Site(info=info, articles=tuple(articles), sections=MappingProxyType(sections))
     return BuildResult(site, problems, drafts)
 
@@ -113,7 +114,7 @@ def _all_slugs(sources: list[SourceArticle]) -> Iterable[tuple[str, SourceArticl
 def _slug_of(src: SourceArticle) -> str:
     if src.matter.slug is not None:
         return src.matter.slug
-    stem = src.path.name.rsplit(".", 1)[0]
+    stem = src.path.rpartition("/")[2].rsplit(".", 1)[0]
     return stem if is_valid_slug(stem) else slugify(stem) or slugify(src.matter.title)
 
 
@@ -262,10 +263,10 @@ def _article(
     info: SiteInfo,
     permalink: str,
 ) -> Article:
-    m: FrontMatter = src.matter
+    m: Matter = src.matter
     published, updated = when
     path = _article_path(permalink, src.section, slug, published)
-    extra: dict[str, Any] = dict(m.model_extra or {})
+    extra: dict[str, Any] = dict(m.extra)
     return Article(
         slug=slug,
         title=m.title,
@@ -274,18 +275,18 @@ def _article(
         published=published,
         updated=updated,
         summary=_summary(src, body),
-        authors=tuple(m.authors),
-        source=Source(m.source.name, m.source.url) if m.source else None,
+        authors=m.authors,
+        source=m.source,
         tags=tuple(dict.fromkeys(m.tags)),
         related=related,
-        image=Image(m.image.src, m.image.alt, m.image.caption, m.image.credit) if m.image else None,
+        image=m.image,
         language=m.language or info.language,
         url=info.absolute(path),
         path=path,
         body_html=body.html,
         headings=body.headings,
         word_count=body.word_count,
-        source_file=src.path.as_posix(),
+        source_file=src.path,
         content_hash=src.digest,
         uid=str(extra.pop("id", None) or info.article_uid(slug)),
         draft=m.draft,

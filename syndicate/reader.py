@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
 )
 
+from . import model
 from .errors import Problem
 from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
 from .yamlio import Loader, yaml_error_line
@@ -100,6 +101,45 @@ class FrontMatter(BaseModel):
     language: str | None = None
     draft: bool = False
 
+    def plain(self) -> Matter:
+        """The validated values as a plain record: ~10x cheaper to cache and rebuild."""
+        source = self.source
+        image = self.image
+        return Matter(
+            title=self.title,
+            published=self.published,
+            updated=self.updated,
+            slug=self.slug,
+            summary=self.summary,
+            authors=tuple(self.authors),
+            source=model.Source(source.name, source.url) if source else None,
+            tags=tuple(self.tags),
+            related=tuple(self.related),
+            image=model.Image(image.src, image.alt, image.caption, image.credit) if image else None,
+            language=self.language,
+            draft=self.draft,
+            extra=dict(self.model_extra or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Matter:
+    """An article's front matter after validation (`FrontMatter`), as plain values."""
+
+    title: str
+    published: datetime | date
+    updated: datetime | date | None
+    slug: str | None
+    summary: str | None
+    authors: tuple[str, ...]
+    source: model.Source | None
+    tags: tuple[str, ...]
+    related: tuple[str, ...]
+    image: model.Image | None
+    language: str | None
+    draft: bool
+    extra: dict[str, Any]  # keys CONTENT.md does not define, kept for channels
+
 
 class SectionMatter(BaseModel):
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
@@ -111,9 +151,9 @@ class SectionMatter(BaseModel):
 class SourceArticle:
     """One article file, read and validated but not yet rendered or linked."""
 
-    path: Path  # relative to the content folder
+    path: str  # POSIX path relative to the content folder
     section: str
-    matter: FrontMatter
+    matter: Matter
     matter_text: str  # the raw YAML, to point messages at a key's line
     body: str
     body_line: int  # line of the file where the body starts
@@ -229,11 +269,11 @@ def read_article(
         return None
     data, matter_text, body, body_line, digest = parsed
     try:
-        matter = FrontMatter.model_validate(data)
+        matter = FrontMatter.model_validate(data).plain()
     except ValidationError as exc:
         problems.extend(_matter_problems(rel, exc, matter_text))
         return None
-    return SourceArticle(rel, section, matter, matter_text, body, body_line, digest)
+    return SourceArticle(rel.as_posix(), section, matter, matter_text, body, body_line, digest)
 
 
 def read_section(
