@@ -16,15 +16,16 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import partial
 from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__, model
-from .errors import Problem
+from .errors import CacheError, Problem
 from .markdown import RenderedBody, render_body
-from .model import Heading
+from .model import Body, Heading
 from .reader import Matter, ReadItem, Source, SourceArticle, SourceSection, read_one
 from .stamps import fingerprint
 
@@ -149,17 +150,24 @@ def cache_version() -> str:
 
 
 class BodyStore:
-    """Rendered bodies by content digest, in SQLite: updated row by row, read in one query."""
+    """Rendered bodies by content digest, in SQLite: written row by row, read lazily.
+
+    Loading reads every body's headings, lede and sizes but not its HTML: that is
+    fetched when a channel first reads it, over one connection per process (forked
+    workers open their own).
+    """
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / f"bodies-{cache_version()}.sqlite3"
         self.folder = folder
+        self._readers: dict[int, sqlite3.Connection] = {}
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None)
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT, "
-            "headings TEXT, first TEXT, words INTEGER)"
+            # HTML last: columns after it would sit behind its overflow pages.
+            "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, headings TEXT, "
+            "first TEXT, words INTEGER, size INTEGER, markup INTEGER, links INTEGER, html TEXT)"
         )
         return conn
 
@@ -168,14 +176,34 @@ class BodyStore:
             return {}
         conn = self._connect()
         try:
+            rows = conn.execute(
+                "SELECT digest, headings, first, words, size, markup, links FROM bodies"
+            )
             return {
                 digest: RenderedBody(
-                    html, tuple(Heading(*h) for h in json.loads(heads)), first, words
+                    Body(fetch=partial(self.html, digest), size=size, markup=markup, links=links),
+                    tuple(Heading(*h) for h in json.loads(heads)),
+                    first,
+                    words,
                 )
-                for digest, html, heads, first, words in conn.execute("SELECT * FROM bodies")
+                for digest, heads, first, words, size, markup, links in rows
             }
         finally:
             conn.close()
+
+    def html(self, digest: str) -> str:
+        reader = self._readers.get(os.getpid())
+        if reader is None:
+            reader = self._readers[os.getpid()] = sqlite3.connect(self.path, isolation_level=None)
+        # fetchall() ends the statement, so no read lock outlives the call.
+        rows = reader.execute("SELECT html FROM bodies WHERE digest = ?", (digest,)).fetchall()
+        if not rows:
+            (self.folder / CACHE_NAME).unlink(missing_ok=True)  # next publish starts cold
+            raise CacheError(
+                f"{self.path}: the build cache lost a rendered body (was it deleted during "
+                "the publish?); it has been cleared: publish again"
+            )
+        return str(rows[0][0])
 
     def update(self, bodies: dict[str, RenderedBody], stored: set[str]) -> None:
         for stale in self.folder.glob("bodies-*.sqlite3"):
@@ -185,19 +213,22 @@ class BodyStore:
         try:
             conn.execute("BEGIN")
             conn.executemany(
-                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?)",
-                [
-                    (digest, b.html, json.dumps([(h.level, h.text, h.anchor) for h in b.headings]),
-                     b.first_paragraph, b.word_count)
-                    for digest, b in bodies.items() if digest not in stored
-                ],
-            )  # fmt: skip
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_body_row(digest, b) for digest, b in bodies.items() if digest not in stored],
+            )
             conn.executemany(
                 "DELETE FROM bodies WHERE digest = ?", [(d,) for d in stored - bodies.keys()]
             )
             conn.execute("COMMIT")
         finally:
             conn.close()
+
+
+def _body_row(digest: str, rendered: RenderedBody) -> tuple[object, ...]:
+    body = rendered.body
+    headings = json.dumps([(h.level, h.text, h.anchor) for h in rendered.headings])
+    return (digest, headings, rendered.first_paragraph, rendered.word_count, body.size,
+            body.markup, body.links, body.html)  # fmt: skip
 
 
 def _pack_source(source: Source) -> tuple[Any, ...]:

@@ -283,7 +283,7 @@ def _article(
         language=m.language or info.language,
         url=info.absolute(path),
         path=path,
-        body_html=body.html,
+        body=body.body,
         headings=body.headings,
         word_count=body.word_count,
         source_file=src.path,

@@ -39,5 +39,9 @@ class ChannelError(SyndicateError):
     """A channel could not be loaded or failed while rendering."""
 
 
+class CacheError(SyndicateError):
+    """The build cache is unusable mid-publish; it has been cleared for the next one."""
+
+
 class PublishError(SyndicateError):
     """The output could not be written; the previous output is left as it was."""

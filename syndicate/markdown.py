@@ -21,7 +21,7 @@ import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
 
-from .model import Heading
+from .model import Body, Heading
 from .slug import slugify
 
 SUMMARY_LIMIT = 300
@@ -49,10 +49,14 @@ _BLOCK_LINE = re.compile(r"^(?:<(/?)(?:blockquote|ul|ol)\b[^>]*>|<p>(.*?)</p>)",
 
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
-    html: str
+    body: Body
     headings: tuple[Heading, ...]
     first_paragraph: str
     word_count: int
+
+    @property
+    def html(self) -> str:
+        return self.body.html
 
 
 def render_body(text: str) -> RenderedBody:
@@ -65,7 +69,7 @@ def render_body(text: str) -> RenderedBody:
     # dangerous; clean bodies, the common case, skip the sanitiser.
     if "<" in text or _has_unsafe_url(html):
         html = sanitize_html(html)
-    return RenderedBody(html, headings, _first_paragraph(html), count_words(html_text(html)))
+    return RenderedBody(Body(html), headings, _first_paragraph(html), count_words(html_text(html)))
 
 
 def count_words(text: str) -> int:

@@ -6,7 +6,7 @@ which is what lets the pipeline cache and parallelise rendering safely.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -61,6 +61,64 @@ class RelatedArticle:
     summary: str
 
 
+class Body:
+    """An article's sanitised HTML, plus the sizes channels plan with, fetched on first use.
+
+    A publish after one edit renders a handful of pages: reading every article's HTML
+    back from the build cache to do that cost more than the rendering. Bodies rendered
+    in this publish hold their text; bodies from the cache hold a way to fetch it.
+    """
+
+    __slots__ = ("_fetch", "_html", "links", "markup", "size")
+
+    def __init__(
+        self,
+        html: str | None = None,
+        *,
+        fetch: Callable[[], str] | None = None,
+        size: int | None = None,
+        markup: int | None = None,
+        links: int | None = None,
+    ) -> None:
+        if html is None and fetch is None:
+            raise ValueError("a Body needs its HTML or a way to fetch it")
+        self._html = html
+        self._fetch = fetch
+        if html is not None:
+            size, markup, links = html_sizes(html)
+        assert size is not None and markup is not None and links is not None
+        self.size = size  # bytes of the HTML in UTF-8
+        self.markup = markup  # "<", ">" and "&" in it: what grows when it is escaped
+        self.links = links  # href="..." and src="..." attributes in it
+
+    @property
+    def html(self) -> str:
+        if self._html is None:
+            assert self._fetch is not None
+            self._html = self._fetch()
+            self._fetch = None
+        return self._html
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Body) and other.html == self.html
+
+    def __hash__(self) -> int:
+        return hash(self.html)
+
+    def __repr__(self) -> str:
+        return f"Body(<{self.size} bytes>)"
+
+    def __reduce__(self) -> tuple[type[Body], tuple[str]]:
+        return Body, (self.html,)
+
+
+def html_sizes(html: str) -> tuple[int, int, int]:
+    """(UTF-8 bytes, escapable characters, URL attributes) of an HTML fragment."""
+    size = len(html) if html.isascii() else len(html.encode("utf-8"))
+    markup = html.count("<") + html.count(">") + html.count("&")
+    return size, markup, html.count(' href="') + html.count(' src="')
+
+
 @dataclass(frozen=True, slots=True)
 class Article:
     slug: str
@@ -78,7 +136,7 @@ class Article:
     language: str
     url: str  # canonical absolute URL
     path: str  # URL path relative to the site root, e.g. "finance/markets/slug/"
-    body_html: str  # sanitised HTML
+    body: Body  # sanitised HTML (read it as `body_html`)
     headings: tuple[Heading, ...]
     word_count: int
     source_file: str  # path relative to the content folder, for messages
@@ -88,6 +146,11 @@ class Article:
     extra: Mapping[str, Any] = field(
         default_factory=lambda: EMPTY
     )  # front matter keys we do not model
+
+    @property
+    def body_html(self) -> str:
+        """The sanitised HTML of the body."""
+        return self.body.html
 
     @property
     def modified(self) -> datetime:

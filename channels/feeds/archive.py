@@ -44,11 +44,9 @@ def estimated_entry_size(article: Article, info: SiteInfo) -> int:
     Pages are planned from these so that a publish which changed one article need not
     render every entry of the site just to find out where the page breaks fall.
     """
-    body = article.body_html
-    size = len(body) if body.isascii() else len(body.encode("utf-8"))
-    escaped = size + 3 * (body.count("<") + body.count(">"))
-    escaped += 4 * body.count("&")
-    links = body.count(' href="') + body.count(' src="') + 2  # + lead image, source
+    body = article.body  # its sizes, known without fetching the HTML
+    escaped = body.size + 4 * body.markup  # "&" -> "&amp;" is the worst case
+    links = body.links + 2  # + lead image, source
     absolute = links * (len(article.url) + len(info.base_url)) * 2
     meta = (article.title, article.summary, *article.authors, *article.tags, article.uid)
     image = article.image

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from syndicate.buildcache import BuildCache
+from syndicate.buildcache import BuildCache, fork_pool
+from syndicate.errors import CacheError
+from syndicate.markdown import render_body
+from syndicate.model import Body
 from syndicate.reader import SourceArticle, read_one
 
 FULL_MATTER = """\
@@ -59,3 +63,69 @@ def test_cached_front_matter_comes_back_equal(tmp_path: Path, text: str) -> None
     assert loaded.matter.published.isoformat() == source.matter.published.isoformat()
     assert (loaded.path, loaded.section, loaded.digest) == (source.path, "finance", source.digest)
     assert (loaded.matter_text, loaded.body_line) == (source.matter_text, source.body_line)
+
+
+BODY = "## Port news\n\nCranes & <em>ships</em> at [the port](https://example.com/p).\n"
+_LOADED: list[Body] = []
+
+
+def _saved_cache(tmp_path: Path, count: int = 3) -> tuple[BuildCache, list[SourceArticle]]:
+    sources = []
+    for n in range(count):
+        file = tmp_path / "content" / f"story-{n}.md"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(f"---\ntitle: Story {n}\npublished: 2024-02-20\n---\n{BODY}{n}\n")
+        source, _ = read_one(file, Path(file.name), "", 1_000_000)
+        assert isinstance(source, SourceArticle)
+        sources.append(source)
+    cache = BuildCache()
+    cache.render(sources)
+    for source in sources:
+        cache.put_source(source.path, 1, 2, source)
+    cache.save(tmp_path / "cache")
+    return cache, sources
+
+
+def test_bodies_come_back_lazily_with_their_html_and_sizes(tmp_path: Path) -> None:
+    rendered, sources = _saved_cache(tmp_path)
+    loaded = BuildCache.load(tmp_path / "cache")
+    for source in sources:
+        before, after = rendered.bodies[source.digest], loaded.bodies[source.digest]
+        assert after.body._html is None  # nothing fetched yet
+        assert (after.body.size, after.body.markup, after.body.links) == (
+            before.body.size, before.body.markup, before.body.links,
+        )  # fmt: skip
+        assert (after.headings, after.first_paragraph, after.word_count) == (
+            before.headings, before.first_paragraph, before.word_count,
+        )  # fmt: skip
+        assert after.html == before.html
+        assert 'href="https://example.com/p"' in after.html
+
+
+def _fetch_in_child(index: int) -> str:
+    return _LOADED[index].html
+
+
+def test_forked_workers_fetch_bodies_over_their_own_connection(tmp_path: Path) -> None:
+    _, sources = _saved_cache(tmp_path, count=4)
+    loaded = BuildCache.load(tmp_path / "cache")
+    bodies = [loaded.bodies[s.digest].body for s in sources]
+    assert "Story" not in bodies[0].html  # the parent opened its connection first
+    _LOADED[:] = bodies
+    try:
+        with fork_pool(2) as pool:
+            fetched = list(pool.map(_fetch_in_child, range(1, 4)))
+    finally:
+        _LOADED.clear()
+    assert fetched == [render_body(s.body).html for s in sources[1:]]
+
+
+def test_a_body_lost_from_the_cache_is_an_error_that_clears_the_cache(tmp_path: Path) -> None:
+    _, sources = _saved_cache(tmp_path)
+    loaded = BuildCache.load(tmp_path / "cache")
+    store = next((tmp_path / "cache").glob("bodies-*.sqlite3"))
+    with sqlite3.connect(store) as conn:
+        conn.execute("DELETE FROM bodies")
+    with pytest.raises(CacheError, match="publish again"):
+        loaded.bodies[sources[0].digest].html  # noqa: B018 - the fetch is the point
+    assert BuildCache.load(tmp_path / "cache").sources == {}  # next publish is a cold one

@@ -19,9 +19,7 @@ def test_reads_articles_sections_and_skips_underscore_files(site: SiteFactory) -
     site.raw("finance/_notes.md", "not an article")
     site.raw(".hidden/secret.md", "---\ntitle: x\n---\n")
     read = read_content(site.content, max_file_bytes=10_000)
-    assert [a.path for a in read.articles] == [
-        "finance/financial-focus/sora-film-industry.md"
-    ]
+    assert [a.path for a in read.articles] == ["finance/financial-focus/sora-film-industry.md"]
     assert read.articles[0].section == "finance/financial-focus"
     assert set(read.sections) == {"finance"}
     assert read.problems == []

@@ -17,6 +17,8 @@ from syndicate_channels.feeds.items import Category, FeedItem, LeadImage, Source
 from syndicate_channels.feeds.xmlfeeds import serialize_entry
 from syndicate_channels.feeds.xmlsafe import xml_text
 
+from syndicate.model import Body
+
 xml_chars = st.characters(
     blacklist_categories=("Cs",),
     blacklist_characters="\x00\x01\x02\x03\x04\x05\x06\x07\x08"
@@ -69,7 +71,7 @@ def test_control_characters_never_reach_a_feed(newsroom):
     article = dataclasses.replace(
         site.by_slug["older-story"],
         title="Bad\x0b title",
-        body_html="<p>bo\x00dy</p>",
+        body=Body("<p>bo\x00dy</p>"),
         authors=("A\x1b",),
     )
     item = make_item(article, site)

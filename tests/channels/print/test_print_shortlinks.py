@@ -10,7 +10,7 @@ import pytest
 from syndicate_channels.print import shortlinks
 from syndicate_channels.print.shortlinks import ALPHABET, CODE_LENGTH, assign_codes, candidate
 
-from syndicate.model import Article
+from syndicate.model import Article, Body
 
 
 def _article(slug: str, day: int = 1) -> Article:
@@ -18,7 +18,7 @@ def _article(slug: str, day: int = 1) -> Article:
         slug=slug, title=slug, section="news", breadcrumb=(),
         published=datetime(2024, 2, day, tzinfo=UTC), updated=None, summary="", authors=(),
         source=None, tags=(), related=(), image=None, language="en",
-        url=f"https://news.example.com/news/{slug}/", path=f"news/{slug}/", body_html="",
+        url=f"https://news.example.com/news/{slug}/", path=f"news/{slug}/", body=Body(""),
         headings=(), word_count=0, source_file=f"news/{slug}.md", content_hash="x",
         uid=f"tag:news.example.com,2024-01-01:article/{slug}",
     )  # fmt: skip
