@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__, model
+from .digests import fingerprint
 from .errors import CacheError, Problem
 from .markdown import RenderedBody, render_body
 from .model import Body, Heading
 from .reader import Matter, ReadItem, Source, SourceArticle, SourceSection, read_one
-from .stamps import fingerprint
 
 T = TypeVar("T")
 R = TypeVar("R")

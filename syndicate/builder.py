@@ -49,12 +49,12 @@ def build_site(
     stamped = _stamp(chosen, info, problems)
     rendered = render([src for src, _ in stamped.values()])
     bodies = dict(zip(stamped, rendered, strict=True))
-    related = _resolve_related(stamped, bodies, info, permalink, problems, draft_slugs)
+    placed = _place(stamped, bodies, info, permalink)
+    related = _resolve_related(stamped, placed, problems, draft_slugs)
     articles = [
-        _article(slug, src, when, bodies[slug], related.get(slug, ()), sections, info, permalink)
+        _article(slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info)
         for slug, (src, when) in stamped.items()
     ]
-    # Timestamps, not aware datetimes: comparing those asks the time zone every time.
     articles.sort(key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
     site = Site(info=info, articles=tuple(articles), sections=MappingProxyType(sections))
     return BuildResult(site, problems, drafts)
@@ -213,26 +213,31 @@ def _summary(src: SourceArticle, body: RenderedBody) -> str:
     return shorten(src.matter.summary or body.first_paragraph)
 
 
-def _resolve_related(
-    stamped: Stamped,
-    bodies: Mapping[str, RenderedBody],
-    info: SiteInfo,
-    permalink: str,
-    problems: list[Problem],
-    draft_slugs: set[str],
-) -> dict[str, tuple[RelatedArticle, ...]]:
-    refs: dict[str, RelatedArticle] = {}
+Placed = dict[str, tuple[str, RelatedArticle]]  # slug -> (URL path, how others list it)
+
+
+def _place(
+    stamped: Stamped, bodies: Mapping[str, RenderedBody], info: SiteInfo, permalink: str
+) -> Placed:
+    """Every article's URL path and summary, worked out once for its page and its referrers."""
+    placed: Placed = {}
     for slug, (src, (published, _)) in stamped.items():
         path = _article_path(permalink, src.section, slug, published)
-        refs[slug] = RelatedArticle(
-            slug, src.matter.title, info.absolute(path), published, _summary(src, bodies[slug])
-        )
+        summary = _summary(src, bodies[slug])
+        ref = RelatedArticle(slug, src.matter.title, info.absolute(path), published, summary)
+        placed[slug] = (path, ref)
+    return placed
+
+
+def _resolve_related(
+    stamped: Stamped, placed: Placed, problems: list[Problem], draft_slugs: set[str]
+) -> dict[str, tuple[RelatedArticle, ...]]:
     resolved: dict[str, tuple[RelatedArticle, ...]] = {}
     for slug, (src, _) in stamped.items():
         items = []
         for other in dict.fromkeys(src.matter.related):
-            if other in refs and other != slug:
-                items.append(refs[other])
+            if other in placed and other != slug:
+                items.append(placed[other][1])
             elif other == slug:
                 problems.append(
                     Problem(
@@ -258,14 +263,14 @@ def _article(
     src: SourceArticle,
     when: tuple[datetime, datetime | None],
     body: RenderedBody,
+    place: tuple[str, RelatedArticle],
     related: tuple[RelatedArticle, ...],
     sections: Mapping[str, Section],
     info: SiteInfo,
-    permalink: str,
 ) -> Article:
     m: Matter = src.matter
     published, updated = when
-    path = _article_path(permalink, src.section, slug, published)
+    path, ref = place
     extra: dict[str, Any] = dict(m.extra)
     return Article(
         slug=slug,
@@ -274,14 +279,14 @@ def _article(
         breadcrumb=sections[src.section].breadcrumb,
         published=published,
         updated=updated,
-        summary=_summary(src, body),
+        summary=ref.summary,
         authors=m.authors,
         source=m.source,
         tags=tuple(dict.fromkeys(m.tags)),
         related=related,
         image=m.image,
         language=m.language or info.language,
-        url=info.absolute(path),
+        url=ref.url,
         path=path,
         body=body.body,
         headings=body.headings,

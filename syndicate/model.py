@@ -13,6 +13,8 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .digests import article_fingerprint
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -146,6 +148,15 @@ class Article:
     extra: Mapping[str, Any] = field(
         default_factory=lambda: EMPTY
     )  # front matter keys we do not model
+    # Worked out on first use; dataclasses.replace() starts a copy without it.
+    _fingerprint: str = field(default="", init=False, repr=False, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of every field (the body through `content_hash`): what caches key on."""
+        if not self._fingerprint:
+            object.__setattr__(self, "_fingerprint", article_fingerprint(self))
+        return self._fingerprint
 
     @property
     def body_html(self) -> str:

@@ -18,9 +18,10 @@ from typing import TypeVar
 from . import __version__
 from .buildcache import PARALLEL_THRESHOLD, BuildCache, fork_pool, worker_count
 from .channel import Channel, Deferred, OutputFile
+from .digests import fingerprint
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
-from .stamps import fingerprint, tree_stamp
+from .stamps import tree_stamp
 from .writer import StagedOutput
 
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
@@ -28,23 +29,6 @@ Key = str | Callable[[], str]  # a callable key is worked out where the piece is
 Work = tuple[Key, Channel, Callable[[], Iterable[OutputFile]]]
 Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
 Advance = Callable[[int], None]
-
-
-def article_fingerprint(a: Article) -> str:
-    """Every field of the article; the body is covered by its source file's hash.
-
-    Flattened by hand: repr() of nested dataclasses costs ~90 µs an article.
-    """
-    related = [(r.slug, r.title, r.url, r.published.isoformat(), r.summary) for r in a.related]
-    crumbs = [(c.title, c.url) for c in a.breadcrumb]
-    source = (a.source.name, a.source.url) if a.source else None
-    image = (a.image.src, a.image.alt, a.image.caption, a.image.credit) if a.image else None
-    extra = sorted(a.extra.items(), key=lambda kv: kv[0]) if a.extra else None
-    return fingerprint(
-        a.slug, a.title, a.section, crumbs, a.published.isoformat(),
-        a.updated.isoformat() if a.updated else None, a.summary, a.authors, source, a.tags,
-        related, image, a.language, a.url, a.path, a.content_hash, a.uid, a.draft, extra,
-    )  # fmt: skip
 
 
 def channel_key(adapter: Channel, templates_stamp: str) -> str:
@@ -105,7 +89,6 @@ class Renderer:
         self.templates_stamp = templates_stamp
         self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reused = 0
-        self._fingerprints: dict[str, str] = {}  # by slug: shared by every channel
 
     def run(self, adapters: list[Channel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip
@@ -134,10 +117,7 @@ class Renderer:
                 yield key, adapter, _bind_article(adapter, article, site)
 
     def _article_key(self, base: str, adapter: Channel, article: Article) -> str:
-        facts = self._fingerprints.get(article.slug)
-        if facts is None:
-            facts = self._fingerprints[article.slug] = article_fingerprint(article)
-        return fingerprint(base, facts, adapter.article_key(article, self.site))
+        return fingerprint(base, article.fingerprint, adapter.article_key(article, self.site))
 
     def _site_work(self, adapter: Channel, base: str) -> Iterator[Work]:
         for item in _checked_site(adapter, self.site):

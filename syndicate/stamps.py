@@ -7,35 +7,19 @@ of a second even for 100,000 articles.
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 import os
 from importlib.metadata import entry_points
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, cast
 
 from . import __version__
 from .config import Config
+from .digests import fingerprint
 from .templating_paths import bundled_templates_dir
 from .writer import MANIFEST_NAME, output_cache
 
 STAMP_NAME = "inputs.fingerprint"
 ENTRY_POINT_GROUP = "syndicate.channels"
-
-
-def fingerprint(*parts: object) -> str:
-    """A stable digest of plain values: str, bytes, numbers, None, tuples, lists, dicts.
-
-    marshal's format 2 writes no back-references, so equal values give equal bytes
-    whatever their identity, and it is about twice as fast as repr(). Other objects
-    (datetimes, paths) fall back to repr(): pass their ISO text where speed matters.
-    """
-    try:
-        data = marshal.dumps(cast(Any, parts), 2)
-    except ValueError:
-        data = b"repr:" + repr(parts).encode("utf-8")
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def tree_stamp(folder: Path) -> list[tuple[str, int, int]]:

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from syndicate import urls
 from syndicate.channel import Deferred, OutputFile
+from syndicate.digests import fingerprint
 from syndicate.model import Article, Site
-from syndicate.stamps import fingerprint
 
 from . import atomfast, jsonfeed, xmlfeeds
 from .archive import ArchivePage, estimated_entry_size, plan_archive
@@ -31,14 +31,6 @@ Body = Callable[[FeedItem, bool], bytes]
 Join = Callable[[bytes, Sequence[bytes]], bytes]
 
 
-def article_key(a: Article) -> str:
-    """Every article field a feed shows (the body through the source file's hash)."""
-    return repr(
-        (a.slug, a.uid, a.content_hash, a.title, a.section, a.published, a.updated,
-         a.summary, a.authors, a.source, a.tags, a.image, a.language, a.url)
-    )  # fmt: skip
-
-
 class FeedBuilder:
     def __init__(self, site: Site, settings: FeedsSettings, stylesheet: bool = False) -> None:
         self.site = site
@@ -49,7 +41,6 @@ class FeedBuilder:
         self.entries = EntryCache()
         self._json: dict[tuple[str, bool], bytes] = {}
         self._archived: dict[str, bytes] = {}
-        self._fingerprints: dict[str, str] = {}
         self.pages: list[ArchivePage] = []
         if settings.archive and "atom" in settings.formats:
             self.pages = plan_archive(
@@ -104,13 +95,7 @@ class FeedBuilder:
             yield OutputFile(spec.paths[fmt], data)
 
     def _keys(self, articles: Sequence[Article]) -> list[str]:
-        keys = []
-        for article in articles:
-            key = self._fingerprints.get(article.slug)
-            if key is None:
-                key = self._fingerprints[article.slug] = article_key(article)
-            keys.append(key)
-        return keys
+        return [article.fingerprint for article in articles]
 
     def _feed_links(self, spec: FeedSpec) -> tuple[tuple[str, str], ...]:
         """RFC 5005: the site's Atom feed points at the newest archive page."""
