@@ -237,12 +237,11 @@ class Site:
         """Articles of a section, newest first; a parent section includes its subsections."""
         if not path:
             return self.articles if recursive else ()
-        prefix = path + "/"
-        return tuple(
-            a
-            for a in self.articles
-            if a.section == path or (recursive and a.section.startswith(prefix))
-        )
+        lists: dict[tuple[str, bool], tuple[Article, ...]] | None = getattr(self, "_lists", None)
+        if lists is None:  # every section's lists in one pass, on first use
+            lists = _section_lists(self.articles)
+            object.__setattr__(self, "_lists", lists)
+        return lists.get((path, recursive), ())
 
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
         """(newer, older) article in the same section, for previous/next links."""
@@ -251,3 +250,15 @@ class Site:
         newer = siblings[index - 1] if index > 0 else None
         older = siblings[index + 1] if index + 1 < len(siblings) else None
         return newer, older
+
+
+def _section_lists(articles: tuple[Article, ...]) -> dict[tuple[str, bool], tuple[Article, ...]]:
+    """(section, recursive?) -> its articles, newest first, for every section with any."""
+    lists: dict[tuple[str, bool], list[Article]] = {}
+    for article in articles:
+        section = article.section
+        lists.setdefault((section, False), []).append(article)
+        while section:
+            lists.setdefault((section, True), []).append(article)
+            section = section.rpartition("/")[0]
+    return {key: tuple(found) for key, found in lists.items()}

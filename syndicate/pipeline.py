@@ -83,7 +83,7 @@ def check(config: Config, *, include_drafts: bool = True) -> list[Problem]:
 
 
 def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[Channel]:
-    templates = Templates(config.root / "templates")
+    templates = Templates(config.root / "templates", config.cache_dir / "templates")
     channels = []
     for cls in select_channels(config, names):
         context = ChannelContext(
