@@ -86,9 +86,10 @@ class Body:
             raise ValueError("a Body needs its HTML or a way to fetch it")
         self._html = html
         self._fetch = fetch
-        if html is not None:
+        if html is not None and size is None:
             size, markup, links = html_sizes(html)
-        assert size is not None and markup is not None and links is not None
+        if size is None or markup is None or links is None:
+            raise ValueError("a Body fetched later needs its sizes now")
         self.size = size  # bytes of the HTML in UTF-8
         self.markup = markup  # "<", ">" and "&" in it: what grows when it is escaped
         self.links = links  # href="..." and src="..." attributes in it
@@ -110,8 +111,13 @@ class Body:
     def __repr__(self) -> str:
         return f"Body(<{self.size} bytes>)"
 
-    def __reduce__(self) -> tuple[type[Body], tuple[str]]:
-        return Body, (self.html,)
+    def __reduce__(self) -> tuple[Callable[..., Body], tuple[str, int, int, int]]:
+        # Sizes travel along so a process receiving a body need not count them again.
+        return _restore_body, (self.html, self.size, self.markup, self.links)
+
+
+def _restore_body(html: str, size: int, markup: int, links: int) -> Body:
+    return Body(html, size=size, markup=markup, links=links)
 
 
 def html_sizes(html: str) -> tuple[int, int, int]:

@@ -52,7 +52,8 @@ def estimated_entry_size(article: Article, info: SiteInfo) -> int:
     image = article.image
     extras = (image.src, image.alt, image.caption or "", image.credit or "") if image else ()
     source = (article.source.name, article.source.url or "") if article.source else ()
-    text = sum(len(t.encode("utf-8")) for t in (*meta, *extras, *source))
+    joined = "".join((*meta, *extras, *source))
+    text = len(joined) if joined.isascii() else len(joined.encode("utf-8"))
     return escaped + absolute + 5 * text + ENTRY_OVERHEAD
 
 
