@@ -241,30 +241,45 @@ class Site:
 
     def in_section(self, path: str, *, recursive: bool = True) -> tuple[Article, ...]:
         """Articles of a section, newest first; a parent section includes its subsections."""
-        if not path:
-            return self.articles if recursive else ()
-        lists: dict[tuple[str, bool], tuple[Article, ...]] | None = getattr(self, "_lists", None)
-        if lists is None:  # every section's lists in one pass, on first use
-            lists = _section_lists(self.articles)
-            object.__setattr__(self, "_lists", lists)
-        return lists.get((path, recursive), ())
+        if not path and recursive:
+            return self.articles
+        return self._sections().lists.get((path, recursive), ())
 
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
         """(newer, older) article in the same section, for previous/next links."""
-        siblings = self.in_section(article.section, recursive=False)
-        index = next(i for i, a in enumerate(siblings) if a.slug == article.slug)
-        newer = siblings[index - 1] if index > 0 else None
-        older = siblings[index + 1] if index + 1 < len(siblings) else None
+        index = self._sections()
+        siblings = index.lists.get((article.section, False), ())
+        at = index.positions.get(article.slug)
+        if at is None or at >= len(siblings) or siblings[at].slug != article.slug:
+            return None, None  # not an article of this site
+        newer = siblings[at - 1] if at > 0 else None
+        older = siblings[at + 1] if at + 1 < len(siblings) else None
         return newer, older
 
+    def _sections(self) -> SectionIndex:
+        """Every section's lists, built in one pass on first use (the site is immutable)."""
+        index: SectionIndex | None = getattr(self, "_section_index", None)
+        if index is None:
+            index = SectionIndex.build(self.articles)
+            object.__setattr__(self, "_section_index", index)
+        return index
 
-def _section_lists(articles: tuple[Article, ...]) -> dict[tuple[str, bool], tuple[Article, ...]]:
-    """(section, recursive?) -> its articles, newest first, for every section with any."""
-    lists: dict[tuple[str, bool], list[Article]] = {}
-    for article in articles:
-        section = article.section
-        lists.setdefault((section, False), []).append(article)
-        while section:
-            lists.setdefault((section, True), []).append(article)
-            section = section.rpartition("/")[0]
-    return {key: tuple(found) for key, found in lists.items()}
+
+@dataclass(frozen=True)
+class SectionIndex:
+    lists: dict[tuple[str, bool], tuple[Article, ...]]  # (section, recursive?) -> newest first
+    positions: dict[str, int]  # slug -> place in its own section's list
+
+    @classmethod
+    def build(cls, articles: tuple[Article, ...]) -> SectionIndex:
+        lists: dict[tuple[str, bool], list[Article]] = {}
+        positions: dict[str, int] = {}
+        for article in articles:  # newest first, so every list is too
+            section = article.section
+            own = lists.setdefault((section, False), [])
+            positions[article.slug] = len(own)
+            own.append(article)
+            while section:
+                lists.setdefault((section, True), []).append(article)
+                section = section.rpartition("/")[0]
+        return cls({key: tuple(found) for key, found in lists.items()}, positions)

@@ -6,7 +6,6 @@ Pages link to each other with relative URLs so the output works at any base URL 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
@@ -15,11 +14,11 @@ import click
 from syndicate import urls
 from syndicate.channel import Channel, ChannelContext, Deferred, OutputFile
 from syndicate.config import ChannelSettings
+from syndicate.digests import fingerprint
 from syndicate.model import Article, Section, Site
 from syndicate.slug import tag_slug
 
 from .assets import stylesheet
-from .index import SiteIndex
 from .pages import Renderer, related_language
 from .pagination import Page, paginate
 from .settings import HtmlSettings
@@ -28,13 +27,9 @@ from .sitemaps import NEWS_SITEMAP, SITEMAP, Entry, news_sitemap, robots_txt, si
 __all__ = ["HtmlChannel", "HtmlSettings"]
 
 
-def _key(*parts: object) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
-
-
-def _listed(articles: Iterable[Article]) -> list[tuple[str, str, datetime, str, str]]:
+def _listed(articles: Iterable[Article]) -> list[tuple[str, str, str, str, str]]:
     """What a list page shows of each article (and so what its cache key must cover)."""
-    return [(a.url, a.title, a.published, a.summary, a.language) for a in articles]
+    return [(a.url, a.title, a.published.isoformat(), a.summary, a.language) for a in articles]
 
 
 class HtmlChannel(Channel):
@@ -51,23 +46,20 @@ class HtmlChannel(Channel):
         self.renderer = Renderer(
             context.templates, context.config.site, settings, self._stylesheet[0]
         )
-        self._index: tuple[Site, SiteIndex, str] | None = None
+        self._site_keys: tuple[Site, str] | None = None
 
-    def index(self, site: Site) -> SiteIndex:
-        """Section lists and neighbours, built once per site object (a pure memo)."""
-        return self._memo(site)[0]
-
-    def _memo(self, site: Site) -> tuple[SiteIndex, str]:
-        if self._index is None or self._index[0] is not site:
-            self._index = (site, SiteIndex.build(site), self._site_key(site))
-        return self._index[1], self._index[2]
+    def _site_key_of(self, site: Site) -> str:
+        """`_site_key`, once per site object (a pure memo)."""
+        if self._site_keys is None or self._site_keys[0] is not site:
+            self._site_keys = (site, self._site_key(site))
+        return self._site_keys[1]
 
     def _site_key(self, site: Site) -> str:
         """What every page shows of the site: its facts, the section menu, the stylesheet."""
         info = site.info
         root = site.sections.get("")
         menu = [(p, site.sections[p].title) for p in root.children] if root else []
-        return _key(
+        return fingerprint(
             info.title,
             info.base_url,
             info.language,
@@ -79,10 +71,10 @@ class HtmlChannel(Channel):
         )
 
     def article_key(self, article: Article, site: Site) -> str:
-        index, site_key = self._memo(site)
-        older, newer = index.neighbours.get(article.slug, (None, None))
+        site_key = self._site_key_of(site)
+        newer, older = site.neighbours(article)
         section = site.sections.get(article.section)
-        return _key(
+        return fingerprint(
             site_key,
             section.title if section else "",
             _listed(n for n in (older, newer) if n is not None),
@@ -91,11 +83,11 @@ class HtmlChannel(Channel):
         )
 
     def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
-        html = self.renderer.article(article, site, self.index(site))
+        html = self.renderer.article(article, site)
         yield OutputFile.text(urls.article_page(article), html)
 
     def render_site(self, site: Site) -> Iterable[OutputFile | Deferred]:
-        index, site_key = self._memo(site)
+        site_key = self._site_key_of(site)
         renderer = self.renderer
         info = site.info
         count = self.html_settings.home_per_section
@@ -103,13 +95,13 @@ class HtmlChannel(Channel):
 
         root = site.sections.get("")
         blocks = [_listed(site.articles[:count])]
-        blocks += [_listed(index.section(c)[:count]) for c in (root.children if root else ())]
+        blocks += [_listed(site.in_section(c)[:count]) for c in (root.children if root else ())]
         yield Deferred(
-            _key("home", site_key, root.description if root else "", blocks),
-            lambda: [OutputFile.text(urls.section_page(""), renderer.home(site, index))],
+            fingerprint("home", site_key, root.description if root else "", blocks),
+            lambda: [OutputFile.text(urls.section_page(""), renderer.home(site))],
         )
         yield Deferred(
-            _key("404", site_key, _listed(site.articles[:5])),
+            fingerprint("404", site_key, _listed(site.articles[:5])),
             lambda: [OutputFile.text("404.html", renderer.not_found(site))],
         )
 
@@ -118,7 +110,7 @@ class HtmlChannel(Channel):
             if not path:
                 continue
             section = site.sections[path]
-            items = index.section(path)
+            items = site.in_section(path)
             yield from self._pages(site, site_key, items, section, None)
             entries.append(Entry(section.url, _newest(items)))
         for tag, tagged in _tags_by_slug(site).items():
@@ -150,7 +142,9 @@ class HtmlChannel(Channel):
             context = tag
         renderer = self.renderer
         for page in paginate(items, self.html_settings.per_page, path_of):
-            key = _key("list", site_key, context, page.number, page.count, _listed(page.items))
+            key = fingerprint(
+                "list", site_key, context, page.number, page.count, _listed(page.items)
+            )
             yield Deferred(key, _bind(renderer, site, page, section, tag))
 
     @classmethod
@@ -184,5 +178,6 @@ def _tags_by_slug(site: Site) -> dict[str, tuple[Article, ...]]:
     result = {}
     for name, found in merged.values():
         unique = {a.slug: a for a in found}.values()
-        result[name] = tuple(sorted(unique, key=lambda a: (a.published, a.slug), reverse=True))
+        newest_first = sorted(unique, key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
+        result[name] = tuple(newest_first)
     return result

@@ -24,7 +24,6 @@ from syndicate.qr import qr_svg
 from syndicate.templating import Templates
 
 from .i18n import Dates, byline, og_locale, translations
-from .index import SiteIndex
 from .links import Links, root_prefix, safe_external
 from .pagination import Page
 from .settings import HtmlSettings
@@ -292,7 +291,7 @@ class Renderer:
 
     # --- pages ---------------------------------------------------------------------
 
-    def article(self, article: Article, site: Site, index: SiteIndex) -> str:
+    def article(self, article: Article, site: Site) -> str:
         language = article.language or self.info.language
         path = urls.article_page(article)
         links = Links(self.info.base_url, root_prefix(path))
@@ -332,7 +331,7 @@ class Renderer:
                 ),
             ),
         )
-        older, newer = index.neighbours.get(article.slug, (None, None))
+        newer, older = site.neighbours(article)
         source = article.source
         qr = None
         if self.settings.qr_code:
@@ -464,7 +463,7 @@ class Renderer:
         )
         return self.template(language, "html/list.html").render(context)
 
-    def home(self, site: Site, index: SiteIndex) -> str:
+    def home(self, site: Site) -> str:
         language = self.info.language
         _ = translations(language).gettext
         path = urls.section_page("")
@@ -476,7 +475,7 @@ class Renderer:
         blocks = [Block(_("Latest news"), None, self.teasers(site.articles[:count], language))]
         for child in root.children if root is not None else ():
             section = site.sections[child]
-            items = index.section(child)[:count]
+            items = site.in_section(child)[:count]
             if items:
                 blocks.append(
                     Block(section.title, links.to(child + "/"), self.teasers(items, language))
