@@ -27,9 +27,15 @@ from .sitemaps import NEWS_SITEMAP, SITEMAP, Entry, news_sitemap, robots_txt, si
 __all__ = ["HtmlChannel", "HtmlSettings"]
 
 
-def _listed(articles: Iterable[Article]) -> list[tuple[str, str, str, str, str]]:
-    """What a list page shows of each article (and so what its cache key must cover)."""
-    return [(a.url, a.title, a.published.isoformat(), a.summary, a.language) for a in articles]
+def _listed(articles: Iterable[Article]) -> list[str]:
+    """What a list page's key must cover of each article it shows.
+
+    The article's fingerprint covers more than a list shows (its body, say), so a body
+    edit re-renders the few list pages showing it; their bytes come out the same and
+    are not rewritten. That costs less than hashing the shown fields of every listed
+    article on every publish.
+    """
+    return [a.fingerprint for a in articles]
 
 
 class HtmlChannel(Channel):
@@ -163,7 +169,9 @@ def _bind(
 
 
 def _newest(articles: Iterable[Article]) -> datetime | None:
-    return max((a.modified for a in articles), default=None)
+    # By timestamp: comparing aware datetimes asks both time zones every time.
+    newest = max(articles, key=lambda a: a.modified.timestamp(), default=None)
+    return newest.modified if newest else None
 
 
 def _tags_by_slug(site: Site) -> dict[str, tuple[Article, ...]]:
