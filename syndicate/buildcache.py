@@ -152,9 +152,9 @@ def cache_version() -> str:
 class BodyStore:
     """Rendered bodies by content digest, in SQLite: written row by row, read lazily.
 
-    Loading reads every body's headings, lede and sizes but not its HTML: that is
-    fetched when a channel first reads it, over one connection per process (forked
-    workers open their own).
+    Loading reads every body's lede, word count and sizes but not its HTML and
+    subheadings: those are fetched when a channel first reads them, over one connection
+    per process (forked workers open their own).
     """
 
     def __init__(self, folder: Path) -> None:
@@ -176,34 +176,35 @@ class BodyStore:
             return {}
         conn = self._connect()
         try:
-            rows = conn.execute(
-                "SELECT digest, headings, first, words, size, markup, links FROM bodies"
-            )
+            rows = conn.execute("SELECT digest, first, words, size, markup, links FROM bodies")
             return {
                 digest: RenderedBody(
-                    Body(fetch=partial(self.html, digest), size=size, markup=markup, links=links),
-                    tuple(Heading(*h) for h in json.loads(heads)),
+                    Body(fetch=partial(self.fetch, digest), size=size, markup=markup, links=links),
                     first,
                     words,
                 )
-                for digest, heads, first, words, size, markup, links in rows
+                for digest, first, words, size, markup, links in rows
             }
         finally:
             conn.close()
 
-    def html(self, digest: str) -> str:
+    def fetch(self, digest: str) -> tuple[str, tuple[Heading, ...]]:
+        """One body's HTML and subheadings."""
         reader = self._readers.get(os.getpid())
         if reader is None:
             reader = self._readers[os.getpid()] = sqlite3.connect(self.path, isolation_level=None)
         # fetchall() ends the statement, so no read lock outlives the call.
-        rows = reader.execute("SELECT html FROM bodies WHERE digest = ?", (digest,)).fetchall()
+        rows = reader.execute(
+            "SELECT html, headings FROM bodies WHERE digest = ?", (digest,)
+        ).fetchall()
         if not rows:
             (self.folder / CACHE_NAME).unlink(missing_ok=True)  # next publish starts cold
             raise CacheError(
                 f"{self.path}: the build cache lost a rendered body (was it deleted during "
                 "the publish?); it has been cleared: publish again"
             )
-        return str(rows[0][0])
+        html, headings = rows[0]
+        return html, tuple(Heading(*h) for h in json.loads(headings))
 
     def update(self, bodies: dict[str, RenderedBody], stored: set[str]) -> None:
         for stale in self.folder.glob("bodies-*.sqlite3"):

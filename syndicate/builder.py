@@ -289,7 +289,6 @@ def _article(
         url=ref.url,
         path=path,
         body=body.body,
-        headings=body.headings,
         word_count=body.word_count,
         source_file=src.path,
         content_hash=src.digest,

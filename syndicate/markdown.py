@@ -49,14 +49,17 @@ _BLOCK_LINE = re.compile(r"^(?:<(/?)(?:blockquote|ul|ol)\b[^>]*>|<p>(.*?)</p>)",
 
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
-    body: Body
-    headings: tuple[Heading, ...]
+    body: Body  # the HTML and subheadings
     first_paragraph: str
     word_count: int
 
     @property
     def html(self) -> str:
         return self.body.html
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        return self.body.headings
 
 
 def render_body(text: str) -> RenderedBody:
@@ -69,7 +72,8 @@ def render_body(text: str) -> RenderedBody:
     # dangerous; clean bodies, the common case, skip the sanitiser.
     if "<" in text or _has_unsafe_url(html):
         html = sanitize_html(html)
-    return RenderedBody(Body(html), headings, _first_paragraph(html), count_words(html_text(html)))
+    first, words = _first_paragraph(html), count_words(html_text(html))
+    return RenderedBody(Body(html, headings), first, words)
 
 
 def count_words(text: str) -> int:

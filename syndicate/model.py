@@ -64,20 +64,21 @@ class RelatedArticle:
 
 
 class Body:
-    """An article's sanitised HTML, plus the sizes channels plan with, fetched on first use.
+    """An article's sanitised HTML and subheadings, fetched on first use, plus its sizes.
 
     A publish after one edit renders a handful of pages: reading every article's HTML
     back from the build cache to do that cost more than the rendering. Bodies rendered
     in this publish hold their text; bodies from the cache hold a way to fetch it.
     """
 
-    __slots__ = ("_fetch", "_html", "links", "markup", "size")
+    __slots__ = ("_fetch", "_headings", "_html", "links", "markup", "size")
 
     def __init__(
         self,
         html: str | None = None,
+        headings: tuple[Heading, ...] = (),
         *,
-        fetch: Callable[[], str] | None = None,
+        fetch: Callable[[], tuple[str, tuple[Heading, ...]]] | None = None,
         size: int | None = None,
         markup: int | None = None,
         links: int | None = None,
@@ -85,6 +86,7 @@ class Body:
         if html is None and fetch is None:
             raise ValueError("a Body needs its HTML or a way to fetch it")
         self._html = html
+        self._headings = headings
         self._fetch = fetch
         if html is not None and size is None:
             size, markup, links = html_sizes(html)
@@ -97,13 +99,27 @@ class Body:
     @property
     def html(self) -> str:
         if self._html is None:
-            assert self._fetch is not None
-            self._html = self._fetch()
-            self._fetch = None
+            self._load()
+        assert self._html is not None
         return self._html
 
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """`##` and deeper subheadings, with the ids they carry in the HTML."""
+        if self._html is None:
+            self._load()
+        return self._headings
+
+    def _load(self) -> None:
+        assert self._fetch is not None
+        self._html, self._headings = self._fetch()
+        self._fetch = None
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Body) and other.html == self.html
+        return isinstance(other, Body) and (other.html, other.headings) == (
+            self.html,
+            self.headings,
+        )
 
     def __hash__(self) -> int:
         return hash(self.html)
@@ -111,13 +127,15 @@ class Body:
     def __repr__(self) -> str:
         return f"Body(<{self.size} bytes>)"
 
-    def __reduce__(self) -> tuple[Callable[..., Body], tuple[str, int, int, int]]:
+    def __reduce__(self) -> tuple[Callable[..., Body], tuple[object, ...]]:
         # Sizes travel along so a process receiving a body need not count them again.
-        return _restore_body, (self.html, self.size, self.markup, self.links)
+        return _restore_body, (self.html, self.headings, self.size, self.markup, self.links)
 
 
-def _restore_body(html: str, size: int, markup: int, links: int) -> Body:
-    return Body(html, size=size, markup=markup, links=links)
+def _restore_body(
+    html: str, headings: tuple[Heading, ...], size: int, markup: int, links: int
+) -> Body:
+    return Body(html, headings, size=size, markup=markup, links=links)
 
 
 def html_sizes(html: str) -> tuple[int, int, int]:
@@ -144,8 +162,7 @@ class Article:
     language: str
     url: str  # canonical absolute URL
     path: str  # URL path relative to the site root, e.g. "finance/markets/slug/"
-    body: Body  # sanitised HTML (read it as `body_html`)
-    headings: tuple[Heading, ...]
+    body: Body  # sanitised HTML and subheadings (read them as `body_html`, `headings`)
     word_count: int
     source_file: str  # path relative to the content folder, for messages
     content_hash: str  # digest of the source file, for caches and change detection
@@ -168,6 +185,11 @@ class Article:
     def body_html(self) -> str:
         """The sanitised HTML of the body."""
         return self.body.html
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """The body's subheadings; `anchor` is the id each carries in body_html."""
+        return self.body.headings
 
     @property
     def modified(self) -> datetime:

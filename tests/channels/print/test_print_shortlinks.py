@@ -19,7 +19,7 @@ def _article(slug: str, day: int = 1) -> Article:
         published=datetime(2024, 2, day, tzinfo=UTC), updated=None, summary="", authors=(),
         source=None, tags=(), related=(), image=None, language="en",
         url=f"https://news.example.com/news/{slug}/", path=f"news/{slug}/", body=Body(""),
-        headings=(), word_count=0, source_file=f"news/{slug}.md", content_hash="x",
+        word_count=0, source_file=f"news/{slug}.md", content_hash="x",
         uid=f"tag:news.example.com,2024-01-01:article/{slug}",
     )  # fmt: skip
 
