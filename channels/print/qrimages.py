@@ -9,6 +9,10 @@ The cache is one SQLite file rather than two files per article: on a cold publis
 than the encoding it saved. SQLite in WAL mode also lets the forked render workers
 insert at the same time. It is disposable: a damaged, locked or missing database only
 costs encoding time, never a publish, so writes are not synced and errors are ignored.
+
+New codes are written in batches, one transaction each: a transaction per code cost
+more than half of what the cache added to a cold publish, mostly in the workers waiting
+for each other's write lock (SQLite's busy handler sleeps 1-5 ms at a time).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from syndicate import qr
@@ -36,6 +41,8 @@ _SCHEMA = (
 _DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
 _OPEN_ATTEMPTS = 3
 _BUSY_MS = 5000  # workers' inserts are tiny; a longer wait would cost more than encoding
+WRITE_BATCH = 64  # new codes per transaction; the tail is written by `flush`
+_INSERT = "INSERT OR REPLACE INTO qr (key, text, modules, path, png) VALUES (?, ?, ?, ?, ?)"
 # Connections a forked child inherited: never used or closed there (SQLite forbids
 # carrying a connection across fork), only kept referenced so they are not finalised.
 _INHERITED: list[sqlite3.Connection] = []
@@ -77,7 +84,9 @@ class QrImages:
     """Encodes on a miss, reads `cache_dir`/qr.sqlite3 on a hit (no folder: no cache).
 
     The connection is opened lazily by each process that uses it: `get` runs in forked
-    render workers, and a SQLite connection must not cross a fork.
+    render workers, and a SQLite connection must not cross a fork. New codes wait in
+    `_pending` until a batch is full, `flush` is called, this object is collected or the
+    process ends (forked workers skip `atexit`, but run multiprocessing's finalizers).
     """
 
     def __init__(self, spec: QrSpec, cache_dir: Path | None) -> None:
@@ -86,6 +95,8 @@ class QrImages:
         self._conn: sqlite3.Connection | None = None
         self._pid: int | None = None  # the process `_conn` belongs to (None: not opened)
         self._failed = (0, 0)  # (pid, failed opens in that process)
+        self._pending: dict[str, QrArt] = {}  # key -> code not written yet
+        self._pending_pid: int | None = None  # the process that owns `_pending`
 
     @property
     def db_path(self) -> Path | None:
@@ -93,12 +104,19 @@ class QrImages:
 
     def get(self, text: str) -> QrArt:
         key = self.spec.key(text)
-        cached = self._read(key, text)
+        # A code still waiting to be written (by this process, or by the parent before a
+        # fork) is as good as a stored one: the key covers everything it depends on.
+        cached = self._pending.get(key) or self._read(key, text)
         if cached is not None:
             return cached
         art = self._encode(text)
         self._write(key, art)
         return art
+
+    def flush(self) -> None:
+        """Write the codes this process encoded since the last batch, now."""
+        if self._pending_pid == os.getpid() and self._conn is not None:
+            _insert(self._conn, self._pending)
 
     def _encode(self, text: str) -> QrArt:
         spec = self.spec
@@ -154,18 +172,22 @@ class QrImages:
         return QrArt(text, modules, path, png)
 
     def _write(self, key: str, art: QrArt) -> None:
-        conn = self._connection()
+        conn = self._connection()  # when not None, `_pid` is this process
         if conn is None:
             return
-        # Locked too long, disk full, damaged: a cache miss next time, nothing worse.
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute(
-                "INSERT OR REPLACE INTO qr (key, text, modules, path, png) VALUES (?, ?, ?, ?, ?)",
-                (key, art.text, art.modules, art.path, art.png),
-            )
+        if self._pending_pid != self._pid:
+            # This process's first new code. A forked worker starts a queue of its own:
+            # what it inherited is the parent's to write, with the parent's connection.
+            self._pending = {}
+            self._pending_pid = self._pid
+            Finalize(self, _insert, args=(conn, self._pending), exitpriority=0)
+        self._pending[key] = art
+        if len(self._pending) >= WRITE_BATCH:
+            _insert(conn, self._pending)
 
     def prune(self, keep_texts: Iterable[str]) -> int:
         """Delete entries no article needs any more; returns how many were removed."""
+        self.flush()
         if self.cache_dir is None or not self.cache_dir.is_dir():
             return 0
         keep = [(self.spec.key(text),) for text in keep_texts]
@@ -190,6 +212,25 @@ class QrImages:
         except sqlite3.Error:
             return removed  # a cache that cannot be pruned now is pruned next time
         return removed + max(deleted, 0)
+
+
+def _insert(conn: sqlite3.Connection, pending: dict[str, QrArt]) -> None:
+    """Write and empty `pending` (kept: the finalizer holds this very dict)."""
+    if not pending:
+        return
+    rows = [(key, a.text, a.modules, a.path, a.png) for key, a in pending.items()]
+    pending.clear()
+    # Locked too long, disk full, damaged: cache misses next time, nothing worse.
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error:
+        return
+    try:
+        conn.executemany(_INSERT, rows)
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def _open(path: Path) -> sqlite3.Connection:

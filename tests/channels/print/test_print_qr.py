@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from syndicate_channels.print.qrimages import DB_NAME, QrImages, QrSizeError, QrSpec
+from syndicate_channels.print.qrimages import (
+    DB_NAME,
+    WRITE_BATCH,
+    QrImages,
+    QrSizeError,
+    QrSpec,
+)
 
 from syndicate import qr
 
@@ -145,10 +151,29 @@ def test_entries_written_by_forked_workers_are_hits_later(
     with ProcessPoolExecutor(2, mp_context=get_context("fork")) as pool:
         pngs = list(pool.map(_encode_in_worker, texts))
     assert [decode_png(png) for png in pngs] == [[t] for t in texts]
+    images.flush()  # the parent's code waits for a full batch; the workers wrote at exit
     with sqlite3.connect(tmp_path / DB_NAME) as conn:
         stored = {row[0]: row[1] for row in conn.execute("SELECT text, png FROM qr")}
     assert stored == {URL: images.get(URL).png, **dict(zip(texts, pngs, strict=True))}
     assert images.get(texts[3]).png == pngs[3]  # the parent still reads after the fork
+
+
+def test_new_codes_are_written_a_batch_at_a_time_and_on_flush(
+    tmp_path: Path, encoded: list[str]
+) -> None:
+    images = QrImages(QrSpec("M", 25, 300), tmp_path)
+    texts = [f"{URL}{n}/" for n in range(WRITE_BATCH + 3)]
+    arts = [images.get(text) for text in texts]
+
+    def stored() -> set[str]:
+        with sqlite3.connect(tmp_path / DB_NAME) as conn:
+            return {row[0] for row in conn.execute("SELECT text FROM qr")}
+
+    assert stored() == set(texts[:WRITE_BATCH])  # a full batch goes in at once
+    assert images.get(texts[-1]) == arts[-1]  # a waiting code is a hit already
+    assert encoded == texts
+    images.flush()
+    assert stored() == set(texts)
 
 
 _FORKED: list[QrImages] = []
