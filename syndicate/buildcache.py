@@ -30,6 +30,7 @@ from .model import Body, Heading
 from .reader import Matter, ReadItem, Source, SourceArticle, SourceSection, read_one
 
 T = TypeVar("T")
+Packed = tuple[Any, ...]  # a record as plain values, for pickling
 R = TypeVar("R")
 CACHE_NAME = "build-cache.pickle"
 PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
@@ -115,11 +116,11 @@ class BuildCache:
         Workers read the files themselves, so only the results cross process boundaries.
         """
         jobs = [(file, rel, section, max_bytes) for file, rel, section in items]
-        results = _map(_read_and_render, jobs)
         parsed: list[tuple[Source | None, list[Problem]]] = []
-        for source, body, problems in results:
+        for packed, body, problems in _map(_read_and_render, jobs):
+            source = _unpack_source(packed) if packed is not None else None
             if isinstance(source, SourceArticle) and body is not None:
-                self.bodies[source.digest] = body
+                self.bodies[source.digest] = _unpack_body(body)
             parsed.append((source, problems))
         return parsed
 
@@ -232,14 +233,14 @@ def _body_row(digest: str, rendered: RenderedBody) -> tuple[object, ...]:
             body.markup, body.links, body.html)  # fmt: skip
 
 
-def _pack_source(source: Source) -> tuple[Any, ...]:
+def _pack_source(source: Source) -> Packed:
     if isinstance(source, SourceSection):
         return ("section", source.path, source.matter)
     return ("article", source.path, source.section, _pack_matter(source.matter),
             source.matter_text, source.body_line, source.digest)  # fmt: skip
 
 
-def _unpack_source(packed: tuple[Any, ...]) -> Source:
+def _unpack_source(packed: Packed) -> Source:
     if packed[0] == "section":
         return SourceSection(packed[1], packed[2])
     _, path, section, matter, matter_text, body_line, digest = packed
@@ -248,7 +249,7 @@ def _unpack_source(packed: tuple[Any, ...]) -> Source:
 
 # Front matter is packed into plain values: pickling one time zone object per date
 # costs more than the rest of an article's entry together.
-def _pack_matter(m: Matter) -> tuple[Any, ...]:
+def _pack_matter(m: Matter) -> Packed:
     source = (m.source.name, m.source.url) if m.source else None
     image = m.image
     picture = (image.src, image.alt, image.caption, image.credit) if image else None
@@ -257,7 +258,7 @@ def _pack_matter(m: Matter) -> tuple[Any, ...]:
             m.extra)  # fmt: skip
 
 
-def _unpack_matter(packed: tuple[Any, ...]) -> Matter:
+def _unpack_matter(packed: Packed) -> Matter:
     (title, published, updated, slug, summary, authors, source, tags, related, picture,
      language, draft, extra) = packed  # fmt: skip
     return Matter(
@@ -315,8 +316,25 @@ def render_many(bodies: list[str]) -> list[RenderedBody]:
 
 def _read_and_render(
     job: tuple[Path, Path, str, int],
-) -> tuple[Source | None, RenderedBody | None, list[Problem]]:
+) -> tuple[Packed | None, Packed | None, list[Problem]]:
+    """Read one file in a worker. Results travel packed into plain tuples: the parent
+    unpickles those ~4x faster than the records, and it does so for every article."""
     source, problems = read_one(*job)
+    if source is None:
+        return None, None, problems
     if not isinstance(source, SourceArticle):
-        return source, None, problems
-    return replace(source, body=""), render_body(source.body), problems
+        return _pack_source(source), None, problems
+    return _pack_source(source), _pack_body(render_body(source.body)), problems
+
+
+def _pack_body(rendered: RenderedBody) -> Packed:
+    body = rendered.body
+    headings = tuple((h.level, h.text, h.anchor) for h in body.headings)
+    return (body.html, headings, rendered.first_paragraph, rendered.word_count, body.size,
+            body.markup, body.links)  # fmt: skip
+
+
+def _unpack_body(packed: Packed) -> RenderedBody:
+    html, headings, first, words, size, markup, links = packed
+    body = Body(html, tuple(Heading(*h) for h in headings), size=size, markup=markup, links=links)
+    return RenderedBody(body, first, words)
