@@ -92,14 +92,28 @@ class Renderer:
 
     def run(self, adapters: list[Channel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip
-        work: list[Work] = []
-        for adapter in adapters:
-            # Site facts (title, base URL, hubs...) reach every page: part of every key.
-            base = fingerprint(channel_key(adapter, self.templates_stamp), repr(self.site.info))
-            work.extend(self._article_work(adapter, base))
-            work.extend(self._site_work(adapter, base))
-        start("rendering", len(work))
-        self._render(work, advance)
+        # Site facts (title, base URL, hubs...) reach every page: part of every key.
+        bases = [
+            (adapter, fingerprint(channel_key(adapter, self.templates_stamp), repr(self.site.info)))
+            for adapter in adapters
+        ]
+        articles = [w for adapter, base in bases for w in self._article_work(adapter, base)]
+        site: list[Work] = []
+
+        def plan_site() -> None:
+            site.extend(w for adapter, base in bases for w in self._site_work(adapter, base))
+
+        if self.cache.outputs:  # most is carried over: plan it all, render the rest
+            plan_site()
+            start("rendering", len(articles) + len(site))
+            self._render(articles + site, advance)
+        else:
+            # A cold build: workers start on the article pages while this process plans
+            # the pages that list them (a second or more of serial work on 10,000).
+            start("rendering articles", len(articles))
+            self._render(articles, advance, meanwhile=plan_site)
+            start("rendering lists and feeds", len(site))
+            self._render(site, advance)
         self.cache.outputs = self.outputs
 
     def _article_work(self, adapter: Channel, base: str) -> Iterator[Work]:
@@ -143,21 +157,24 @@ class Renderer:
         self.reused += 1
         return True
 
-    def _render(self, work: list[Work],
-                advance: Advance) -> None:  # fmt: skip
+    def _render(self, work: list[Work], advance: Advance,
+                meanwhile: Callable[[], None] = lambda: None) -> None:  # fmt: skip
+        """Render `work`, running `meanwhile` in this process once the workers started."""
         global _JOB
         _JOB = _Job(self.staged, work)
         try:
-            for key, placed in self._results(len(work), advance):
+            for key, placed in self._results(len(work), advance, meanwhile):
                 for rel, checksum, written in placed:
                     self.staged.record(rel, checksum, written)
                 self.outputs[key] = tuple((rel, checksum) for rel, checksum, _ in placed)
         finally:
             _JOB = None
 
-    def _results(self, count: int, advance: Advance) -> Iterator[tuple[str, list[Placed]]]:
+    def _results(self, count: int, advance: Advance,
+                 meanwhile: Callable[[], None]) -> Iterator[tuple[str, list[Placed]]]:  # fmt: skip
         workers = worker_count()
         if count < PARALLEL_THRESHOLD or workers == 1:
+            meanwhile()
             for index in range(count):
                 yield _render_one(index)
                 advance(1)
@@ -165,7 +182,9 @@ class Renderer:
         size = max(8, min(256, count // (workers * 8)))
         chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size)]
         with fork_pool(workers) as pool:
-            for results in pool.map(_render_chunk, chunks):
+            pending = pool.map(_render_chunk, chunks)  # workers forked, chunks handed out
+            meanwhile()
+            for results in pending:
                 yield from results
                 advance(len(results))
 
