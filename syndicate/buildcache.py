@@ -285,14 +285,19 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-def _map(function: Callable[[T], R], items: list[T]) -> list[R]:
-    """map() in forked worker processes when the list is long enough to pay for them."""
+def _map(function: Callable[[T], R], items: list[T]) -> Iterator[R]:
+    """map() in forked worker processes when the list is long enough to pay for them.
+
+    Results come in order as soon as they are ready, so the caller's handling of them
+    overlaps the workers' remaining work.
+    """
     workers = worker_count()
     if len(items) < PARALLEL_THRESHOLD or workers == 1:
-        return [function(item) for item in items]
-    chunk = max(16, len(items) // (workers * 4))
+        yield from map(function, items)
+        return
+    chunk = max(16, len(items) // (workers * 16))
     with fork_pool(workers) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
+        yield from pool.map(function, items, chunksize=chunk)
 
 
 @contextmanager
@@ -311,7 +316,7 @@ def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 
 def render_many(bodies: list[str]) -> list[RenderedBody]:
-    return _map(render_body, bodies)
+    return list(_map(render_body, bodies))
 
 
 def _read_and_render(

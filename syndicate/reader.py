@@ -25,7 +25,7 @@ from pydantic import (
     ValidationError,
 )
 
-from . import model
+from . import model, plainyaml
 from .errors import Problem
 from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
 from .yamlio import Loader, yaml_error_line
@@ -313,7 +313,9 @@ def _read_front_matter(
         return {}, "", text, 1, digest
     matter_text, body, body_line = split
     try:
-        data = yaml.load(matter_text, Loader=Loader)
+        data = plainyaml.load(matter_text)  # most front matter: ~10x faster than PyYAML
+        if data is None:
+            data = yaml.load(matter_text, Loader=Loader)
     except yaml.YAMLError as exc:
         line = yaml_error_line(exc)
         problem = getattr(exc, "problem", None) or str(exc)

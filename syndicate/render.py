@@ -180,7 +180,11 @@ class Renderer:
                 advance(1)
             return
         size = max(8, min(256, count // (workers * 8)))
-        chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size)]
+        # Strided, not consecutive: pieces of one kind sit together in the work list
+        # (all of a feed's archive pages, say), and a chunk of only heavy pieces would
+        # leave the other workers idle at the end.
+        stride = -(-count // size)
+        chunks = [list(range(first, count, stride)) for first in range(stride)]
         with fork_pool(workers) as pool:
             pending = pool.map(_render_chunk, chunks)  # workers forked, chunks handed out
             meanwhile()

@@ -205,9 +205,29 @@ def test_runs_and_png_are_unchanged_by_the_faster_drawing() -> None:
         assert list(qr.matrix_runs(matrix)) == runs
         assert qr.svg_path(matrix) == "".join(f"M{x} {y}h{w}v1h-{w}z" for x, y, w in runs)
         n = len(matrix)
-        png = qr.matrix_png(matrix, size_px=n * 3 + 1, dpi=300)
-        image = Image.open(io.BytesIO(png)).convert("L")
-        assert image.crop((0, 0, n * 3, n * 3)).tobytes() == rasterise(matrix, 3).tobytes()
+        # Scales 1-4; leftover pixels of 0 to 10 put the code off the corner and make
+        # rows end mid-byte, so margins and padding are checked too.
+        size_px = n * (1 + len(data) % 4) + len(data) % 11
+        png = qr.matrix_png(matrix, size_px=size_px, dpi=300)
+        assert Image.open(io.BytesIO(png)).convert("L").tobytes() == on_canvas(matrix, size_px)
+
+
+def on_canvas(matrix: Matrix, size_px: int) -> bytes:
+    """Pillow's pixels for matrix_png: the code scaled by a whole number, centred."""
+    n = len(matrix)
+    scale = size_px // n
+    canvas = Image.new("L", (size_px, size_px), 255)
+    offset = (size_px - n * scale) // 2
+    canvas.paste(rasterise(matrix, scale), (offset, offset))
+    return canvas.tobytes()
+
+
+def test_svg_path_of_a_code_with_a_very_wide_quiet_zone() -> None:
+    """Larger than any symbol with the standard quiet zone: the general path draws it."""
+    for border in (qr.QUIET_ZONE, 90):
+        matrix = qr.qr_matrix("https://x.io/" + "a" * 2000, "L", border)
+        runs = slow_runs(matrix)
+        assert qr.svg_path(matrix) == "".join(f"M{x} {y}h{w}v1h-{w}z" for x, y, w in runs)
 
 
 def follow_strokes(path: str, size: int) -> list[list[bool]]:
