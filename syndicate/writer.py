@@ -85,7 +85,7 @@ class StagedOutput:
         checksum = digest(content)
         if self.previous.get(rel) == checksum:
             return rel, checksum, False
-        self._target(rel).write_bytes(content)
+        write_file(self._target(rel), content)
         return rel, checksum, True
 
     def reuse(self, path: str, checksum: str) -> bool:
@@ -272,3 +272,21 @@ def recover(live: Path, journal: Path, staging: Path) -> None:
                 f"delete it and run publish --force"
             ) from None
         journal.unlink()
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Path.write_bytes in half the system calls (no buffering, seek or ioctl probes).
+
+    A publish writes tens of thousands of small files; on this kind of disk each
+    system call counts.
+    """
+    fd = os.open(path, _CREATE, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
