@@ -19,11 +19,8 @@ from syndicate.errors import SyndicateError
 from syndicate.model import Site
 
 from .changes import changes
-from .cli import push
-from .deliverer import ssl_context
 from .payloads import utc_now
 from .settings import PushSettings
-from .websub import changed_feeds, ping
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +58,11 @@ class PushChannel(Channel):
             added = self.record(report.site)
             log.info("push: %d deliveries recorded", added)
         if hubs:
+            # HTTP (httpx) only when there is something to ping: most publishes never
+            # import it, which keeps them ~0.1 s shorter.
+            from .deliverer import ssl_context
+            from .websub import changed_feeds, ping
+
             feeds = changed_feeds(report.written, report.site.info)
             if feeds:
                 verify = ssl_context(settings.ca_path(config))
@@ -94,4 +96,6 @@ class PushChannel(Channel):
 
     @classmethod
     def commands(cls) -> Iterable[click.Command]:
+        from .cli import push
+
         return (push,)
