@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from xml.sax.saxutils import escape
 
 from syndicate.model import Article, SiteInfo
 
@@ -20,6 +19,12 @@ NEWS_SITEMAP = "news-sitemap.xml"
 MAX_URLS = 50_000  # per file, by the sitemaps.org protocol
 NEWS_WINDOW = timedelta(days=2)  # Google News only reads the last two days
 NEWS_MAX = 1_000  # Google News limit per sitemap
+
+
+def escape(text: str) -> str:
+    """&, < and > as XML text needs them (what xml.sax.saxutils.escape does, without
+    importing urllib.request and http.client on every publish)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
