@@ -8,6 +8,7 @@ import pytest
 from conftest import SiteFactory
 
 from syndicate import buildcache, render
+from syndicate.buildcache import BodyStore
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -44,3 +45,15 @@ def test_a_parallel_cold_build_writes_what_a_serial_one_does(
     serial = tree(site.root / "serial")
     assert len(serial) > 50
     assert tree(parallel) == serial
+    hashes = {a.content_hash for a in site.build().site.articles}
+    assert set(BodyStore(site.config().cache_dir).load_all()) == hashes  # stored by workers
+
+    # An edit published on top: the unchanged bodies now come from the body store the
+    # workers wrote (the feeds' archive pages list them all).
+    site.article("news", "story-0", "Edited text.\n", published="2024-02-01T09:00:00+08:00",
+                 tags=["sport", "city"])  # fmt: skip
+    assert site.cli("publish", *channels, "--out", str(parallel)).exit_code == 0
+    monkeypatch.undo()
+    fresh = site.root / "fresh"
+    assert site.cli("publish", *channels, "--force", "--out", str(fresh)).exit_code == 0
+    assert tree(parallel) == tree(fresh)
