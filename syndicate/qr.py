@@ -74,7 +74,7 @@ def svg_path(matrix: Matrix) -> str:
 
     The print channel draws one per article, so the runs are found in C: a regex split
     of all rows at once, their running lengths giving each run's start, and ready
-    strings for "M{x} {y}" and the rest. ~2x faster than `runs_path(matrix_runs(m))`.
+    strings for "M{x} {y}" and the rest: ~1.5x faster than `runs_path(matrix_runs(m))`.
     """
     size = len(matrix)
     if size > _LARGEST_SYMBOL:
@@ -89,7 +89,7 @@ def svg_path(matrix: Matrix) -> str:
     return "".join(chain.from_iterable(zip(moves, tails, strict=True)))
 
 
-_LARGEST_SYMBOL = 177 + 2 * QUIET_ZONE  # version 40: the tables below stay ~2 MB
+_LARGEST_SYMBOL = 177 + 2 * QUIET_ZONE  # version 40: its table of moves is ~2 MB
 _DARK_RUN_SPLIT = re.compile(b"(\x01+)")
 
 
