@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 
@@ -237,3 +238,16 @@ def test_a_second_publish_waits_for_the_running_one(site: SiteFactory) -> None:
     output, _ = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, output
     assert (site.root / "public/atom.xml").is_file()
+
+
+def test_publishing_leaves_the_garbage_collector_as_it_found_it(site: SiteFactory) -> None:
+    site.article("news", "first")
+    assert gc.isenabled()
+    publish(site)
+    assert gc.isenabled()  # `serve` publishes again and again in one process
+    gc.disable()
+    try:
+        publish(site, "--force")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
