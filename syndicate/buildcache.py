@@ -46,8 +46,6 @@ class BuildCache:
     outputs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     fingerprint: str = ""  # of the inputs of the last successful publish
     stored: set[str] = field(default_factory=set)  # body digests already in the body store
-    # Where this cache lives, when it does: read workers then store bodies there directly.
-    folder: Path | None = None
 
     # Pickled as plain tuples: slotted dataclasses pickle ~5x slower, and this file is
     # read and written on every publish of a large site. Bodies (most of the bytes) live
@@ -75,12 +73,11 @@ class BuildCache:
             with (folder / CACHE_NAME).open("rb") as handle:
                 cache = pickle.load(handle)
             if not isinstance(cache, cls) or cache.version != cache_version():
-                return cls(folder=folder)
+                return cls()
             cache.bodies = BodyStore(folder).load_all()
         except Exception:  # missing, truncated or from another version: start cold
-            return cls(folder=folder)
+            return cls()
         cache.stored = set(cache.bodies)
-        cache.folder = folder
         return cache
 
     def save(self, folder: Path) -> None:
@@ -116,24 +113,15 @@ class BuildCache:
     ) -> list[tuple[Source | None, list[Problem]]]:
         """Parse files and render their bodies together, across cores when there are many.
 
-        Workers read the files themselves, so only the results cross process boundaries,
-        and store the bodies they rendered (one transaction per chunk) so that saving
-        the cache afterwards, in this process alone, need not.
+        Workers read the files themselves, so only the results cross process boundaries.
         """
         jobs = [(file, rel, section, max_bytes) for file, rel, section in items]
-        store = None
-        if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            store = BodyStore(self.folder).path
         parsed: list[tuple[Source | None, list[Problem]]] = []
-        for results, stored in _map_chunks(_read_chunk, jobs, store):
-            for packed, body, problems in results:
-                source = _unpack_source(packed) if packed is not None else None
-                if isinstance(source, SourceArticle) and body is not None:
-                    self.bodies[source.digest] = _unpack_body(body)
-                    if stored:
-                        self.stored.add(source.digest)
-                parsed.append((source, problems))
+        for packed, body, problems in _map(_read_and_render, jobs):
+            source = _unpack_source(packed) if packed is not None else None
+            if isinstance(source, SourceArticle) and body is not None:
+                self.bodies[source.digest] = _unpack_body(body)
+            parsed.append((source, problems))
         return parsed
 
     def forget_missing(self, present: set[str]) -> None:
@@ -176,7 +164,13 @@ class BodyStore:
         self._readers: dict[int, sqlite3.Connection] = {}
 
     def _connect(self) -> sqlite3.Connection:
-        return _open_store(self.path)
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute(
+            # HTML last: columns after it would sit behind its overflow pages.
+            "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, headings TEXT, "
+            "first TEXT, words INTEGER, size INTEGER, markup INTEGER, links INTEGER, html TEXT)"
+        )
+        return conn
 
     def load_all(self) -> dict[str, RenderedBody]:
         if not self.path.exists():
@@ -221,7 +215,7 @@ class BodyStore:
         try:
             conn.execute("BEGIN")
             conn.executemany(
-                _INSERT_BODY,
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [_body_row(digest, b) for digest, b in bodies.items() if digest not in stored],
             )
             conn.executemany(
@@ -232,26 +226,11 @@ class BodyStore:
             conn.close()
 
 
-_INSERT_BODY = "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-
-
-def _open_store(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=60)
-    conn.execute(
-        # HTML last: columns after it would sit behind its overflow pages.
-        "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, headings TEXT, "
-        "first TEXT, words INTEGER, size INTEGER, markup INTEGER, links INTEGER, html TEXT)"
-    )
-    return conn
-
-
 def _body_row(digest: str, rendered: RenderedBody) -> tuple[object, ...]:
-    return _packed_body_row(digest, _pack_body(rendered))
-
-
-def _packed_body_row(digest: str, packed: Packed) -> tuple[object, ...]:
-    html, headings, first, words, size, markup, links = packed
-    return (digest, json.dumps(headings), first, words, size, markup, links, html)
+    body = rendered.body
+    headings = json.dumps([(h.level, h.text, h.anchor) for h in rendered.headings])
+    return (digest, headings, rendered.first_paragraph, rendered.word_count, body.size,
+            body.markup, body.links, body.html)  # fmt: skip
 
 
 def _pack_source(source: Source) -> Packed:
@@ -340,53 +319,8 @@ def render_many(bodies: list[str]) -> list[RenderedBody]:
     return list(_map(render_body, bodies))
 
 
-Job = tuple[Path, Path, str, int]
-Read = tuple[Packed | None, Packed | None, list[Problem]]
-
-
-def _read_chunk(jobs: list[Job], store: Path | None) -> tuple[list[Read], bool]:
-    """Read a chunk of files; with a store, also store their bodies (one transaction).
-
-    Returns the results and whether the bodies were stored: a locked or damaged store
-    only means the parent stores them when it saves the cache.
-    """
-    results = [_read_and_render(job) for job in jobs]
-    if store is None:
-        return results, False
-    rows = [
-        _packed_body_row(packed[6], body)
-        for packed, body, _ in results
-        if packed is not None and body is not None
-    ]
-    try:
-        conn = _open_store(store)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(_INSERT_BODY, rows)
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return results, False
-    return results, True
-
-
-def _map_chunks(
-    function: Callable[[list[T], Path | None], R], items: list[T], store: Path | None
-) -> Iterator[R]:
-    """`function` over chunks of `items`, in forked workers when there are enough."""
-    workers = worker_count()
-    if len(items) < PARALLEL_THRESHOLD or workers == 1:
-        yield function(items, None)  # this process saves the cache anyway
-        return
-    size = max(16, len(items) // (workers * 16))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with fork_pool(workers) as pool:
-        yield from pool.map(function, chunks, [store] * len(chunks))
-
-
 def _read_and_render(
-    job: Job,
+    job: tuple[Path, Path, str, int],
 ) -> tuple[Packed | None, Packed | None, list[Problem]]:
     """Read one file in a worker. Results travel packed into plain tuples: the parent
     unpickles those ~4x faster than the records, and it does so for every article."""

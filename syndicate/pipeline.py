@@ -169,7 +169,7 @@ def _publish(
 ) -> PublishOutcome:
     adapters = make_channels(config, channels, out)  # config errors before any reading
     names = [a.name for a in adapters]
-    cache = BuildCache(folder=config.cache_dir) if force else BuildCache.load(config.cache_dir)
+    cache = BuildCache() if force else BuildCache.load(config.cache_dir)
     progress.start("reading", 1)
     built = load_site(config, include_drafts=include_drafts, cache=cache)
     if built.problems:

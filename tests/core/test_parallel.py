@@ -46,10 +46,10 @@ def test_a_parallel_cold_build_writes_what_a_serial_one_does(
     assert len(serial) > 50
     assert tree(parallel) == serial
     hashes = {a.content_hash for a in site.build().site.articles}
-    assert set(BodyStore(site.config().cache_dir).load_all()) == hashes  # stored by workers
+    assert set(BodyStore(site.config().cache_dir).load_all()) == hashes  # every body kept
 
-    # An edit published on top: the unchanged bodies now come from the body store the
-    # workers wrote (the feeds' archive pages list them all).
+    # An edit published on top: the unchanged bodies now come from the body store (the
+    # feeds' archive pages list them all).
     site.article("news", "story-0", "Edited text.\n", published="2024-02-01T09:00:00+08:00",
                  tags=["sport", "city"])  # fmt: skip
     assert site.cli("publish", *channels, "--out", str(parallel)).exit_code == 0
