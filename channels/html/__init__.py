@@ -6,8 +6,9 @@ Pages link to each other with relative URLs so the output works at any base URL 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 
 import click
 
@@ -111,17 +112,21 @@ class HtmlChannel(Channel):
             lambda: [OutputFile.text("404.html", renderer.not_found(site))],
         )
 
-        entries = [Entry(info.base_url, _newest(site.articles))]
+        # Each article's last change as a timestamp, once: comparing aware datetimes asks
+        # both time zones every time, and an article is in several lists.
+        changed = {a.slug: a.modified.timestamp() for a in site.articles}
+        newest = partial(_newest, changed)
+        entries = [Entry(info.base_url, newest(site.articles))]
         for path in sorted(site.sections):
             if not path:
                 continue
             section = site.sections[path]
             items = site.in_section(path)
             yield from self._pages(site, site_key, items, section, None)
-            entries.append(Entry(section.url, _newest(items)))
+            entries.append(Entry(section.url, newest(items)))
         for tag, tagged in _tags_by_slug(site).items():
             yield from self._pages(site, site_key, tagged, None, tag)
-            entries.append(Entry(info.absolute(urls.tag_dir(tag)), _newest(tagged)))
+            entries.append(Entry(info.absolute(urls.tag_dir(tag)), newest(tagged)))
 
         entries.extend(Entry(a.url, a.modified) for a in site.articles)
         for name, text in sitemaps(info, entries):
@@ -168,9 +173,8 @@ def _bind(
     ]
 
 
-def _newest(articles: Iterable[Article]) -> datetime | None:
-    # By timestamp: comparing aware datetimes asks both time zones every time.
-    newest = max(articles, key=lambda a: a.modified.timestamp(), default=None)
+def _newest(changed: Mapping[str, float], articles: Iterable[Article]) -> datetime | None:
+    newest = max(articles, key=lambda a: changed[a.slug], default=None)
     return newest.modified if newest else None
 
 
