@@ -191,13 +191,17 @@ class BodyStore:
 
     def fetch(self, digest: str) -> tuple[str, tuple[Heading, ...]]:
         """One body's HTML and subheadings."""
-        reader = self._readers.get(os.getpid())
-        if reader is None:
-            reader = self._readers[os.getpid()] = sqlite3.connect(self.path, isolation_level=None)
-        # fetchall() ends the statement, so no read lock outlives the call.
-        rows = reader.execute(
-            "SELECT html, headings FROM bodies WHERE digest = ?", (digest,)
-        ).fetchall()
+        try:
+            reader = self._readers.get(os.getpid())
+            if reader is None:
+                reader = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True)
+                self._readers[os.getpid()] = reader
+            # fetchall() ends the statement, so no read lock outlives the call.
+            rows = reader.execute(
+                "SELECT html, headings FROM bodies WHERE digest = ?", (digest,)
+            ).fetchall()
+        except sqlite3.Error:  # deleted or damaged since it was loaded
+            rows = []
         if not rows:
             (self.folder / CACHE_NAME).unlink(missing_ok=True)  # next publish starts cold
             raise CacheError(

@@ -130,3 +130,13 @@ def test_a_body_lost_from_the_cache_is_an_error_that_clears_the_cache(tmp_path: 
     with pytest.raises(CacheError, match="publish again"):
         loaded.bodies[sources[0].digest].html  # noqa: B018 - the fetch is the point
     assert BuildCache.load(tmp_path / "cache").sources == {}  # next publish is a cold one
+
+
+def test_a_body_store_deleted_mid_publish_is_the_same_clear_error(tmp_path: Path) -> None:
+    _, sources = _saved_cache(tmp_path)
+    loaded = BuildCache.load(tmp_path / "cache")
+    for store in (tmp_path / "cache").glob("bodies-*.sqlite3"):
+        store.unlink()
+    with pytest.raises(CacheError, match="publish again"):
+        loaded.bodies[sources[0].digest].html  # noqa: B018 - the fetch is the point
+    assert not list((tmp_path / "cache").glob("bodies-*.sqlite3"))  # not recreated empty
