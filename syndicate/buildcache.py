@@ -231,10 +231,8 @@ class BodyStore:
 
 
 def _body_row(digest: str, rendered: RenderedBody) -> tuple[object, ...]:
-    body = rendered.body
-    headings = json.dumps([(h.level, h.text, h.anchor) for h in rendered.headings])
-    return (digest, headings, rendered.first_paragraph, rendered.word_count, body.size,
-            body.markup, body.links, body.html)  # fmt: skip
+    html, headings, first, words, size, markup, links = _pack_body(rendered)
+    return (digest, json.dumps(headings), first, words, size, markup, links, html)
 
 
 def _pack_source(source: Source) -> Packed:

@@ -213,14 +213,14 @@ def _summary(src: SourceArticle, body: RenderedBody) -> str:
     return shorten(src.matter.summary or body.first_paragraph)
 
 
-Placed = dict[str, tuple[str, RelatedArticle]]  # slug -> (URL path, how others list it)
+Places = dict[str, tuple[str, RelatedArticle]]  # slug -> (URL path, how others list it)
 
 
 def _place(
     stamped: Stamped, bodies: Mapping[str, RenderedBody], info: SiteInfo, permalink: str
-) -> Placed:
+) -> Places:
     """Every article's URL path and summary, worked out once for its page and its referrers."""
-    placed: Placed = {}
+    placed: Places = {}
     for slug, (src, (published, _)) in stamped.items():
         path = _article_path(permalink, src.section, slug, published)
         summary = _summary(src, bodies[slug])
@@ -230,7 +230,7 @@ def _place(
 
 
 def _resolve_related(
-    stamped: Stamped, placed: Placed, problems: list[Problem], draft_slugs: set[str]
+    stamped: Stamped, placed: Places, problems: list[Problem], draft_slugs: set[str]
 ) -> dict[str, tuple[RelatedArticle, ...]]:
     resolved: dict[str, tuple[RelatedArticle, ...]] = {}
     for slug, (src, _) in stamped.items():

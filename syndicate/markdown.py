@@ -55,14 +55,6 @@ class RenderedBody:
     first_paragraph: str
     word_count: int
 
-    @property
-    def html(self) -> str:
-        return self.body.html
-
-    @property
-    def headings(self) -> tuple[Heading, ...]:
-        return self.body.headings
-
 
 def render_body(text: str) -> RenderedBody:
     """Render CommonMark (+ tables, strikethrough); headings get unique anchors."""

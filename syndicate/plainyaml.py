@@ -80,7 +80,8 @@ def _key_value(line: str) -> tuple[str, str | None]:
     key, value = match.group(1), match.group(2)
     if _key_tag(key) != _STR:
         raise NotPlain  # `on:`, `yes:`, `1:` are not string keys in YAML 1.1
-    return key, value.rstrip(" ") or None if value else None
+    value = (value or "").rstrip(" ")
+    return key, value or None
 
 
 def _block(lines: list[str]) -> Any:
@@ -122,17 +123,7 @@ def _flow_sequence(text: str) -> list[Any]:
     inner = text[1:-1].strip()
     if not inner:
         return []
-    return [_flow_item(item.strip()) for item in inner.split(",")]
-
-
-def _flow_item(item: str) -> Any:
-    # A comma inside quotes splits a quoted item into pieces that are not quoted whole.
-    quoted = _quoted(item)
-    if quoted is not None:
-        return quoted
-    if not item or '"' in item or "'" in item or "{" in item or "}" in item:
-        raise NotPlain
-    return _scalar(item, flow=True)
+    return [_scalar(item.strip(), flow=True) for item in inner.split(",")]
 
 
 def _quoted(text: str) -> str | None:
@@ -152,7 +143,8 @@ def _scalar(text: str, *, flow: bool = False) -> Any:
         return quoted
     if text[0] in _INDICATORS or ": " in text or " #" in text or text.endswith(":"):
         raise NotPlain
-    if flow and (":" in text or "#" in text):
+    # In a flow list a comma inside quotes splits the item into pieces quoted only in part.
+    if flow and any(mark in text for mark in ":#'\""):
         raise NotPlain
     if "[" in text or "]" in text or "{" in text or "}" in text:
         raise NotPlain

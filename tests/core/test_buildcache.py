@@ -98,9 +98,10 @@ def test_bodies_come_back_lazily_with_their_html_and_sizes(tmp_path: Path) -> No
         assert (after.first_paragraph, after.word_count) == (
             before.first_paragraph, before.word_count,
         )  # fmt: skip
-        assert after.headings == before.headings == (Heading(2, "Port news", "port-news"),)
-        assert after.html == before.html
-        assert 'href="https://example.com/p"' in after.html
+        assert after.body.headings == before.body.headings
+        assert after.body.headings == (Heading(2, "Port news", "port-news"),)
+        assert after.body.html == before.body.html
+        assert 'href="https://example.com/p"' in after.body.html
 
 
 def _fetch_in_child(index: int) -> str:
@@ -118,7 +119,7 @@ def test_forked_workers_fetch_bodies_over_their_own_connection(tmp_path: Path) -
             fetched = list(pool.map(_fetch_in_child, range(1, 4)))
     finally:
         _LOADED.clear()
-    assert fetched == [render_body(s.body).html for s in sources[1:]]
+    assert fetched == [render_body(s.body).body.html for s in sources[1:]]
 
 
 def test_a_body_lost_from_the_cache_is_an_error_that_clears_the_cache(tmp_path: Path) -> None:
@@ -128,7 +129,7 @@ def test_a_body_lost_from_the_cache_is_an_error_that_clears_the_cache(tmp_path: 
     with sqlite3.connect(store) as conn:
         conn.execute("DELETE FROM bodies")
     with pytest.raises(CacheError, match="publish again"):
-        loaded.bodies[sources[0].digest].html  # noqa: B018 - the fetch is the point
+        loaded.bodies[sources[0].digest].body.html  # noqa: B018 - the fetch is the point
     assert BuildCache.load(tmp_path / "cache").sources == {}  # next publish is a cold one
 
 
@@ -138,5 +139,5 @@ def test_a_body_store_deleted_mid_publish_is_the_same_clear_error(tmp_path: Path
     for store in (tmp_path / "cache").glob("bodies-*.sqlite3"):
         store.unlink()
     with pytest.raises(CacheError, match="publish again"):
-        loaded.bodies[sources[0].digest].html  # noqa: B018 - the fetch is the point
+        loaded.bodies[sources[0].digest].body.html  # noqa: B018 - the fetch is the point
     assert not list((tmp_path / "cache").glob("bodies-*.sqlite3"))  # not recreated empty

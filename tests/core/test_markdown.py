@@ -13,7 +13,7 @@ def parse(fragment: str) -> list[str]:
 
 
 def test_javascript_links_never_survive_without_raw_html() -> None:
-    body = render_body("[click](javascript:alert(1)) and ![x](vbscript:y) <not a tag\n")
+    body = render_body("[click](javascript:alert(1)) and ![x](vbscript:y) <not a tag\n").body
     assert "href" not in body.html and "src" not in body.html  # left as plain text
     assert "&lt;not a tag" in body.html
 
@@ -22,14 +22,14 @@ def test_raw_html_is_sanitised() -> None:
     body = render_body(
         'Hi <img src=x onerror="alert(1)"> <a href="javascript:alert(1)">x</a>\n\n'
         "<script>alert(2)</script>\n\n<iframe src=//evil></iframe>\n"
-    )
+    ).body
     tags = parse(body.html)
     assert "script" not in tags and "iframe" not in tags
     assert "onerror" not in body.html and "javascript:" not in body.html
 
 
 def test_headings_get_unique_anchors() -> None:
-    body = render_body("## Results\n\n## Results\n\n### 结果\n")
+    body = render_body("## Results\n\n## Results\n\n### 结果\n").body
     assert [h.anchor for h in body.headings] == ["results", "results-2", "jie-guo"]
 
 
