@@ -19,7 +19,7 @@ from . import atomfast, jsonfeed, xmlfeeds
 from .archive import ArchivePage, estimated_entry_size, plan_archive
 from .budget import check_size, fitting_count
 from .entries import EntryCache
-from .items import FeedItem, ItemCache
+from .items import FeedItem, ItemCache, feed_date, make_item
 from .plan import FeedSpec, plan_feeds
 from .settings import FeedsSettings
 from .xmlfeeds import FeedHead, XmlFormat
@@ -40,7 +40,6 @@ class FeedBuilder:
         self.items = ItemCache(site)
         self.entries = EntryCache()
         self._json: dict[tuple[str, bool], bytes] = {}
-        self._archived: dict[str, bytes] = {}
         self.pages: list[ArchivePage] = []
         if settings.archive and "atom" in settings.formats:
             self.pages = plan_archive(
@@ -49,6 +48,11 @@ class FeedBuilder:
                 lambda article: estimated_entry_size(article, self.info),
                 settings.max_bytes,
             )
+        self.specs = plan_feeds(site, sections=settings.sections, tags=settings.tags)
+        # Articles some subscription feed lists: their items and entries are kept for
+        # reuse. Any other article is in exactly one archive page, so its item and entry
+        # are dropped once written, and memory is reused instead of piling up.
+        self._windowed = {a.slug for spec in self.specs for a in spec.articles[: settings.limit]}
         self._common_key = fingerprint(
             self.info.title, self.info.base_url, self.info.language, self.info.description,
             self.info.id_authority, self.info.id_date, self.info.hubs, self.stylesheet_url,
@@ -57,7 +61,7 @@ class FeedBuilder:
 
     def work(self) -> Iterator[Deferred]:
         """One piece per feed (all its formats) and per archive page, keyed by its inputs."""
-        for spec in plan_feeds(self.site, sections=self.settings.sections, tags=self.settings.tags):
+        for spec in self.specs:
             window = spec.articles[: self.settings.limit]
             key = fingerprint(
                 self._common_key, "feed", spec.key, spec.title, spec.description,
@@ -119,7 +123,7 @@ class FeedBuilder:
                     author=self.info.title,
                     home_url=spec.home_url,
                     self_url=spec.url(self.info, fmt),
-                    updated=self._updated(shown),
+                    updated=self._updated([i.modified for i in shown]),
                     hub=self.hub,
                     links=links,
                     stylesheet_url=self.stylesheet_url,
@@ -191,7 +195,6 @@ class FeedBuilder:
     def _archive(self, index: int) -> bytes:
         page = self.pages[index]
         info = self.info
-        items = [self.items.get(a) for a in page.articles]
         links = [("current", info.absolute(urls.site_feed("atom")))]
         if index > 0:
             links.append(("prev-archive", self._page_url(index - 1)))
@@ -207,15 +210,16 @@ class FeedBuilder:
                 author=info.title,
                 home_url=info.base_url,
                 self_url=self._page_url(index),
-                updated=self._updated(items),
+                updated=self._updated([feed_date(a.modified) for a in page.articles]),
                 links=tuple(links),
                 archive=True,
                 stylesheet_url=self.stylesheet_url,
             ),
         )
-        data = xmlfeeds.assemble("atom", head, [self._archive_entry(i) for i in items])
-        if len(data) >= self.settings.max_bytes:  # planned with exact sizes; a last guard
-            parts = [atomfast.atom_entry(i, full=False) for i in items]
+        entries = [self._archive_entry(a) for a in page.articles]
+        data = xmlfeeds.assemble_pieces("atom", head, entries)
+        if len(data) >= self.settings.max_bytes:  # planned with size bounds; a last guard
+            parts = [atomfast.atom_entry(self._item(a), full=False) for a in page.articles]
             data = xmlfeeds.assemble("atom", head, parts)
         return check_size(data, self.settings.max_bytes, urls.archive_feed(page.period))
 
@@ -226,10 +230,10 @@ class FeedBuilder:
         """The hub to announce: the feeds' own setting, else the site's first WebSub hub."""
         return self.settings.hub or (self.info.hubs[0] if self.info.hubs else None)
 
-    def _updated(self, items: Sequence[FeedItem]) -> datetime:
+    def _updated(self, modified: Sequence[datetime]) -> datetime:
         """The newest item's modification: never "now", so unchanged feeds keep their bytes."""
-        if items:
-            return max(i.modified for i in items)
+        if modified:
+            return max(modified)
         year, _, rest = self.info.id_date.partition("-")
         month, _, day = rest.partition("-")
         return datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
@@ -244,8 +248,14 @@ class FeedBuilder:
             data = self._json[key] = jsonfeed.encode_item(item, full=full)
         return data
 
-    def _archive_entry(self, item: FeedItem) -> bytes:
-        data = self._archived.get(item.slug)
-        if data is None:
-            data = self._archived[item.slug] = atomfast.atom_entry(item)
-        return data
+    def _item(self, article: Article) -> FeedItem:
+        """The article's item: kept if a subscription feed lists it, else made for one use."""
+        if article.slug in self._windowed:
+            return self.items.get(article)
+        return make_item(article, self.site)
+
+    def _archive_entry(self, article: Article) -> tuple[bytes, ...]:
+        """The Atom entry the subscription feeds splice in too (serialised once)."""
+        if article.slug in self._windowed:
+            return (self.entries.xml(self.items.get(article), "atom"),)
+        return atomfast.atom_entry_parts(make_item(article, self.site))

@@ -15,7 +15,7 @@ dates never changes it, so readers never show an edited story twice.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from posixpath import splitext
 from typing import Any, cast
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from syndicate.model import Article, Site, SiteInfo
 
 from .absolute import absolute_url, absolutize_html
-from .xmlsafe import xml_text
+from .xmlsafe import escape_utf8_text, is_xml_safe, utf8_is_xml_safe, xml_text
 
 # A fixed table rather than `mimetypes`, whose answers depend on the machine's files.
 IMAGE_TYPES = {
@@ -77,11 +77,21 @@ class FeedItem:
     image: LeadImage | None
     source: SourceRef | None
     language: str
+    # `content_html` escaped as XML text, in UTF-8: what Atom `content` and RSS
+    # `content:encoded` hold. Worked out with the item (see `xml_content`).
+    content_xml: bytes | None = field(default=None, compare=False, repr=False)
+
+
+def xml_content(item: FeedItem) -> bytes:
+    """The item's body as escaped XML text (UTF-8), computed once per item."""
+    if item.content_xml is not None:
+        return item.content_xml
+    return escape_utf8_text(item.content_html.encode("utf-8"))
 
 
 def feed_date(value: datetime) -> datetime:
     """Whole seconds: RFC 822 has none finer, and RFC 3339 output stays short and stable."""
-    return value.replace(microsecond=0)
+    return value.replace(microsecond=0) if value.microsecond else value
 
 
 def image_type(url: str) -> str | None:
@@ -107,6 +117,11 @@ def make_item(article: Article, site: Site) -> FeedItem:
         Category(article.section or "/", section_title, info.base_url),
         *(Category(tag, tag, tags_scheme) for tag in article.tags),
     )
+    content = _content(article, info, image, source)
+    try:
+        data: bytes | None = content.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: `_scrub` takes it out
+        data = None
     item = FeedItem(
         uid=article.uid or info.article_uid(article.slug),
         slug=article.slug,
@@ -116,19 +131,29 @@ def make_item(article: Article, site: Site) -> FeedItem:
         modified=feed_date(article.modified),
         authors=tuple(a for a in article.authors if a.strip()),
         summary=article.summary,
-        content_html=_content(article, info, image, source),
+        content_html=content,
         categories=categories,
         tags=article.tags,
         section_title=section_title,
         image=image,
         source=source,
         language=article.language,
+        content_xml=None if data is None else escape_utf8_text(data),
     )
-    return _scrubbed(item)
+    if data is not None and utf8_is_xml_safe(data) and _clean(_strings(item)):
+        return item
+    scrubbed = cast(FeedItem, _scrub(item))
+    return replace(scrubbed, content_xml=escape_utf8_text(scrubbed.content_html.encode("utf-8")))
+
+
+def _clean(texts: list[str]) -> bool:
+    """Whether `xml_text` would leave every one of `texts` as it is (one scan)."""
+    return is_xml_safe("\n".join(texts))
 
 
 def _strings(item: FeedItem) -> list[str]:
-    texts = [item.uid, item.title, item.url, item.summary, item.content_html, item.section_title]
+    """Every text of the item but its body (checked on its own, as bytes)."""
+    texts = [item.uid, item.title, item.url, item.summary, item.section_title]
     texts += item.authors
     texts += item.tags
     for c in item.categories:
@@ -148,12 +173,6 @@ def _scrub(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return replace(value, **{f.name: _scrub(getattr(value, f.name)) for f in fields(value)})
     return value
-
-
-def _scrubbed(item: FeedItem) -> FeedItem:
-    """`item` with XML-invalid characters removed from every text (one scan when clean)."""
-    everything = "\n".join(_strings(item))
-    return item if xml_text(everything) is everything else cast(FeedItem, _scrub(item))
 
 
 def _content(

@@ -86,3 +86,18 @@ def test_every_file_stays_under_the_size_limit(newsroom, publish):
     ids, pages = walk_archive(newsroom.public)
     assert set(ids) == {a.uid for a in site.articles}
     assert sum(1 for p in pages if "2024-03" in links(p)["self"]) > 1  # a big month splits
+
+
+def test_an_oversized_article_no_feed_lists_is_archived_with_its_summary(newsroom, publish):
+    """An old article in no subscription window takes the archive's own summary path."""
+    limit = 40_000
+    newsroom.write(max_bytes=limit, limit=1)
+    newsroom.site.article(
+        "tech", "old-huge", "Long reporting " * 4000 + "\n", published="2020-01-15T10:00:00+08:00"
+    )
+    publish()
+    page = (newsroom.public / "archive/2020-01/atom.xml").read_bytes()
+    assert len(page) < limit
+    (entry,) = feedparser.parse(page).entries
+    huge = newsroom.site.build().site.by_slug["old-huge"]
+    assert entry.id == huge.uid and "content" not in entry and entry.summary

@@ -1,23 +1,34 @@
-"""Unit edges: the fast archive writer, XML-invalid text, settings, tags, stylesheet."""
+"""Unit edges: the fast entry writers, XML-invalid text, settings, tags, stylesheet."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import html5lib
 import pytest
+from feedgen.entry import formatRFC2822  # via entry: feedgen.util alone needs lxml.etree loaded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from syndicate_channels.feeds.absolute import absolute_url, absolutize_html
 from syndicate_channels.feeds.atomfast import atom_entry
-from syndicate_channels.feeds.entries import build_entry
-from syndicate_channels.feeds.items import Category, FeedItem, LeadImage, SourceRef, make_item
+from syndicate_channels.feeds.entries import EntryCache, build_entry
+from syndicate_channels.feeds.items import (
+    Category,
+    FeedItem,
+    LeadImage,
+    SourceRef,
+    make_item,
+    xml_content,
+)
+from syndicate_channels.feeds.rssfast import rfc822, rss_item
 from syndicate_channels.feeds.xmlfeeds import serialize_entry
-from syndicate_channels.feeds.xmlsafe import xml_text
+from syndicate_channels.feeds.xmlsafe import is_xml_safe, xml_text
 
-from syndicate.model import Body
+from syndicate.model import Body, SiteInfo
 
 xml_chars = st.characters(
     blacklist_categories=("Cs",),
@@ -32,6 +43,8 @@ moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 
 )
 urls = st.from_regex(r"https://[a-z]{1,8}\.example/[a-z0-9/?=&.%-]{0,20}", fullmatch=True)
 
+# Texts may be empty wherever feedgen accepts it (labels, alt text, a source's name...):
+# feedgen then leaves an attribute out or writes an empty element, and so must we.
 items = st.builds(
     FeedItem,
     uid=urls,
@@ -43,26 +56,123 @@ items = st.builds(
     authors=st.lists(some_text, max_size=3).map(tuple),
     summary=text,
     content_html=text,
-    categories=st.lists(st.builds(Category, some_text, some_text, urls), max_size=3).map(tuple),
+    categories=st.lists(st.builds(Category, some_text, text, st.just("") | urls), max_size=3).map(
+        tuple
+    ),
     tags=st.just(()),
     section_title=some_text,
     image=st.none()
-    | st.builds(LeadImage, urls, st.sampled_from([None, "image/png"]), text, st.none(), st.none()),
-    source=st.none() | st.builds(SourceRef, some_text, st.none() | urls),
+    | st.builds(
+        LeadImage, urls, st.sampled_from([None, "", "image/png"]), text, st.none(), st.none()
+    ),
+    source=st.none() | st.builds(SourceRef, text, st.none() | urls),
     language=st.just("en"),
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(items, st.booleans())
-def test_fast_archive_writer_matches_feedgen_byte_for_byte(item, full):
+def test_fast_atom_writer_matches_feedgen_byte_for_byte(item, full):
     assert atom_entry(item, full=full) == serialize_entry(build_entry(item, full=full), "atom")
+
+
+@settings(max_examples=200, deadline=None)
+@given(items, st.booleans())
+def test_fast_rss_writer_matches_feedgen_byte_for_byte(item, full):
+    assert rss_item(item, full=full) == serialize_entry(build_entry(item, full=full), "rss")
+
+
+def test_entry_cache_writes_what_feedgen_writes(newsroom):
+    """Real items (image, source, CJK, markup in titles) through the cache, both formats."""
+    newsroom.write()
+    site = newsroom.site.build().site
+    cache = EntryCache()
+    for article in site.articles:
+        item = make_item(article, site)
+        assert item.content_xml is not None
+        assert xml_content(item) == xml_content(dataclasses.replace(item, content_xml=None))
+        for fmt in ("atom", "rss"):
+            for full in (True, False):
+                expected = serialize_entry(build_entry(item, full=full), fmt)
+                assert cache.xml(item, fmt, full=full) == expected
+                assert cache.xml(item, fmt, full=full) is cache.xml(item, fmt, full=full)
+
+
+@settings(max_examples=100, deadline=None)
+@given(moments | moments.map(lambda d: d.astimezone(timezone(timedelta(hours=-5, minutes=-30)))))
+def test_rfc822_dates_match_feedgen(moment):
+    assert rfc822(moment) == formatRFC2822(moment)
+
+
+def _absolute_url_by_urlsplit(value, page_url, info):
+    """What `absolute_url` must answer: the plain urllib version."""
+    value = value.strip()
+    if not value or urlsplit(value).scheme:
+        return value
+    if value.startswith("/") and not value.startswith("//"):
+        return info.absolute(value)
+    return urljoin(page_url, value)
+
+
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except ValueError as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        ["", " ", "http://", "https://", "https:", "HTTP://", "/", "//", "mailto:"]
+    ).flatmap(
+        lambda start: st.text(st.sampled_from("ab/.:?#[]é\t %"), max_size=12).map(
+            lambda rest: start + rest
+        )
+    )
+)
+def test_absolute_urls_agree_with_urllib(value):
+    info = SiteInfo("T", "https://news.example.com/sub/", "en", None)
+    page = "https://news.example.com/sub/tech/story/"
+    expected = _outcome(_absolute_url_by_urlsplit, value, page, info)
+    assert _outcome(absolute_url, value, page, info) == expected
+
+
+def test_only_url_attributes_inside_tags_become_absolute(newsroom):
+    newsroom.write()
+    info = newsroom.site.build().site.info
+    page = "https://news.example.com/tech/story/"
+    body = (
+        '<p><a href="../x/" title="y/">a</a> <img src="/m.png" alt="z.png">'
+        '<blockquote cite="q.html"><code>src="raw"</code></blockquote>'
+        '<video poster="p.jpg" data-src="d.jpg"></video>'
+        '<a href="https://example.org/?a=1&amp;b=2">ok</a> <a href="#top">top</a></p>'
+    )
+    assert absolutize_html(body, page, info) == (
+        '<p><a href="https://news.example.com/tech/x/" title="y/">a</a>'
+        ' <img src="https://news.example.com/m.png" alt="z.png">'
+        '<blockquote cite="https://news.example.com/tech/story/q.html"><code>src="raw"</code>'
+        '</blockquote><video poster="https://news.example.com/tech/story/p.jpg" data-src="d.jpg">'
+        '</video><a href="https://example.org/?a=1&amp;b=2">ok</a>'
+        ' <a href="https://news.example.com/tech/story/#top">top</a></p>'
+    )
+    assert absolutize_html("<p>no links</p>", page, info) == "<p>no links</p>"
 
 
 def test_xml_text_removes_what_xml_cannot_hold():
     assert xml_text("a\x00b\x0bc\x1fd\x7fe\ufffef\ud800g\tok\n") == "abcdefg\tok\n"
     clean = "正常 text & <tags>"
     assert xml_text(clean) is clean
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        st.sampled_from("a正，\x00\x0b\x1f\x7f\t\n\r\ufffe\uffff\ufffd\uff0c\ud800"), max_size=8
+    )
+)
+def test_xml_safety_check_agrees_with_the_scrubber(value):
+    assert is_xml_safe(value) == (xml_text(value) == value)
 
 
 def test_control_characters_never_reach_a_feed(newsroom):
@@ -77,6 +187,8 @@ def test_control_characters_never_reach_a_feed(newsroom):
     item = make_item(article, site)
     assert (item.title, item.authors) == ("Bad title", ("A",))
     assert "\x00" not in item.content_html
+    assert b"\x00" not in xml_content(item)
+    assert xml_content(item) == xml_content(dataclasses.replace(item, content_xml=None))
     document = b"<feed xmlns='http://www.w3.org/2005/Atom'>" + atom_entry(item) + b"</feed>"
     etree.fromstring(document)  # well-formed
 
