@@ -30,13 +30,16 @@ _CONSTRUCTOR = SafeConstructor()
 _UNSAFE_TEXT = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _ITEM_LINE = re.compile(r"- +(.*)")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\["\\])*)"')  # escapes: only \" and \\
 _ESCAPE = re.compile(r'\\(["\\])')
 _SINGLE_QUOTED = re.compile(r"'([^']*)'")
-_ISO_STAMP = re.compile(r"\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d))?")
+# ASCII digits only: each text it matches resolves to a YAML 1.1 timestamp.
+_ISO_STAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2}))?"
+)
 
 
 class NotPlain(Exception):
@@ -56,17 +59,18 @@ def load(text: str) -> dict[str, Any] | None:
 def _mapping(lines: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     index = 0
-    while index < len(lines):
+    count = len(lines)
+    while index < count:
         line = lines[index]
         index += 1
-        if not line.strip():
+        if not line or line.isspace():
             continue
         key, value = _key_value(line)
         if value is not None:
-            data[key] = _value(value)
+            data[key] = _flow_sequence(value) if value[0] == "[" else _scalar(value)
             continue
         block = []
-        while index < len(lines) and (lines[index].startswith((" ", "-")) or not lines[index]):
+        while index < count and (lines[index].startswith((" ", "-")) or not lines[index]):
             block.append(lines[index])
             index += 1
         data[key] = _block([b for b in block if b.strip()])
@@ -74,14 +78,22 @@ def _mapping(lines: list[str]) -> dict[str, Any]:
 
 
 def _key_value(line: str) -> tuple[str, str | None]:
-    match = _KEY_LINE.fullmatch(line)
-    if match is None:
-        raise NotPlain
-    key, value = match.group(1), match.group(2)
-    if _key_tag(key) != _STR:
+    """`key: value` split as `([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?` would split it, with
+    the value's trailing spaces dropped and each key spelling checked once."""
+    key, colon, rest = line.partition(":")
+    if not colon or not _plain_key(key):
         raise NotPlain  # `on:`, `yes:`, `1:` are not string keys in YAML 1.1
-    value = (value or "").rstrip(" ")
-    return key, value or None
+    if not rest:
+        return key, None
+    if rest[0] != " ":
+        raise NotPlain  # `a:b` is one plain scalar, not a key
+    return key, rest.strip(" ") or None
+
+
+@lru_cache(maxsize=1024)
+def _plain_key(key: str) -> bool:
+    """Keys repeat in every file: check each spelling once."""
+    return _KEY.fullmatch(key) is not None and _resolve(key) == _STR
 
 
 def _block(lines: list[str]) -> Any:
@@ -107,14 +119,8 @@ def _block(lines: list[str]) -> Any:
         key, value = _key_value(line)
         if value is None:
             raise NotPlain  # deeper nesting
-        nested[key] = _value(value)
+        nested[key] = _flow_sequence(value) if value[0] == "[" else _scalar(value)
     return nested
-
-
-def _value(text: str) -> Any:
-    if text.startswith("["):
-        return _flow_sequence(text)
-    return _scalar(text)
 
 
 def _flow_sequence(text: str) -> list[Any]:
@@ -138,34 +144,36 @@ def _quoted(text: str) -> str | None:
 def _scalar(text: str, *, flow: bool = False) -> Any:
     if not text:
         raise NotPlain
-    quoted = _quoted(text)
-    if quoted is not None:
+    first = text[0]
+    if first == '"' or first == "'":
+        # The usual quoted string holds no quote or backslash: no pattern needed.
+        if len(text) > 1 and text[-1] == first:
+            inner = text[1:-1]
+            if first not in inner and "\\" not in inner:
+                return inner
+        quoted = _quoted(text)
+        if quoted is None:
+            raise NotPlain
         return quoted
-    if text[0] in _INDICATORS or ": " in text or " #" in text or text.endswith(":"):
+    if first in _INDICATORS or ": " in text or " #" in text or text[-1] == ":":
         raise NotPlain
     # In a flow list a comma inside quotes splits the item into pieces quoted only in part.
-    if flow and any(mark in text for mark in ":#'\""):
+    if flow and (":" in text or "#" in text or "'" in text or '"' in text):
         raise NotPlain
     if "[" in text or "]" in text or "{" in text or "}" in text:
         raise NotPlain
-    tag = _resolve(text)
-    if tag == _STR:
-        return text
-    if tag != _TIMESTAMP:
-        raise NotPlain  # booleans, numbers, nulls: rare in front matter, left to PyYAML
     try:
-        if _ISO_STAMP.fullmatch(text):
+        if _ISO_STAMP.fullmatch(text):  # always a timestamp to YAML 1.1, so skip resolving
             # What PyYAML builds for these forms (a fixed-offset or UTC zone), in C.
             return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
+        tag = _resolve(text)
+        if tag == _STR:
+            return text
+        if tag != _TIMESTAMP:
+            raise NotPlain  # booleans, numbers, nulls: rare in front matter, left to PyYAML
         return _CONSTRUCTOR.construct_yaml_timestamp(ScalarNode(tag, text))
     except ValueError as exc:  # 2024-13-40: let PyYAML report it
         raise NotPlain from exc
-
-
-@lru_cache(maxsize=1024)
-def _key_tag(key: str) -> str:
-    """Keys repeat in every file: resolve each once."""
-    return _resolve(key)
 
 
 def _resolve(text: str) -> str:

@@ -141,6 +141,110 @@ class Matter:
     extra: dict[str, Any]  # keys CONTENT.md does not define, kept for channels
 
 
+_MATTER_FIELDS = frozenset(FrontMatter.model_fields)
+_SOURCE_KEYS = frozenset(SourceMatter.model_fields)
+_IMAGE_KEYS = frozenset(ImageMatter.model_fields)
+
+
+class _NeedsValidation(Exception):
+    """A value pydantic must convert, or report in its own words."""
+
+
+def _plain_matter(data: dict[str, Any]) -> Matter | None:
+    """`FrontMatter.model_validate(data).plain()` for front matter whose values all have
+    their final types already (a typical article: ~2x faster); None to leave it to pydantic.
+
+    Only for `plainyaml` results: their strings never hold surrogates, which pydantic
+    refuses and this does not check.
+    """
+    try:
+        return _matter_from_plain_values(data)
+    except _NeedsValidation:
+        return None
+
+
+def _matter_from_plain_values(data: dict[str, Any]) -> Matter:
+    get = data.get
+    title = get("title")
+    if type(title) is not str or not title:
+        raise _NeedsValidation
+    draft = get("draft", False)
+    if type(draft) is not bool:
+        raise _NeedsValidation
+    updated = get("updated")
+    extra = {} if _MATTER_FIELDS.issuperset(data) else _extra(data)
+    return Matter(
+        title=title,
+        published=_when(get("published")),
+        updated=None if updated is None else _when(updated),
+        slug=_text(get("slug")),
+        summary=_text(get("summary")),
+        authors=_texts(data, "authors"),
+        source=_source(get("source")),
+        tags=_texts(data, "tags"),
+        related=_texts(data, "related"),
+        image=_image(get("image")),
+        language=_text(get("language")),
+        draft=draft,
+        extra=extra,
+    )
+
+
+def _when(value: Any) -> datetime | date:
+    if not isinstance(value, date):  # a datetime is a date too
+        raise _NeedsValidation
+    return value
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and type(value) is not str:
+        raise _NeedsValidation
+    return value
+
+
+def _texts(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key, ())
+    if type(value) is str:
+        return (value,)
+    if type(value) not in (list, tuple) or not all(type(item) is str for item in value):
+        raise _NeedsValidation
+    return tuple(value)
+
+
+def _source(value: Any) -> model.Source | None:
+    if value is None:
+        return None
+    if type(value) is str:
+        value = {"name": value}
+    if type(value) is not dict or not _SOURCE_KEYS.issuperset(value):
+        raise _NeedsValidation
+    name, url = value.get("name"), value.get("url")
+    if type(name) is not str or not name:
+        raise _NeedsValidation
+    return model.Source(name, _text(url))
+
+
+def _image(value: Any) -> model.Image | None:
+    if value is None:
+        return None
+    if type(value) is str:
+        value = {"src": value}
+    if type(value) is not dict or not _IMAGE_KEYS.issuperset(value):
+        raise _NeedsValidation
+    src, alt = value.get("src"), value.get("alt", "")
+    if type(src) is not str or not src or type(alt) is not str:
+        raise _NeedsValidation
+    return model.Image(src, alt, _text(value.get("caption")), _text(value.get("credit")))
+
+
+def _extra(data: dict[str, Any]) -> dict[str, Any]:
+    """Keys CONTENT.md does not define, in their order, as pydantic keeps them."""
+    extra = {key: value for key, value in data.items() if key not in _MATTER_FIELDS}
+    if not all(type(key) is str for key in extra):
+        raise _NeedsValidation
+    return extra
+
+
 class SectionMatter(BaseModel):
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
     title: str | None = None
@@ -267,12 +371,14 @@ def read_article(
     parsed = _read_front_matter(file, rel, max_bytes, problems, required=True)
     if parsed is None:
         return None
-    data, matter_text, body, body_line, digest = parsed
-    try:
-        matter = FrontMatter.model_validate(data).plain()
-    except ValidationError as exc:
-        problems.extend(_matter_problems(rel, exc, matter_text))
-        return None
+    data, matter_text, body, body_line, digest, plain = parsed
+    matter = _plain_matter(data) if plain else None
+    if matter is None:
+        try:
+            matter = FrontMatter.model_validate(data).plain()
+        except ValidationError as exc:
+            problems.extend(_matter_problems(rel, exc, matter_text))
+            return None
     return SourceArticle(rel.as_posix(), section, matter, matter_text, body, body_line, digest)
 
 
@@ -292,12 +398,14 @@ def read_section(
 
 def _read_front_matter(
     file: Path, rel: Path, max_bytes: int, problems: list[Problem], *, required: bool
-) -> tuple[dict[str, Any], str, str, int, str] | None:
-    """(front matter, its YAML text, body, body start line, digest) or None after recording why."""
-    text = _read_text(file, rel, max_bytes, problems, allow_empty=not required)
-    if text is None:
+) -> tuple[dict[str, Any], str, str, int, str, bool] | None:
+    """(front matter, its YAML text, body, body start line, digest, whether `plainyaml`
+    read it) or None after recording why."""
+    read = _read_text(file, rel, max_bytes, problems, allow_empty=not required)
+    if read is None:
         return None
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    text, encoded = read
+    digest = hashlib.blake2b(encoded, digest_size=16).hexdigest()
     split = split_front_matter(text)
     if split is None:
         if required:
@@ -310,10 +418,11 @@ def _read_front_matter(
                 )
             )
             return None
-        return {}, "", text, 1, digest
+        return {}, "", text, 1, digest, False
     matter_text, body, body_line = split
     try:
         data = plainyaml.load(matter_text)  # most front matter: ~10x faster than PyYAML
+        plain = data is not None
         if data is None:
             data = yaml.load(matter_text, Loader=Loader)
     except yaml.YAMLError as exc:
@@ -331,7 +440,7 @@ def _read_front_matter(
     if not isinstance(data, dict):
         problems.append(Problem(rel, "front matter must be a mapping of keys to values", 2))
         return None
-    return data, matter_text, body, body_line, digest
+    return data, matter_text, body, body_line, digest, plain
 
 
 def _read_bytes(file: Path, max_bytes: int) -> bytes | None:
@@ -357,7 +466,9 @@ def _read_bytes(file: Path, max_bytes: int) -> bytes | None:
 
 def _read_text(
     file: Path, rel: Path, max_bytes: int, problems: list[Problem], *, allow_empty: bool
-) -> str | None:
+) -> tuple[str, bytes] | None:
+    """The file's text and its UTF-8 bytes (both without a byte order mark), so the
+    digest needs no second encoding; None after recording why not."""
     try:
         raw = _read_bytes(file, max_bytes)
         if raw is None:
@@ -373,7 +484,7 @@ def _read_text(
     except OSError as exc:
         problems.append(Problem(rel, f"cannot read: {exc.strerror}"))
         return None
-    if not raw.strip() and not allow_empty:
+    if (not raw or raw.isspace()) and not allow_empty:  # isspace(): no copy, unlike strip()
         problems.append(Problem(rel, "empty file"))
         return None
     try:
@@ -399,7 +510,9 @@ def _read_text(
             )
         )
         return None
-    return text.removeprefix("\ufeff")
+    if text.startswith("\ufeff"):
+        return text[1:], raw[3:]
+    return text, raw
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
