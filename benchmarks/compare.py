@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,8 @@ class Run:
     scenario: str
     seconds: float
     peak_mb: float
+    user: float = 0.0  # CPU seconds of the whole process tree, in user space...
+    system: float = 0.0  # ...and in the kernel (file creation, page faults)
     note: str = ""
 
 
@@ -73,11 +76,19 @@ def tree_memory(root: int) -> int:
     return total
 
 
-def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(wall seconds, peak MB of the process tree); raises if the command fails."""
+def measure(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, float, float]:
+    """(wall seconds, peak MB of the process tree, user CPU s, system CPU s).
+
+    CPU comes from the kernel's accounting of waited-for children (workers included):
+    user time is the tool's own work; system time is mostly creating files, which on a
+    VM varies several-fold from one minute to the next. Raises if the command fails.
+    """
     # Flush what earlier steps wrote or deleted (a corpus, another tool's output): on a
     # small VM disk, that writeback would otherwise land in whichever run comes next.
     os.sync()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -87,10 +98,18 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
         peak = max(peak, tree_memory(proc.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr[-800:]}")
-    return seconds, peak / 1e6
+    user = after.ru_utime - before.ru_utime
+    return seconds, peak / 1e6, user, after.ru_stime - before.ru_stime
+
+
+def output_size(folder: Path) -> str:
+    """What a build wrote: the tools' outputs differ a lot (full-text feeds, QR codes)."""
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return f"output {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.0f} MB"
 
 
 def make_corpus(workdir: Path, fmt: str, articles: int) -> Path:
@@ -135,8 +154,8 @@ def ensure_pelican(workdir: Path) -> str | None:
 
 def edit_one(content: Path) -> Path:
     """Append a sentence to one article's body (the same article in every format)."""
-    target = sorted(content.rglob("story-000500.md")) or sorted(content.rglob("story-*.md"))
-    target = target[0]
+    found = sorted(content.rglob("story-000500.md")) or sorted(content.rglob("story-*.md"))
+    target = found[0]
     with target.open("a", encoding="utf-8") as handle:
         handle.write("\nAn editor added this sentence after publication.\n")
     return target
@@ -152,17 +171,16 @@ def bench_syndicate(workdir: Path, articles: int, channels: str, label: str) -> 
     if channels != "all":
         cmd += ["--channels", channels]
     runs = []
-    seconds, peak = measure(cmd, site)
-    runs.append(Run(label, "cold", seconds, peak))
+    runs.append(Run(label, "cold", *measure(cmd, site), output_size(site / "public")))
     before = mtimes(site / "public")
-    seconds, peak = measure(cmd, site)
+    measured = measure(cmd, site)
     changed = sum(1 for p, m in mtimes(site / "public").items() if before.get(p) != m)
-    runs.append(Run(label, "no-op", seconds, peak, f"{changed} files rewritten"))
+    runs.append(Run(label, "no-op", *measured, f"{changed} files rewritten"))
     edit_one(site / "content")
     before = mtimes(site / "public")
-    seconds, peak = measure(cmd, site)
+    measured = measure(cmd, site)
     changed = sum(1 for p, m in mtimes(site / "public").items() if before.get(p) != m)
-    runs.append(Run(label, "one edit", seconds, peak, f"{changed} files rewritten"))
+    runs.append(Run(label, "one edit", *measured, f"{changed} files rewritten"))
     return runs
 
 
@@ -173,7 +191,7 @@ def bench_hugo(workdir: Path, articles: int) -> list[Run]:
         return []
     site = make_corpus(workdir, "hugo", articles)
     cmd = [hugo, "--quiet", "--cleanDestinationDir", "-d", "public"]
-    runs = [Run("hugo", "cold", *measure(cmd, site))]
+    runs = [Run("hugo", "cold", *measure(cmd, site), output_size(site / "public"))]
     runs.append(Run("hugo", "no-op", *measure(cmd, site)))
     edit_one(site / "content")
     runs.append(Run("hugo", "one edit", *measure(cmd, site)))
@@ -187,7 +205,7 @@ def bench_pelican(workdir: Path, articles: int) -> list[Run]:
         return []
     site = make_corpus(workdir, "pelican", articles)
     cmd = [pelican, "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
-    runs = [Run("pelican", "cold", *measure(cmd, site))]
+    runs = [Run("pelican", "cold", *measure(cmd, site), output_size(site / "output"))]
     runs.append(Run("pelican", "no-op", *measure(cmd, site)))
     edit_one(site / "content")
     runs.append(Run("pelican", "one edit", *measure(cmd, site)))
@@ -197,15 +215,16 @@ def bench_pelican(workdir: Path, articles: int) -> list[Run]:
 def table(runs: list[Run]) -> str:
     hugo = {r.scenario: r for r in runs if r.tool == "hugo"}
     lines = [
-        f"{'tool':28} {'scenario':9} {'wall s':>8} {'peak MB':>8} {'time/hugo':>9} "
-        f"{'mem/hugo':>8}  note",
+        f"{'tool':28} {'scenario':9} {'wall s':>8} {'user s':>7} {'sys s':>7} {'peak MB':>8} "
+        f"{'time/hugo':>9} {'mem/hugo':>8}  note",
     ]
     for r in runs:
         ref = hugo.get(r.scenario)
         ratio = f"{r.seconds / ref.seconds:9.2f}" if ref else f"{'-':>9}"
         mem = f"{r.peak_mb / ref.peak_mb:8.2f}" if ref else f"{'-':>8}"
         lines.append(
-            f"{r.tool:28} {r.scenario:9} {r.seconds:8.2f} {r.peak_mb:8.0f} {ratio} {mem}  {r.note}"
+            f"{r.tool:28} {r.scenario:9} {r.seconds:8.2f} {r.user:7.2f} {r.system:7.2f} "
+            f"{r.peak_mb:8.0f} {ratio} {mem}  {r.note}"
         )
     return "\n".join(lines)
 
@@ -226,6 +245,7 @@ def median_runs(rounds: list[list[Run]]) -> list[Run]:
         if len(group) > 1:
             spread = ", ".join(f"{r.seconds:.1f}" for r in group)
             median = Run(median.tool, median.scenario, median.seconds, median.peak_mb,
+                         median.user, median.system,
                          f"{median.note}{'; ' if median.note else ''}runs: {spread} s")  # fmt: skip
         picked.append(median)
     return picked

@@ -143,7 +143,9 @@ class BuildCache:
 def cache_version() -> str:
     """Changes whenever the code that produces cached values changes, even without a release."""
     here = Path(__file__).parent
-    files = [here / name for name in ("reader.py", "markdown.py", "buildcache.py", "model.py")]
+    names = ("reader.py", "plainyaml.py", "markdown.py", "slug.py", "xmlchars.py", "buildcache.py",
+             "model.py")  # fmt: skip
+    files = [here / name for name in names]
     libraries = [version(name) for name in ("cmarkgfm", "nh3", "PyYAML")]
     return fingerprint(
         __version__, libraries, [(f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -135,9 +136,17 @@ class InstalledChannel:
         return loaded
 
 
+@cache
+def channel_entry_points() -> tuple[EntryPoint, ...]:
+    """The `syndicate.channels` entry points, by name. Scanning every installed package's
+    metadata costs ~60 ms, and a publish needs them twice (code stamps, then loading);
+    installing a channel needs a new process, as for any Python plugin."""
+    return tuple(sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name))
+
+
 def installed_channels() -> dict[str, InstalledChannel]:
     """Every channel registered under the `syndicate.channels` entry point group."""
-    found = {ep.name: InstalledChannel(ep.name, ep) for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    found = {ep.name: InstalledChannel(ep.name, ep) for ep in channel_entry_points()}
     return dict(sorted(found.items()))
 
 

@@ -69,20 +69,20 @@ def cli(ctx: click.Context, config_path: Path, quiet: bool, debug: bool) -> None
 
 @contextmanager
 def progress_bar(state: State) -> Iterator[PipelineProgress]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .pipeline import Progress as PipelineProgress
 
     if state.quiet or not err.is_terminal:
         yield PipelineProgress()
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=err.console, transient=True) as bar:
         task: list[Any] = []
 
         def start(description: str, total: int) -> None:

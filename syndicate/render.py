@@ -118,6 +118,8 @@ class Renderer:
 
     def _article_work(self, adapter: Channel, base: str) -> Iterator[Work]:
         site = self.site
+        if not renders_articles(adapter):
+            return  # 10,000 keys a publish for files that do not exist
         if not self.cache.outputs:
             # Nothing to carry over (a cold build): the keys are only recorded, so the
             # workers work them out in parallel instead of the parent one by one.
@@ -191,6 +193,11 @@ class Renderer:
             for results in pending:
                 yield from results
                 advance(len(results))
+
+
+def renders_articles(adapter: Channel) -> bool:
+    """Whether the channel writes per-article files (feeds, push and newsletter do not)."""
+    return type(adapter).render_article is not Channel.render_article
 
 
 def _bind_article(

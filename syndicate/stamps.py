@@ -8,18 +8,17 @@ of a second even for 100,000 articles.
 from __future__ import annotations
 
 import os
-from importlib.metadata import entry_points
 from importlib.util import find_spec
 from pathlib import Path
 
 from . import __version__
+from .channel import channel_entry_points
 from .config import Config
 from .digests import fingerprint
 from .templating_paths import bundled_templates_dir
 from .writer import MANIFEST_NAME, output_cache
 
 STAMP_NAME = "inputs.fingerprint"
-ENTRY_POINT_GROUP = "syndicate.channels"
 
 
 def tree_stamp(folder: Path) -> list[tuple[str, int, int]]:
@@ -41,7 +40,7 @@ def templates_stamp(config: Config) -> str:
 def channels_stamp() -> list[tuple[str, str, list[tuple[str, int, int]]]]:
     """Installed channels and their code, found without importing them."""
     stamps = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    for ep in channel_entry_points():
         module = ep.value.partition(":")[0]
         try:
             spec = find_spec(module)

@@ -15,8 +15,6 @@ paths:
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import hashlib
 import json
@@ -222,6 +220,9 @@ def _fsync_tree(root: Path) -> None:
 
 
 def _renameat2_exchange(a: Path, b: Path) -> bool:
+    import ctypes  # only cold or large builds swap; ctypes.util costs ~10 ms to import
+    import ctypes.util
+
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return False

@@ -188,8 +188,13 @@ def _tags_by_slug(site: Site) -> dict[str, tuple[Article, ...]]:
         else:
             merged[slug] = (tag, list(tagged))
     result = {}
+    order: dict[str, int] | None = None
     for name, found in merged.values():
+        if len(found) == len(site.by_tag[name]):  # one spelling: already newest first
+            result[name] = tuple(found)
+            continue
+        # Spellings merged: back into site order (newest first), each article once.
+        order = order or {a.slug: n for n, a in enumerate(site.articles)}
         unique = {a.slug: a for a in found}.values()
-        newest_first = sorted(unique, key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
-        result[name] = tuple(newest_first)
+        result[name] = tuple(sorted(unique, key=lambda a: order[a.slug]))
     return result

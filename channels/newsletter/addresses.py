@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
 from syndicate.errors import SyndicateError
 
 
@@ -18,6 +16,9 @@ class InvalidAddress(SyndicateError):
 
 def normalize_address(value: str) -> str:
     """The address in canonical form (domain lowercased, IDNA) or InvalidAddress."""
+    # Imported on first use: ~50 ms that a publish without mailing lists never needs.
+    from email_validator import EmailNotValidError, validate_email
+
     text = value.strip()
     try:
         checked = validate_email(text, check_deliverability=False)

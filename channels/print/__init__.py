@@ -31,6 +31,10 @@ def print_dir(article: Article) -> str:
     return f"{PRINT_DIR}/{article.slug}/"
 
 
+def _is_qr_file(path: str) -> bool:
+    return path.startswith(PRINT_DIR + "/") and path.endswith(("/qr.svg", "/qr.png"))
+
+
 class PrintChannel(Channel):
     name = "print"
     summary = "QR codes, short links and snippets for the print edition"
@@ -94,8 +98,14 @@ class PrintChannel(Channel):
         return ()
 
     def after_publish(self, report: PublishReport) -> None:
-        """Forget cached codes that no published article encodes any more."""
-        self.images.prune(self.links(a, report.site).encoded for a in report.site.articles)
+        """Forget cached codes that no published article encodes any more.
+
+        Only when a QR file was written or removed: otherwise every article encodes what
+        it encoded at the last publish, which pruned already (and this walk over every
+        article was a third of a one-edit publish of 10,000).
+        """
+        if any(_is_qr_file(path) for path in (*report.written, *report.removed)):
+            self.images.prune(self.links(a, report.site).encoded for a in report.site.articles)
 
     @classmethod
     def commands(cls) -> Iterable[click.Command]:

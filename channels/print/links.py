@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from syndicate.model import Article, SiteInfo
@@ -39,11 +40,18 @@ def with_campaign(url: str, utm: UtmSettings, *, day: date, slug: str) -> str:
     if utm.content:
         params.append(("utm_content", utm.content.format(**values)))
     if "?" not in url and "#" not in url:  # the usual case, and the fast one
-        return f"{url}?{urlencode(params)}"
+        return f"{url}?{_query(tuple(params))}"
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     query = [(k, v) for k, v in query if not k.startswith("utm_")] + params
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@lru_cache(maxsize=1024)
+def _query(params: tuple[tuple[str, str], ...]) -> str:
+    """Articles of one edition day share their campaign: urlencode once a day, not once
+    an article."""
+    return urlencode(params)
 
 
 def print_links(article: Article, info: SiteInfo, code: str, settings: PrintSettings) -> PrintLinks:

@@ -6,7 +6,6 @@ is live); `syndicate push` delivers it. Publishing never waits on a partner.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from collections.abc import Iterable
@@ -60,6 +59,8 @@ class PushChannel(Channel):
         if hubs:
             # HTTP (httpx) only when there is something to ping: most publishes never
             # import it, which keeps them ~0.1 s shorter.
+            import asyncio
+
             from .deliverer import ssl_context
             from .websub import changed_feeds, ping
 

@@ -37,3 +37,27 @@ def test_an_article_fingerprint_follows_its_fields(site: SiteFactory) -> None:
 
     assert copy.fingerprint == first
     assert len({first, retitled.fingerprint, retagged.fingerprint}) == 3
+
+
+def test_moments_tell_apart_what_isoformat_tells_apart() -> None:
+    """`moment` stands in for isoformat() in article fingerprints: same instants in the
+    same zone give the same value, a different time, zone or fold a different one."""
+    from datetime import timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from syndicate.digests import moment
+
+    taipei = timezone(timedelta(hours=8))
+    when = datetime(2024, 2, 20, 9, 30, tzinfo=taipei)
+    variants = [
+        when,
+        when.replace(microsecond=1),
+        when.replace(tzinfo=UTC),
+        when.replace(tzinfo=ZoneInfo("Asia/Taipei")),
+        when.replace(tzinfo=None),
+        datetime(2024, 11, 3, 1, 30, tzinfo=ZoneInfo("America/New_York"), fold=1),
+        datetime(2024, 11, 3, 1, 30, tzinfo=ZoneInfo("America/New_York"), fold=0),
+    ]
+    assert len({fingerprint(moment(v)) for v in variants}) == len(variants)
+    again = datetime(2024, 2, 20, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    assert fingerprint(moment(again)) == fingerprint(moment(when))

@@ -353,3 +353,18 @@ def test_settings_are_validated(site: SiteFactory) -> None:
     result = site.cli("publish", "--channels", "html")
     assert result.exit_code != 0
     assert "channels.html.per_pgae: unknown setting" in result.output
+
+
+def test_tag_spellings_share_one_page_newest_first(site: SiteFactory) -> None:
+    """"AI" and "ai" are one tag page: every article once, in the site's order."""
+    from syndicate_channels.html import _tags_by_slug
+
+    site.article("a", "one", tags=["AI"], published="2024-02-01T08:00:00+00:00")
+    site.article("a", "two", tags=["ai"], published="2024-02-03T08:00:00+00:00")
+    site.article("a", "three", tags=["AI", "ai"], published="2024-02-02T08:00:00+00:00")
+    site.article("a", "four", tags=["Ai", "video"], published="2024-02-04T08:00:00+00:00")
+    built = site.build().site
+    pages = _tags_by_slug(built)
+    assert set(pages) == {"AI", "video"}  # named after the first spelling seen
+    assert [a.slug for a in pages["AI"]] == ["four", "two", "three", "one"]
+    assert [a.slug for a in pages["video"]] == ["four"]

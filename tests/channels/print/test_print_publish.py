@@ -314,3 +314,37 @@ def test_article_without_summary_has_no_dek_block(site: Any, decode_svg: Decode)
         "Source: Taiwan Strait Network",
     ]
     assert decode_svg((public / "print/bare/snippet.svg").read_bytes()) == [short]
+
+
+def test_qr_cache_is_pruned_only_when_a_code_went_away(
+    site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from syndicate_channels.print.qrimages import DB_NAME, QrImages
+
+    def cached() -> int:
+        db = site.root / ".syndicate/cache/print-qr" / DB_NAME
+        with sqlite3.connect(db) as conn:
+            return int(conn.execute("SELECT count(*) FROM qr").fetchone()[0])
+
+    prunes: list[int] = []
+    real_prune = QrImages.prune
+
+    def spy(self: QrImages, keep: Any) -> int:
+        prunes.append(1)
+        return real_prune(self, keep)
+
+    monkeypatch.setattr(QrImages, "prune", spy)
+    _write(site)
+    _publish(site)
+    assert cached() == 2 and len(prunes) == 1
+    # A headline edit keeps every encoded URL: no walk over the articles to prune.
+    site.article("finance", "sora-film-industry", title="A new headline",
+                 published="2024-02-20T09:30:00+08:00")  # fmt: skip
+    _publish(site)
+    assert len(prunes) == 1
+    # A removed article's code leaves the cache.
+    (site.content / "china" / "sora-zh.md").unlink()
+    _publish(site)
+    assert len(prunes) == 2 and cached() == 1
