@@ -8,8 +8,13 @@ code is a cache miss) with the replaced qrcode-based code and with the current o
 prints per-code times and the ratio for the matrix alone, the inline SVG (HTML channel)
 and the 25 mm / 300 dpi PNG (print channel). A second table times each drawing function
 of syndicate.qr alone against the version it replaced (a regex per run, a loop per row).
-Outputs are checked equal first, so the columns do the same work. Single-process CPU
-time, median of --repeat runs; machines are noisy, compare ratios.
+A third compares the encoder and drawing before and after they passed bytes instead of
+Matrix tuples (issue #8): the previous gather-per-module placement and stroke_path are
+rebuilt here from the encoder's layout, over the same URLs plus their print-channel
+campaign form (`?utm_source=print&utm_medium=qr&utm_campaign=<date>`), every code a
+cache miss. Outputs are checked equal first, so the columns do the same work.
+Single-process CPU time, median of --repeat runs, passes interleaved; machines are
+noisy, compare ratios.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ import struct
 import time
 import zlib
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
+from operator import itemgetter
+from typing import Any, cast
 
 import qrcode
 from PIL import Image
@@ -224,14 +231,196 @@ def function_table(data: list[str], level: ErrorCorrection, repeat: int) -> None
         print(f"{name:<24} {old:>10.1f} {new:>10.1f} {old / new:>7.1f}x")
 
 
+@cache
+def previous_gather(version: int, level: ErrorCorrection, border: int) -> tuple[Any, ...]:
+    """The placement before slice copies: one itemgetter per row over the data bits."""
+    layout = qrencode._layout(version)
+    cells: qrencode.Cells = [list(row) for row in layout.cells]
+    light, dark = layout.modules, layout.modules + 1
+    source = [[dark if cell else light for cell in row] for row in cells]
+    for index, (row, col) in enumerate(qrencode._zigzag(cells)):
+        source[row][col] = index
+    bits = qrencode.format_bits(level)
+    for copy in qrencode._format_positions(layout.size):
+        for i, (row, col) in enumerate(copy):
+            source[row][col] = dark if bits >> i & 1 else light
+    width = layout.size + 2 * border
+    quiet, edge = [light] * width, [light] * border
+    padded = [quiet] * border + [edge + row + edge for row in source] + [quiet] * border
+    return tuple(itemgetter(*row) for row in padded)
+
+
+def previous_encode(data: str, level: ErrorCorrection = "M", border: int = 4) -> Matrix:
+    """qrencode.encode before this change: the same codewords, gathered module by module."""
+    segments = qrencode.segments_of(data.encode("utf-8"))
+    version = qrencode.choose_version(segments, level)
+    codewords = qrencode.final_codewords(segments, version, level)
+    layout = qrencode._layout(version)
+    value = (int.from_bytes(codewords, "big") << layout.modules - layout.capacity) ^ layout.mask
+    bits = format(value, f"0{layout.modules}b").encode("ascii").translate(_CELLS)
+    cells = memoryview(bits + b"\x00\x01").cast("?")
+    return cast(Matrix, tuple(row(cells) for row in previous_gather(version, level, border)))
+
+
+_CELLS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+@cache
+def previous_words(width: int) -> dict[bytes, str]:
+    words = {b"\n": f"m-{width} 1", b"": ""}
+    for light in range(width + 1):
+        skip = f"m{light} 0" if light else ""
+        for dark in range(width + 1 - light):
+            words[b"\x00" * light + b"\x01" * dark] = skip + (f"h{dark}" if dark else "")
+    return words
+
+
+def previous_pieces_stroke_path(matrix: Matrix) -> str:
+    """qr.stroke_path before this change: rows joined, cut by a replace, then split."""
+    rows = b"|\n|".join(map(bytes, matrix))
+    pieces = rows.replace(b"\x01\x00", b"\x01|\x00").split(b"|")
+    return "M0 .5" + "".join(map(previous_words(len(matrix)).__getitem__, pieces))
+
+
+def previous_qr_svg(data: str, level: ErrorCorrection) -> str:
+    """qr.qr_svg before this change (its matrix cache missing, as in a cold build)."""
+    matrix = previous_encode(data, level)
+    shape = f'<path d="{previous_pieces_stroke_path(matrix)}" stroke="#000" fill="none"/>'
+    return qr._svg(len(matrix), shape, None, None)
+
+
+def current_qr_svg(data: str, level: ErrorCorrection) -> str:
+    qr._framed_grid.cache_clear()  # every code a miss, as in a cold build
+    return qr.qr_svg(data, error_correction=level)
+
+
+def current_matrix(data: str, level: ErrorCorrection) -> Matrix:
+    qr.qr_matrix.cache_clear()
+    return qr.qr_matrix(data, level)
+
+
+def print_art(matrix_of: MatrixOf) -> Work:
+    """What the print channel does with a code it has not cached: matrix, PNG, SVG path.
+
+    A matrix from previous_encode is not the one qr_matrix made last, so the drawing
+    functions turn it into bytes first, as all of them did before.
+    """
+    size_px = qr.png_pixels(25.0, 300)
+
+    def draw(data: str, level: ErrorCorrection) -> tuple[bytes, str]:
+        matrix = matrix_of(data, level)
+        return qr.matrix_png(matrix, size_px=size_px, dpi=300), qr.svg_path(matrix)
+
+    return draw
+
+
+def previous_widened_png(matrix: Matrix, *, size_px: int, dpi: int) -> bytes:
+    """qr.matrix_png before this change: module bytes widened by strided slice copies,
+    every pixel's bit parsed by int(..., 2)."""
+    n = len(matrix)
+    scale = size_px // n
+    offset = (size_px - n * scale) // 2
+    modules = b"".join(map(bytes, matrix))
+    wide = bytearray(len(modules) * scale)
+    for copy in range(scale):
+        wide[copy::scale] = modules
+    pixels = wide.translate(bytes.maketrans(b"\x00\x01", b"10"))
+    width = n * scale
+    left, right = b"1" * offset, b"1" * (size_px - offset - width + (-size_px % 8))
+    rows = [pixels[start : start + width] for start in range(0, len(pixels), width)]
+    bits = b"0" * 8 + left + (right + b"0" * 8 + left).join(rows) + right
+    distinct = int(bits, 2).to_bytes(len(bits) // 8, "big")
+    line = len(distinct) // n
+    white = b"\x00" + b"\xff" * (line - 1)
+    lines = [white * offset]
+    lines += [distinct[start : start + line] * scale for start in range(0, len(distinct), line)]
+    lines.append(white * (size_px - offset - n * scale))
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            qr._png_chunk(b"IHDR", struct.pack(">IIBBBBB", size_px, size_px, 1, 0, 0, 0, 0)),
+            qr._png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            qr._png_chunk(b"IDAT", zlib.compress(b"".join(lines), 1)),
+            qr._png_chunk(b"IEND", b""),
+        )
+    )
+
+
+def png_of(draw: Callable[..., bytes]) -> Work:
+    """A PNG of a code encoded beforehand (`matrices`), as the print channel draws it."""
+    size_px = qr.png_pixels(25.0, 300)
+
+    def render(data: str, level: ErrorCorrection) -> bytes:
+        return draw(matrices[data, level], size_px=size_px, dpi=300)
+
+    return render
+
+
+matrices: dict[tuple[str, ErrorCorrection], Matrix] = {}
+
+
+def campaign_urls(data: list[str]) -> list[str]:
+    """The print channel's landing URLs: the article URL plus utm_* parameters."""
+    rng = random.Random(2)
+    return [
+        f"{url}?utm_source=print&utm_medium=qr&utm_campaign=2026-{rng.randint(1, 12):02}-"
+        f"{rng.randint(1, 28):02}"
+        for url in data
+    ]
+
+
+def interleaved(
+    pairs: dict[str, tuple[Work, Work]], data: list[str], level: ErrorCorrection, repeat: int
+) -> dict[str, tuple[float, float]]:
+    """Median CPU µs a code of each side, the two sides' passes taking turns."""
+    times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in pairs}
+    for _ in range(repeat):
+        for name, sides in pairs.items():
+            for side, work in enumerate(sides):
+                start = time.process_time()
+                for item in data:
+                    work(item, level)
+                times[name][side].append(time.process_time() - start)
+    return {
+        name: (statistics.median(a) / len(data) * 1e6, statistics.median(b) / len(data) * 1e6)
+        for name, (a, b) in times.items()
+    }
+
+
+def bytes_table(data: list[str], level: ErrorCorrection, repeat: int) -> None:
+    """Encoder and drawing before/after passing bytes instead of Matrix tuples."""
+    data = data + campaign_urls(data)
+    pairs: dict[str, tuple[Work, Work]] = {
+        "qr_matrix": (previous_encode, current_matrix),
+        "qr_svg (html)": (previous_qr_svg, current_qr_svg),
+        "matrix_png": (png_of(previous_widened_png), png_of(qr.matrix_png)),
+        "print art": (print_art(previous_encode), print_art(current_matrix)),
+    }
+    matrices.update({(item, level): qr.qr_matrix(item, level) for item in data})
+    for item in data:
+        for name, (before, after) in pairs.items():
+            assert before(item, level) == after(item, level), (name, item)
+    print(f"\nissue #8, {len(data)} URLs (half with utm_*), cold caches, CPU µs a code")
+    print(f"{'':<16} {'before':>10} {'after':>10} {'speedup':>8}")
+    for name, (old, new) in interleaved(pairs, data, level, repeat).items():
+        print(f"{name:<16} {old:>10.1f} {new:>10.1f} {old / new:>7.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=2000)
     parser.add_argument("--level", choices=list(_LEVELS), default="M")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--only-bytes", action="store_true", help="only the before/after table of issue #8"
+    )
     args = parser.parse_args()
     level: ErrorCorrection = args.level
     data = urls(args.urls)
+    if args.only_bytes:
+        bytes_table(data, level, args.repeat)
+        return
     pairs: dict[str, tuple[Work, Work]] = {
         "matrix": (old_matrix, new_matrix),
         "svg (print)": (svg(old_matrix, old_path), svg(new_matrix, qr.svg_path)),
@@ -252,6 +441,7 @@ def main() -> None:
         new = median_time(after, data, level, args.repeat) / len(data) * 1e6
         print(f"{name:<12} {old:>10.1f} {new:>10.1f} {old / new:>7.1f}x")
     function_table(data, level, args.repeat)
+    bytes_table(data, level, args.repeat)
 
 
 if __name__ == "__main__":

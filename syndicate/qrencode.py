@@ -4,8 +4,10 @@ Why not `qrcode` itself: it builds the bit stream one bit at a time, does Reed-S
 with polynomial objects and re-walks the symbol for every code (~2.5 ms each), which a
 10,000-article cold build pays 10,000 times. Here everything that depends only on the
 version (function patterns, the zigzag of data modules, the mask over them) is built once
-and cached, the bit stream is one Python int, and Reed-Solomon runs one table lookup per
-data byte. The output is the matrix `qrcode` makes for the same text with
+and cached, the bit stream is one Python int, Reed-Solomon runs one table lookup per
+data byte, and the data bits reach their modules by one slice copy per column run (not
+one gather per module) into a byte-per-module template, the form drawing reads
+(`encode_grid`). The output is the matrix `qrcode` makes for the same text with
 `mask_pattern=0` and its default segmentation (`add_data(text)`, which switches to
 numeric or alphanumeric mode for runs of 20 or more such characters), so no code
 already printed or cached changes.
@@ -17,8 +19,9 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
-from typing import Any, Literal, cast
+from itertools import groupby
+from math import isqrt
+from typing import Literal
 
 from syndicate.errors import SyndicateError
 
@@ -88,13 +91,26 @@ Segment = tuple[int, bytes]
 
 def encode(data: str, error_correction: ErrorCorrection = "M", border: int = 4) -> Matrix:
     """The module grid (True = dark) of `data` as UTF-8, with `border` quiet modules."""
+    grid = encode_grid(data, error_correction, border)
+    return grid_matrix(grid, isqrt(len(grid)))
+
+
+def encode_grid(
+    data: str,
+    error_correction: ErrorCorrection = "M",
+    border: int = 4,
+    frame: tuple[bytes, bytes] = (b"", b""),
+) -> bytes:
+    """`encode` as one byte a module (1 = dark), row after row, each row between the
+    two bytes strings of `frame`: what drawing reads, without a tuple of bools a module
+    (and, framed, without cutting the rows apart to mark where each one ends)."""
     if border < 0:
         raise ValueError(f"a QR quiet zone cannot be negative (was {border})")
     raw = data.encode("utf-8")
     segments = segments_of(raw)
     version = choose_version(segments, error_correction)
     codewords = final_codewords(segments, version, error_correction)
-    return _place(codewords, _placement(version, error_correction, border))
+    return _place(codewords, _placement(version, error_correction, border, frame))
 
 
 # --- data analysis and encodation (ISO/IEC 18004 7.3, 7.4) ---------------------------
@@ -330,19 +346,23 @@ def _interleave(blocks: list[bytes]) -> bytes:
 # --- symbol layout, cached per version (6.3, 7.7-7.10) --------------------------------
 
 
+# A vertical run of data modules in one column: (first row, column, length, row step
+# (-1 up, +1 down), index of its first bit in placement order, stride between its bits
+# (2 where both columns of the strip are free and their bits alternate, else 1)).
+ColumnRun = tuple[int, int, int, int, int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """What depends only on the version, built once: where every module's value comes from.
-
-    `source[row][col]` indexes the data module bits in placement order, followed by a
-    light and a dark constant, so the function patterns and the data are one gather.
-    """
+    """What depends only on the version, built once: the function patterns and where the
+    data bits go, as column runs so placing them is a few slice copies, not a gather."""
 
     size: int
     modules: int  # data modules: codeword bits plus remainder bits
     capacity: int  # whole codeword bits among them
     mask: int  # mask 0 over the data modules, first module = most significant bit
-    source: tuple[tuple[int, ...], ...]  # format modules read light until a level is set
+    cells: tuple[tuple[bool | None, ...], ...]  # None = data; format modules light for now
+    runs: tuple[ColumnRun, ...]
 
 
 @cache
@@ -358,13 +378,36 @@ def _layout(version: int) -> _Layout:
         _version_info(cells, version)
     order = _zigzag(cells)
     modules = len(order)
-    light, dark = modules, modules + 1
-    source = [[dark if cell else light for cell in row] for row in cells]
     mask = 0
-    for index, (row, col) in enumerate(order):
-        source[row][col] = index
+    for row, col in order:
         mask = mask << 1 | ((row + col) % 2 == 0)  # mask 0: (i + j) mod 2 = 0, Table 10
-    return _Layout(size, modules, modules // 8 * 8, mask, tuple(map(tuple, source)))
+    fixed = tuple(map(tuple, cells))
+    return _Layout(size, modules, modules // 8 * 8, mask, fixed, _column_runs(cells))
+
+
+def _column_runs(cells: Cells) -> tuple[ColumnRun, ...]:
+    """The zigzag of `_zigzag`, cut where a function pattern starts or ends in a strip."""
+    size = len(cells)
+    runs: list[ColumnRun] = []
+    index = 0
+    upward = True
+    for right in range(size - 1, 0, -2):
+        col = right - 1 if right <= 6 else right
+        rows = range(size - 1, -1, -1) if upward else range(size)
+        step = -1 if upward else 1
+
+        def free(row: int, col: int = col) -> tuple[bool, bool]:
+            return cells[row][col] is None, cells[row][col - 1] is None
+
+        for (right_free, left_free), group in groupby(rows, key=free):
+            run = list(group)
+            first, count = run[0], len(run)
+            columns = [c for c, is_free in ((col, right_free), (col - 1, left_free)) if is_free]
+            for offset, column in enumerate(columns):
+                runs.append((first, column, count, step, index + offset, len(columns)))
+            index += count * len(columns)
+        upward = not upward
+    return tuple(runs)
 
 
 def _finder(cells: Cells, row: int, col: int) -> None:
@@ -468,40 +511,62 @@ def _zigzag(cells: Cells) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True, slots=True)
 class _Placement:
-    """A gather plan for one version, level and quiet zone: applying `rows[r]` to the
-    masked data bits (plus the two constants) yields row r, one C-level pass."""
+    """The framed rows of one version, level, quiet zone and frame without their data
+    (one byte a module, 1 = dark) and the slice copies that place the data bits (a byte
+    each, in placement order) into them: a few C-level copies a two-column strip."""
 
     modules: int
     remainder: int  # remainder bits after the last codeword (light before masking)
     mask: int
-    rows: tuple[itemgetter[Any], ...]
+    template: bytes
+    copies: tuple[tuple[slice, slice], ...]  # (into the grid, out of the data bits)
 
 
 @cache
-def _placement(version: int, level: ErrorCorrection, border: int) -> _Placement:
+def _placement(
+    version: int, level: ErrorCorrection, border: int, frame: tuple[bytes, bytes]
+) -> _Placement:
     layout = _layout(version)
-    light, dark = layout.modules, layout.modules + 1
-    source = [list(row) for row in layout.source]
+    before, after = frame
+    width = layout.size + 2 * border
+    stride = len(before) + width + len(after)
+    origin = len(before) + border * stride + border  # where module (0, 0) goes
+
+    def at(row: int, col: int) -> int:
+        return origin + row * stride + col
+
+    template = bytearray((before + bytes(width) + after) * width)
+    for row, cells in enumerate(layout.cells):
+        template[at(row, 0) : at(row, layout.size)] = bytes(cell is True for cell in cells)
     bits = format_bits(level)
     for copy in _format_positions(layout.size):
         for i, (row, col) in enumerate(copy):
-            source[row][col] = dark if bits >> i & 1 else light
-    rows = _gather_rows(source, border, light)
-    return _Placement(layout.modules, layout.modules - layout.capacity, layout.mask, rows)
+            template[at(row, col)] = bits >> i & 1
+    copies = []
+    for row, col, count, step, first, every in layout.runs:
+        start = at(row, col)
+        stop = start + count * step * stride  # below 0 only for a run ending at index 0
+        into = slice(start, stop if stop >= 0 else None, step * stride)
+        copies.append((into, slice(first, first + count * every, every)))
+    remainder = layout.modules - layout.capacity
+    return _Placement(layout.modules, remainder, layout.mask, bytes(template), tuple(copies))
 
 
-def _gather_rows(source: list[list[int]], border: int, light: int) -> tuple[itemgetter[Any], ...]:
-    """One itemgetter per row of the bordered matrix (quiet modules read `light`)."""
-    width = len(source) + 2 * border
-    quiet = [light] * width
-    edge = [light] * border
-    padded = [quiet] * border + [edge + row + edge for row in source] + [quiet] * border
-    return tuple(itemgetter(*row) for row in padded)
+def _place(codewords: bytes, placement: _Placement) -> bytes:
+    """Masked data bits into the template; bits come from one int formatted base 2.
 
-
-def _place(codewords: bytes, placement: _Placement) -> Matrix:
-    """Masked data bits into the gather plan; bits come from one int formatted base 2."""
+    The bits are a bytearray because a bytearray's slice assignment copies from another
+    bytearray directly and from bytes only through a temporary copy (~2x the cost).
+    """
     value = (int.from_bytes(codewords, "big") << placement.remainder) ^ placement.mask
-    bits = format(value, f"0{placement.modules}b").encode("ascii").translate(_BITS_TO_CELLS)
-    cells = memoryview(bits + b"\x00\x01").cast("?")
-    return cast(Matrix, tuple(row(cells) for row in placement.rows))
+    bits = bytearray(format(value, f"0{placement.modules}b"), "ascii").translate(_BITS_TO_CELLS)
+    grid = bytearray(placement.template)
+    for into, out_of in placement.copies:
+        grid[into] = bits[out_of]
+    return bytes(grid)
+
+
+def grid_matrix(grid: bytes, width: int) -> Matrix:
+    """The Matrix of a grid of `width`-byte rows (one byte a module, 1 = dark)."""
+    cells = iter(memoryview(grid).cast("?"))
+    return tuple(zip(*[cells] * width, strict=True))

@@ -249,3 +249,99 @@ def test_stroke_path_draws_exactly_the_dark_modules() -> None:
     for data, level, border in cases(40, 11):
         matrix = qr.qr_matrix(data, level, border)
         assert follow_strokes(qr.stroke_path(matrix), len(matrix)) == [list(r) for r in matrix]
+
+
+def strokes_by_runs(matrix: Matrix) -> str:
+    """stroke_path written out run by run: the words it must produce, byte for byte."""
+    width = len(matrix)
+    rows = []
+    for row in matrix:
+        runs = re.findall(b"\x00+|\x01+", bytes(row))
+        rows.append("".join(f"m{len(r)} 0" if r[0] == 0 else f"h{len(r)}" for r in runs))
+    return "M0 .5" + f"m-{width} 1".join(rows)
+
+
+def test_stroke_path_and_qr_svg_write_every_run_as_before() -> None:
+    """Both the Matrix route and qr_svg's framed grid cut rows at the same places."""
+    for data, level, border in cases(120, 13):
+        matrix = qr.qr_matrix(data, level, border)
+        expected = strokes_by_runs(matrix)
+        assert qr.stroke_path(matrix) == expected, (data, level, border)
+        assert qr.stroke_path(tuple(map(tuple, matrix))) == expected  # not the cached grid
+        if border == qr.QUIET_ZONE:
+            svg = qr.qr_svg(data, error_correction=level)
+            assert f'<path d="{expected}" stroke="#000" fill="none"/>' in svg
+    assert qr.stroke_path(()) == "M0 .5"
+
+
+def test_qr_svg_of_codes_that_start_and_end_rows_dark() -> None:
+    """Without a quiet zone rows begin and end with finder modules: every piece kind."""
+    for data in ["x", "https://news.example.com/a/", "Ünïcödé 😀" * 9]:
+        matrix = qr.qr_matrix(data, "H", 0)
+        assert qr.stroke_path(matrix) == strokes_by_runs(matrix)
+        framed = qrencode.encode_grid(data, "H", 0, qr._STROKE_FRAME)
+        assert qr._strokes(framed, len(matrix)) == strokes_by_runs(matrix)
+
+
+def test_grids_are_the_matrix_rows_inside_their_frame() -> None:
+    for data, level, border in cases(60, 17):
+        matrix = qrencode.encode(data, level, border)
+        rows = [bytes(row) for row in matrix]
+        assert qrencode.encode_grid(data, level, border) == b"".join(rows)
+        framed = qrencode.encode_grid(data, level, border, (b"<", b">\n"))
+        assert framed == b"".join(b"<" + row + b">\n" for row in rows)
+        assert all(type(cell) is bool for row in matrix for cell in row)
+
+
+def test_column_runs_follow_the_zigzag_exactly() -> None:
+    """The slice copies place bit i where the module-by-module walk of 7.7.3 puts it."""
+    for version in range(1, 41):
+        layout = qrencode._layout(version)
+        cells: qrencode.Cells = [list(row) for row in layout.cells]
+        walked: list[tuple[int, int]] = []
+        for row, col, count, step, first, every in layout.runs:
+            for k in range(count):
+                walked.append((first + k * every, row + k * step, col))
+        order = [(row, col) for _, row, col in sorted(walked)]
+        assert [index for index, _, _ in sorted(walked)] == list(range(layout.modules))
+        assert order == list(qrencode._zigzag(cells)), version
+
+
+def test_drawings_of_a_fresh_matrix_and_of_a_copy_agree() -> None:
+    """matrix_png and svg_path reuse the bytes of the matrix qr_matrix made last; a copy
+    of it, or another matrix, is drawn from its own modules."""
+    size_px = 200
+    qr.qr_matrix.cache_clear()
+    first = qr.qr_matrix("https://news.example.com/first/", "M")
+    other = qr.qr_matrix("https://news.example.com/another-one/?utm_source=print", "Q")
+    assert qr._last_encoded[0] is other  # the case the shortcut serves
+    copy = tuple(tuple(row) for row in other)
+    assert qr.matrix_png(copy, size_px=size_px, dpi=300) == qr.matrix_png(
+        other, size_px=size_px, dpi=300
+    )
+    assert qr.svg_path(copy) == qr.svg_path(other)
+    png = qr.matrix_png(first, size_px=size_px, dpi=300)  # not the last one made
+    assert Image.open(io.BytesIO(png)).convert("L").tobytes() == on_canvas(first, size_px)
+    runs = slow_runs(first)
+    assert qr.svg_path(first) == "".join(f"M{x} {y}h{w}v1h-{w}z" for x, y, w in runs)
+
+
+@pytest.mark.parametrize("size_px", [295, 118, 1181])  # 25 mm at 300 dpi, 10 at 300, 25 at 1200
+def test_png_at_print_sizes_shows_every_module_as_pillow_would(size_px: int) -> None:
+    """Module scales of 2-40 pixels, odd margins, lines that end mid-byte."""
+    rng = random.Random(size_px)
+    for data in [random_url(rng) for _ in range(6)] + ["x", "a" * 300]:
+        matrix = qr.qr_matrix(data, "M")
+        png = qr.matrix_png(matrix, size_px=size_px, dpi=300)
+        image = Image.open(io.BytesIO(png))
+        assert image.size == (size_px, size_px) and image.mode == "1"
+        assert image.convert("L").tobytes() == on_canvas(matrix, size_px), data
+
+
+def test_spread_steps_move_every_unit_to_its_place() -> None:
+    rng = random.Random(5)
+    for units, width, gap in [(1, 3, 2), (2, 1, 1), (7, 5, 3), (33, 1, 9), (57, 285, 15)]:
+        values = [rng.getrandbits(width) for _ in range(units)]
+        packed = sum(value << (i * width) for i, value in enumerate(values))
+        spread = qr._spread(packed, qr._spread_steps(units, width, gap))
+        assert spread == sum(value << (i * (width + gap)) for i, value in enumerate(values))
