@@ -356,7 +356,7 @@ def test_settings_are_validated(site: SiteFactory) -> None:
 
 
 def test_tag_spellings_share_one_page_newest_first(site: SiteFactory) -> None:
-    """"AI" and "ai" are one tag page: every article once, in the site's order."""
+    """Tag spellings "AI" and "ai" share one page: every article once, in site order."""
     from syndicate_channels.html import _tags_by_slug
 
     site.article("a", "one", tags=["AI"], published="2024-02-01T08:00:00+00:00")
