@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -37,8 +37,9 @@ def moment(when: datetime) -> tuple[object, ...]:
     name = None
     if zone is not None:
         name = _ZONE_NAMES.get(zone)
-        if name is None:
-            name = _ZONE_NAMES.setdefault(zone, repr(zone))
+        if name is None:  # a fixed offset by its offset (its name is no part of the time)
+            fixed = isinstance(zone, timezone)
+            name = _ZONE_NAMES.setdefault(zone, str(zone.utcoffset(None)) if fixed else repr(zone))
     return (when.year, when.month, when.day, when.hour, when.minute, when.second,
             when.microsecond, when.fold, name)  # fmt: skip
 
