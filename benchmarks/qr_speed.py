@@ -24,9 +24,7 @@ import io
 import random
 import re
 import statistics
-import struct
 import time
-import zlib
 from collections.abc import Callable
 from functools import cache, partial
 from operator import itemgetter
@@ -117,16 +115,7 @@ def previous_png(matrix: Matrix, *, size_px: int, dpi: int) -> bytes:
         bits = left + bytes(row).decode("latin-1").translate(widen) + right
         lines += [b"\x00" + int(bits, 2).to_bytes(row_bytes, "big")] * scale
     lines += [white] * (size_px - len(lines))
-    per_metre = round(dpi / 0.0254)
-    return b"".join(
-        (
-            b"\x89PNG\r\n\x1a\n",
-            qr._png_chunk(b"IHDR", struct.pack(">IIBBBBB", size_px, size_px, 1, 0, 0, 0, 0)),
-            qr._png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            qr._png_chunk(b"IDAT", zlib.compress(b"".join(lines), 1)),
-            qr._png_chunk(b"IEND", b""),
-        )
-    )
+    return qr.png_document(size_px, dpi, b"".join(lines))
 
 
 def urls(count: int, seed: int = 1) -> list[str]:
@@ -335,16 +324,7 @@ def previous_widened_png(matrix: Matrix, *, size_px: int, dpi: int) -> bytes:
     lines = [white * offset]
     lines += [distinct[start : start + line] * scale for start in range(0, len(distinct), line)]
     lines.append(white * (size_px - offset - n * scale))
-    per_metre = round(dpi / 0.0254)
-    return b"".join(
-        (
-            b"\x89PNG\r\n\x1a\n",
-            qr._png_chunk(b"IHDR", struct.pack(">IIBBBBB", size_px, size_px, 1, 0, 0, 0, 0)),
-            qr._png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            qr._png_chunk(b"IDAT", zlib.compress(b"".join(lines), 1)),
-            qr._png_chunk(b"IEND", b""),
-        )
-    )
+    return qr.png_document(size_px, dpi, b"".join(lines))
 
 
 def png_of(draw: Callable[..., bytes]) -> Work:

@@ -259,13 +259,18 @@ def matrix_png(matrix: Matrix, *, size_px: int, dpi: int) -> bytes:
     lines = [white * offset]
     lines += [distinct[start : start + line] * scale for start in range(0, len(distinct), line)]
     lines.append(white * (size_px - offset - n * scale))
+    return png_document(size_px, dpi, b"".join(lines))
+
+
+def png_document(size_px: int, dpi: int, scanlines: bytes) -> bytes:
+    """A 1-bit grey PNG of `size_px` square from its filtered scanlines, tagged with `dpi`."""
     per_metre = round(dpi / 0.0254)
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
             _png_chunk(b"IHDR", struct.pack(">IIBBBBB", size_px, size_px, 1, 0, 0, 0, 0)),
             _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            _png_chunk(b"IDAT", zlib.compress(b"".join(lines), 1)),  # ~7x faster than 9, +25% bytes
+            _png_chunk(b"IDAT", zlib.compress(scanlines, 1)),  # ~7x faster than 9, +25% bytes
             _png_chunk(b"IEND", b""),
         )
     )

@@ -18,10 +18,9 @@ def may_hold_forbidden(data: bytes, control: bytes = XML_CONTROL_BYTES) -> bool:
     """Whether UTF-8 `data` may hold a forbidden character (or a byte of `control`).
 
     Valid UTF-8 cannot encode surrogates, so control bytes and U+FFFE/U+FFFF are all
-    that can be there.
+    that can be there. Both of those start with the byte EF, which most texts lack: one
+    memchr then spares two three-byte searches that crawl through CJK text.
     """
-    return (
-        len(data.translate(None, control)) != len(data)
-        or _NONCHARACTERS[0] in data
-        or _NONCHARACTERS[1] in data
-    )
+    if len(data.translate(None, control)) != len(data):
+        return True
+    return b"\xef" in data and (_NONCHARACTERS[0] in data or _NONCHARACTERS[1] in data)

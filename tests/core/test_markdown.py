@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from syndicate.markdown import (
     _RELEASERS,
     _anchor_headings,
+    _inline_text,
     _markdown_html,
     count_words,
     html_text,
     render_body,
     shorten,
 )
-from syndicate.model import Heading, html_sizes
-from syndicate.slug import slugify
+from syndicate.model import html_sizes
 
 
 def parse(fragment: str) -> list[str]:
@@ -102,26 +102,6 @@ def reference_count_words(text: str) -> int:
     return total
 
 
-def reference_anchors(html: str) -> tuple[str, tuple[Heading, ...]]:
-    """What `_anchor_headings` must do, written with the regex it stands for."""
-    found: list[Heading] = []
-    used: set[str] = set()
-
-    def anchor(match: re.Match[str]) -> str:
-        level, inner = match.group(1), match.group(2)
-        text = " ".join(html_text(inner).split())
-        anchor = base = slugify(text) or "section"
-        counter = 2
-        while anchor in used:
-            anchor, counter = f"{base}-{counter}", counter + 1
-        used.add(anchor)
-        if level in ("2", "3"):
-            found.append(Heading(int(level), text, anchor))
-        return f'<h{level} id="{anchor}">{inner}</h{level}>'
-
-    return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, html, flags=re.DOTALL), tuple(found)
-
-
 @settings(max_examples=1000, deadline=None)
 @given(texts(TEXT_PIECES))
 def test_word_count_follows_its_definition(text: str) -> None:
@@ -145,8 +125,9 @@ def test_a_rendered_body_counts_and_measures_its_own_html(text: str) -> None:
 
 @settings(max_examples=800, deadline=None)
 @given(texts(HEADING_PIECES))
-def test_heading_anchors_are_those_the_regex_gives(html: str) -> None:
-    assert _anchor_headings(html) == reference_anchors(html)
+def test_heading_text_shortcut_gives_the_plain_definition(html: str) -> None:
+    """Heading and lede text skip tag stripping when there is nothing to strip."""
+    assert _inline_text(html) == " ".join(html_text(html).split())
 
 
 def test_headings_inside_raw_html_and_unclosed_ones() -> None:
