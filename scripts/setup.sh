@@ -24,3 +24,7 @@ if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 
 python3 -m pip install -q -e ".[dev]"
+# A regular `pip install` compiles the byte-code up front; an editable one leaves it to the
+# first import, which never writes it where PYTHONDONTWRITEBYTECODE is set (containers, CI):
+# every run would then compile ~40 modules again (0.1-0.2 s). Do what pip does.
+python3 -m compileall -q syndicate channels

@@ -11,6 +11,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .buildcache import BuildCache
@@ -179,7 +180,8 @@ def _publish(
     renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
         copy_static(config.static_dir, staged)
-        renderer.run(adapters, progress.start, progress.advance)
+        store_bodies = partial(cache.store_bodies, config.cache_dir)
+        renderer.run(adapters, progress.start, progress.advance, meanwhile=store_bodies)
         report = staged.commit()
     except BaseException:
         staged.abort()

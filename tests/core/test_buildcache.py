@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.buildcache import BuildCache, fork_pool
+from syndicate import cachefile
+from syndicate.buildcache import CACHE_NAME, BuildCache, fork_pool
 from syndicate.errors import CacheError
 from syndicate.markdown import render_body
 from syndicate.model import Body, Heading
@@ -141,3 +142,23 @@ def test_a_body_store_deleted_mid_publish_is_the_same_clear_error(tmp_path: Path
     with pytest.raises(CacheError, match="publish again"):
         loaded.bodies[sources[0].digest].body.html  # noqa: B018 - the fetch is the point
     assert not list((tmp_path / "cache").glob("bodies-*.sqlite3"))  # not recreated empty
+
+
+def test_an_edit_writes_only_its_changes_and_loads_back_equal(tmp_path: Path) -> None:
+    _, sources = _saved_cache(tmp_path, count=40)  # so 3 changes are under SNAPSHOT_SHARE
+    folder = tmp_path / "cache"
+    snapshot = (folder / CACHE_NAME).read_bytes()
+    cache = BuildCache.load(folder)
+    cache.put_source(sources[1].path, 5, 6, sources[1])  # the file was saved again
+    cache.forget_missing({s.path for s in sources} - {sources[2].path})  # the third deleted
+    cache.outputs = {"page-key": (("story-1/index.html", "checksum"),)}
+    cache.save(folder)
+
+    assert (folder / CACHE_NAME).read_bytes() == snapshot
+    assert cachefile.changes_path(folder / CACHE_NAME).is_file()
+    loaded = BuildCache.load(folder)
+    assert loaded.get_source(sources[1].path, 1, 2) is None  # the old stamp no longer matches
+    assert loaded.get_source(sources[1].path, 5, 6) == cache.sources[sources[1].path][2]
+    assert loaded.get_source(sources[0].path, 1, 2) == cache.sources[sources[0].path][2]
+    assert sources[2].path not in loaded.sources
+    assert loaded.outputs == {"page-key": (("story-1/index.html", "checksum"),)}

@@ -1,0 +1,93 @@
+"""The build cache on disk: a snapshot of every entry, plus the entries changed since.
+
+After one edit a publish changes a handful of the tens of thousands of entries the cache
+holds, and pickling them all again was a tenth of that publish. So a publish writes only
+what differs from the last snapshot, into a second file, and writes a new snapshot once
+those changes outgrow a share of it. Any file missing, damaged or from another version
+makes the caller start cold: that costs time, never a wrong result.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Table = dict[Any, Any]
+Tables = dict[str, Table]
+Changes = dict[str, tuple[Table, set[Any]]]  # table -> (entries set, keys removed)
+
+# Changes past this share of the snapshot's entries are written as a new snapshot: the
+# changes file is rewritten whole on every publish and read on every load.
+SNAPSHOT_SHARE = 0.1
+
+
+@dataclass
+class Loaded:
+    tables: Tables  # every entry: the snapshot's, with the changes since applied
+    snapshot: Tables  # the snapshot's own entries; values are shared with `tables`
+    token: str  # names the snapshot, so a changes file is never applied to another one
+
+
+def changes_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.changes")
+
+
+def load(path: Path, version: str) -> Loaded:
+    """The entries last saved; raises if they cannot be read (the caller starts cold)."""
+    with path.open("rb") as handle:
+        head = pickle.load(handle)
+    if head["version"] != version:
+        raise ValueError(f"{path}: written by another version")
+    snapshot: Tables = head["tables"]
+    tables = {name: dict(table) for name, table in snapshot.items()}
+    try:
+        with changes_path(path).open("rb") as handle:
+            token, changes = pickle.load(handle)
+    except FileNotFoundError:
+        token, changes = head["token"], {}
+    if token != head["token"]:  # left from before a newer snapshot was written
+        changes = {}
+    for name, (entries, removed) in changes.items():
+        table = tables[name]
+        for key in removed:
+            del table[key]
+        table.update(entries)
+    return Loaded(tables, snapshot, head["token"])
+
+
+def changes_since(tables: Tables, snapshot: Tables) -> Changes:
+    """What differs from the snapshot; an entry counts as changed unless it is the very
+    object loaded, so this costs one pass of identity checks, never a deep compare."""
+    changes: Changes = {}
+    for name, table in tables.items():
+        before = snapshot.get(name, {})
+        entries = {key: value for key, value in table.items() if before.get(key) is not value}
+        changes[name] = (entries, set(before.keys() - table.keys()))
+    return changes
+
+
+def save(path: Path, version: str, tables: Tables, previous: Loaded | None) -> Loaded:
+    """Write `tables`: only their changes since `previous`'s snapshot when they are few."""
+    if previous is not None:
+        changes = changes_since(tables, previous.snapshot)
+        changed = sum(len(entries) + len(removed) for entries, removed in changes.values())
+        if changed <= SNAPSHOT_SHARE * sum(len(t) for t in previous.snapshot.values()):
+            _replace(changes_path(path), (previous.token, changes))
+            return Loaded(tables, previous.snapshot, previous.token)
+    token = secrets.token_hex(8)
+    _replace(path, {"version": version, "token": token, "tables": tables})
+    changes_path(path).unlink(missing_ok=True)  # meant for the snapshot just replaced
+    return Loaded(tables, {name: dict(table) for name, table in tables.items()}, token)
+
+
+def _replace(path: Path, value: object) -> None:
+    """Write to a temporary file and rename it over `path`: a crash leaves the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
