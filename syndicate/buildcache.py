@@ -66,19 +66,11 @@ class BuildCache:
 
     def save(self, folder: Path) -> None:
         """Bodies go to SQLite and the rest to `cachefile`: both write only what changed."""
-        self.store_bodies(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        BodyStore(folder).update(self.bodies, self.stored)
+        self.stored = set(self.bodies)
         tables: cachefile.Tables = {"sources": self.packed, "outputs": self.outputs}
         self.saved = cachefile.save(folder / CACHE_NAME, self.version, tables, self.saved)
-
-    def store_bodies(self, folder: Path) -> None:
-        """Write the bodies not stored yet. Part of `save`, and callable earlier: a cold
-        publish does it while its workers render, instead of at the end with one core idle.
-        Stored bodies of a publish that then fails do no harm: they are keyed by content.
-        """
-        folder.mkdir(parents=True, exist_ok=True)
-        if self.bodies.keys() != self.stored:
-            BodyStore(folder).update(self.bodies, self.stored)
-            self.stored = set(self.bodies)
 
     # reader.SourceCache
     def get_source(

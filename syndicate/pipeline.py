@@ -11,7 +11,6 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from .buildcache import BuildCache
@@ -180,8 +179,7 @@ def _publish(
     renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
         copy_static(config.static_dir, staged)
-        store_bodies = partial(cache.store_bodies, config.cache_dir)
-        renderer.run(adapters, progress.start, progress.advance, meanwhile=store_bodies)
+        renderer.run(adapters, progress.start, progress.advance)
         report = staged.commit()
     except BaseException:
         staged.abort()

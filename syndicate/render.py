@@ -90,10 +90,8 @@ class Renderer:
         self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reused = 0
 
-    def run(self, adapters: list[Channel], start: Callable[[str, int], None], advance: Advance,
-            meanwhile: Callable[[], None] = lambda: None) -> None:  # fmt: skip
-        """Render every channel; `meanwhile` runs in this process while workers render
-        the article pages of a cold build (otherwise once everything is rendered)."""
+    def run(self, adapters: list[Channel], start: Callable[[str, int], None],
+            advance: Advance) -> None:  # fmt: skip
         # Site facts (title, base URL, hubs...) reach every page: part of every key.
         bases = [
             (adapter, fingerprint(channel_key(adapter, self.templates_stamp), repr(self.site.info)))
@@ -105,20 +103,15 @@ class Renderer:
         def plan_site() -> None:
             site.extend(w for adapter, base in bases for w in self._site_work(adapter, base))
 
-        def plan_site_and_more() -> None:
-            plan_site()
-            meanwhile()
-
         if self.cache.outputs:  # most is carried over: plan it all, render the rest
             plan_site()
             start("rendering", len(articles) + len(site))
             self._render(articles + site, advance)
-            meanwhile()
         else:
             # A cold build: workers start on the article pages while this process plans
             # the pages that list them (a second or more of serial work on 10,000).
             start("rendering articles", len(articles))
-            self._render(articles, advance, meanwhile=plan_site_and_more)
+            self._render(articles, advance, meanwhile=plan_site)
             start("rendering lists and feeds", len(site))
             self._render(site, advance)
         self.cache.outputs = self.outputs

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from conftest import SiteFactory
 
@@ -46,21 +45,3 @@ def test_only_channels_with_article_files_get_article_work(site: SiteFactory) ->
         assert len(list(renderer._article_work(per_article, "base"))) == 3
     finally:
         staged.abort()
-
-
-def test_meanwhile_work_runs_once_on_cold_and_warm_builds(site: SiteFactory) -> None:
-    """The pipeline stores bodies there: during a cold build's rendering, or after it."""
-    for slug in ("one", "two", "three"):
-        site.article("news", slug)
-    built = site.build().site
-    context = ChannelContext(site.config(), None, site.root / "public", site.root / "state")  # type: ignore[arg-type]
-    channel = PerArticle(ChannelSettings(), context)
-    cache = BuildCache()
-    for build in ("cold", "warm"):
-        calls: list[int] = []
-        staged = StagedOutput(site.root / "public", site.root / "cache")
-        renderer = Renderer(built, staged, cache, "templates")
-        renderer.run([channel], lambda _, __: None, lambda _: None, partial(calls.append, 1))
-        staged.commit()
-        assert calls == [1], build
-        assert renderer.reused == (3 if build == "warm" else 0)  # the three article files
