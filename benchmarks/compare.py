@@ -29,12 +29,18 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TRASH = ".trash"
 RECENTLY_FREED_S = 65  # ext4 (no journal) treats inodes freed this recently as in use
+# What a build leaves in its site folder: set aside before a cold build.
+SYNDICATE_BUILD = ("public", ".syndicate")
+HUGO_BUILD = ("public", "resources", ".hugo_build.lock")
+PELICAN_BUILD = ("output", "cache", "__pycache__")
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
 
 
@@ -85,10 +91,8 @@ def tree_memory(root: int) -> int:
     return total
 
 
-def measure(
-    cmd: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, float, float, float]:
-    """(wall seconds, peak MB of the process tree, user CPU s, system CPU s).
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """(wall seconds, user CPU s, system CPU s) of one run, not watched by anything.
 
     CPU comes from the kernel's accounting of waited-for children (workers included):
     user time is the tool's own work; system time is mostly creating files, which on a
@@ -99,20 +103,62 @@ def measure(
     os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _check(cmd, proc.returncode, proc.stderr)
+    return seconds, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+
+
+def peak_memory(cmd: list[str], cwd: Path) -> float:
+    """Peak MB of the process tree, sampled every 20 ms, in a run of its own.
+
+    Not the timed run: reading every process's smaps_rollup 50 times a second costs CPU
+    and holds each process's memory-map lock, and slowed a 12 s build to 15-20 s.
+    """
+    os.sync()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while proc.poll() is None:
         peak = max(peak, tree_memory(proc.pid))
         time.sleep(0.02)
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode:
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr[-800:]}")
-    user = after.ru_utime - before.ru_utime
-    return seconds, peak / 1e6, user, after.ru_stime - before.ru_stime
+    _check(cmd, proc.returncode, proc.stderr.read() if proc.stderr else b"")
+    return peak / 1e6
+
+
+def _check(cmd: list[str], returncode: int, stderr: bytes) -> None:
+    if returncode:
+        message = stderr.decode(errors="replace")[-800:]
+        raise RuntimeError(f"{' '.join(cmd)} failed ({returncode}): {message}")
+
+
+def scenario(
+    tool: str,
+    name: str,
+    cmd: list[str],
+    cwd: Path,
+    *,
+    again: Callable[[], object] = lambda: None,
+    rewritten_in: Path | None = None,
+) -> Run:
+    """Time one run; `again()` then sets up the same scenario for the memory run."""
+    before = mtimes(rewritten_in) if rewritten_in else {}
+    seconds, user, system = timed(cmd, cwd)
+    note = ""
+    if rewritten_in:
+        changed = sum(1 for p, m in mtimes(rewritten_in).items() if before.get(p) != m)
+        note = f"{changed} files rewritten"
+    again()
+    return Run(tool, name, seconds, peak_memory(cmd, cwd), user, system, note)
+
+
+def set_aside(site: Path, names: tuple[str, ...]) -> None:
+    """Move a build's output and caches into the trash, so the next build is a cold one."""
+    trash = site.parent / TRASH
+    trash.mkdir(exist_ok=True)
+    for name in names:
+        if (site / name).exists():
+            (site / name).rename(trash / f"{site.name}-{name.strip('.')}-{time.time_ns()}")
 
 
 def output_size(folder: Path) -> str:
@@ -189,17 +235,13 @@ def bench_syndicate(workdir: Path, articles: int, channels: str, label: str) -> 
     cmd = [sys.executable, "-m", "syndicate", "-q", "publish"]
     if channels != "all":
         cmd += ["--channels", channels]
-    runs = []
-    runs.append(Run(label, "cold", *measure(cmd, site), output_size(site / "public")))
-    before = mtimes(site / "public")
-    measured = measure(cmd, site)
-    changed = sum(1 for p, m in mtimes(site / "public").items() if before.get(p) != m)
-    runs.append(Run(label, "no-op", *measured, f"{changed} files rewritten"))
+    public = site / "public"
+    cold = scenario(label, "cold", cmd, site, again=lambda: set_aside(site, SYNDICATE_BUILD))
+    cold.note = output_size(public)
+    runs = [cold, scenario(label, "no-op", cmd, site, rewritten_in=public)]
     edit_one(site / "content")
-    before = mtimes(site / "public")
-    measured = measure(cmd, site)
-    changed = sum(1 for p, m in mtimes(site / "public").items() if before.get(p) != m)
-    runs.append(Run(label, "one edit", *measured, f"{changed} files rewritten"))
+    again = partial(edit_one, site / "content")
+    runs.append(scenario(label, "one edit", cmd, site, again=again, rewritten_in=public))
     return runs
 
 
@@ -210,10 +252,11 @@ def bench_hugo(workdir: Path, articles: int) -> list[Run]:
         return []
     site = make_corpus(workdir, "hugo", articles)
     cmd = [hugo, "--quiet", "--cleanDestinationDir", "-d", "public"]
-    runs = [Run("hugo", "cold", *measure(cmd, site), output_size(site / "public"))]
-    runs.append(Run("hugo", "no-op", *measure(cmd, site)))
+    cold = scenario("hugo", "cold", cmd, site, again=lambda: set_aside(site, HUGO_BUILD))
+    cold.note = output_size(site / "public")
+    runs = [cold, scenario("hugo", "no-op", cmd, site)]
     edit_one(site / "content")
-    runs.append(Run("hugo", "one edit", *measure(cmd, site)))
+    runs.append(scenario("hugo", "one edit", cmd, site, again=partial(edit_one, site / "content")))
     return runs
 
 
@@ -224,10 +267,12 @@ def bench_pelican(workdir: Path, articles: int) -> list[Run]:
         return []
     site = make_corpus(workdir, "pelican", articles)
     cmd = [pelican, "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
-    runs = [Run("pelican", "cold", *measure(cmd, site), output_size(site / "output"))]
-    runs.append(Run("pelican", "no-op", *measure(cmd, site)))
+    cold = scenario("pelican", "cold", cmd, site, again=lambda: set_aside(site, PELICAN_BUILD))
+    cold.note = output_size(site / "output")
+    runs = [cold, scenario("pelican", "no-op", cmd, site)]
     edit_one(site / "content")
-    runs.append(Run("pelican", "one edit", *measure(cmd, site)))
+    again = partial(edit_one, site / "content")
+    runs.append(scenario("pelican", "one edit", cmd, site, again=again))
     return runs
 
 
