@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from syndicate import cachefile
 from syndicate.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,3 +60,43 @@ def test_edits_published_incrementally_match_a_cold_build(tmp_path: Path) -> Non
     assert b"Edited: AI &amp; the" in page
     assert "finance/markets/bond-yields-holiday/index.html" not in incremental
     assert "tech/ai/new-story/index.html" in incremental
+
+
+def test_edits_saved_as_cache_changes_still_match_a_cold_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two edits whose cache entries go to the changes file, not to a new snapshot."""
+    monkeypatch.setattr(cachefile, "SNAPSHOT_SHARE", 0.5)  # a small site changes a lot
+    (tmp_path / "syndicate.yaml").write_text(
+        "site:\n  title: Metro\n  base_url: https://news.example.com/\n", encoding="utf-8"
+    )
+    for n in range(120):
+        story = tmp_path / "content" / ("city" if n % 2 else "port") / f"story-{n:03}.md"
+        story.parent.mkdir(parents=True, exist_ok=True)
+        story.write_text(
+            f"---\ntitle: Story {n}\npublished: 2024-03-{n % 28 + 1:02}T08:{n % 60:02}:00Z\n"
+            f"tags: [tag-{n % 7}]\n---\nText of story {n}.\n",
+            encoding="utf-8",
+        )
+    config = str(tmp_path / "syndicate.yaml")
+    snapshot = tmp_path / ".syndicate/cache/build-cache.pickle"
+
+    def publish(*args: str) -> None:
+        result = CliRunner().invoke(
+            cli, ["--config", config, "publish", "--channels", "html,feeds", *args]
+        )
+        assert result.exit_code == 0, result.output
+
+    publish()
+    written = snapshot.read_bytes()
+    for n, edit in ((5, ("Text of story 5.", "New text.")), (8, ("Story 8", "Story eight"))):
+        story = next((tmp_path / "content").rglob(f"story-{n:03}.md"))
+        story.write_text(story.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
+        publish()
+        assert snapshot.read_bytes() == written
+        assert snapshot.with_name("build-cache.pickle.changes").is_file()
+    publish("--force", "--out", str(tmp_path / "cold"))
+    incremental, cold = tree(tmp_path / "public"), tree(tmp_path / "cold")
+    assert incremental.keys() == cold.keys()
+    assert [p for p in incremental if incremental[p] != cold[p]] == []
+    assert b"Story eight" in incremental["port/story-008/index.html"]

@@ -94,12 +94,18 @@ def test_a_changes_file_for_another_snapshot_is_ignored(tmp_path: Path) -> None:
     assert cachefile.load(path, "v1").tables == _tables(10)
 
 
-@pytest.mark.parametrize("damage", ["version", "truncated", "missing"])
+@pytest.mark.parametrize("damage", ["version", "truncated", "missing", "changes truncated"])
 def test_anything_unreadable_raises_so_the_caller_starts_cold(tmp_path: Path, damage: str) -> None:
     path = tmp_path / "cache.pickle"
-    cachefile.save(path, "v1", _tables(10), None)
+    loaded = cachefile.save(path, "v1", _tables(100), None)
+    loaded.tables["outputs"]["key-1"] = (("changed", "changed"),)
+    cachefile.save(path, "v1", loaded.tables, loaded)
+    changes = cachefile.changes_path(path)
+    assert changes.is_file()
     if damage == "truncated":
         path.write_bytes(path.read_bytes()[:100])
+    elif damage == "changes truncated":
+        changes.write_bytes(changes.read_bytes()[:20])
     elif damage == "missing":
         path.unlink()
     with pytest.raises(Exception):  # noqa: B017 - any failure means "start cold"
