@@ -152,13 +152,14 @@ def scenario(
     return Run(tool, name, seconds, peak_memory(cmd, cwd), user, system, note)
 
 
-def set_aside(site: Path, names: tuple[str, ...]) -> None:
-    """Move a build's output and caches into the trash, so the next build is a cold one."""
-    trash = site.parent / TRASH
+def set_aside(workdir: Path, paths: list[Path]) -> None:
+    """Move files or folders into the workdir's trash, emptied after the timed runs: a
+    previous corpus, or a build's output and caches before a cold build."""
+    trash = workdir / TRASH
     trash.mkdir(exist_ok=True)
-    for name in names:
-        if (site / name).exists():
-            (site / name).rename(trash / f"{site.name}-{name.strip('.')}-{time.time_ns()}")
+    for path in paths:
+        if path.exists():
+            path.rename(trash / f"{path.parent.name}-{path.name.strip('.')}-{time.time_ns()}")
 
 
 def output_size(folder: Path) -> str:
@@ -169,10 +170,7 @@ def output_size(folder: Path) -> str:
 
 def make_corpus(workdir: Path, fmt: str, articles: int) -> Path:
     target = workdir / fmt
-    if target.exists():
-        trash = workdir / TRASH
-        trash.mkdir(exist_ok=True)
-        target.rename(trash / f"{fmt}-{time.time_ns()}")  # deleted after the timed runs
+    set_aside(workdir, [target])  # the previous corpus, with what was built from it
     subprocess.run(
         [
             sys.executable,
@@ -230,19 +228,26 @@ def mtimes(folder: Path) -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
+def bench_tool(workdir: Path, articles: int, label: str, fmt: str, cmd: list[str],
+               output: str, build: tuple[str, ...]) -> list[Run]:  # fmt: skip
+    """Cold build, no-op rebuild and rebuild after one edit, in the tool's own corpus."""
+    site = make_corpus(workdir, fmt, articles)
+    out = site / output
+    cold_again = partial(set_aside, workdir, [site / name for name in build])
+    cold = scenario(label, "cold", cmd, site, again=cold_again)
+    cold.note = output_size(out)
+    runs = [cold, scenario(label, "no-op", cmd, site, rewritten_in=out)]
+    edit = partial(edit_one, site / "content")
+    edit()
+    runs.append(scenario(label, "one edit", cmd, site, again=edit, rewritten_in=out))
+    return runs
+
+
 def bench_syndicate(workdir: Path, articles: int, channels: str, label: str) -> list[Run]:
-    site = make_corpus(workdir, "syndicate", articles)
     cmd = [sys.executable, "-m", "syndicate", "-q", "publish"]
     if channels != "all":
         cmd += ["--channels", channels]
-    public = site / "public"
-    cold = scenario(label, "cold", cmd, site, again=lambda: set_aside(site, SYNDICATE_BUILD))
-    cold.note = output_size(public)
-    runs = [cold, scenario(label, "no-op", cmd, site, rewritten_in=public)]
-    edit_one(site / "content")
-    again = partial(edit_one, site / "content")
-    runs.append(scenario(label, "one edit", cmd, site, again=again, rewritten_in=public))
-    return runs
+    return bench_tool(workdir, articles, label, "syndicate", cmd, "public", SYNDICATE_BUILD)
 
 
 def bench_hugo(workdir: Path, articles: int) -> list[Run]:
@@ -250,14 +255,8 @@ def bench_hugo(workdir: Path, articles: int) -> list[Run]:
     if not hugo:
         print("skipping Hugo: not installed and cannot install it", file=sys.stderr)
         return []
-    site = make_corpus(workdir, "hugo", articles)
     cmd = [hugo, "--quiet", "--cleanDestinationDir", "-d", "public"]
-    cold = scenario("hugo", "cold", cmd, site, again=lambda: set_aside(site, HUGO_BUILD))
-    cold.note = output_size(site / "public")
-    runs = [cold, scenario("hugo", "no-op", cmd, site)]
-    edit_one(site / "content")
-    runs.append(scenario("hugo", "one edit", cmd, site, again=partial(edit_one, site / "content")))
-    return runs
+    return bench_tool(workdir, articles, "hugo", "hugo", cmd, "public", HUGO_BUILD)
 
 
 def bench_pelican(workdir: Path, articles: int) -> list[Run]:
@@ -265,15 +264,8 @@ def bench_pelican(workdir: Path, articles: int) -> list[Run]:
     if not pelican:
         print("skipping Pelican: cannot install it", file=sys.stderr)
         return []
-    site = make_corpus(workdir, "pelican", articles)
     cmd = [pelican, "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
-    cold = scenario("pelican", "cold", cmd, site, again=lambda: set_aside(site, PELICAN_BUILD))
-    cold.note = output_size(site / "output")
-    runs = [cold, scenario("pelican", "no-op", cmd, site)]
-    edit_one(site / "content")
-    again = partial(edit_one, site / "content")
-    runs.append(scenario("pelican", "one edit", cmd, site, again=again))
-    return runs
+    return bench_tool(workdir, articles, "pelican", "pelican", cmd, "output", PELICAN_BUILD)
 
 
 def table(runs: list[Run]) -> str:
