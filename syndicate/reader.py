@@ -211,30 +211,35 @@ def _texts(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _source(value: Any) -> model.Source | None:
+def _record(value: Any, short_key: str, keys: frozenset[str]) -> dict[str, Any] | None:
+    """A nested record (source, image) as a dict; a bare string is short for its main key."""
     if value is None:
         return None
     if type(value) is str:
-        value = {"name": value}
-    if type(value) is not dict or not _SOURCE_KEYS.issuperset(value):
+        return {short_key: value}
+    if type(value) is not dict or not keys.issuperset(value):
         raise _NeedsValidation
-    name, url = value.get("name"), value.get("url")
+    return value
+
+
+def _source(value: Any) -> model.Source | None:
+    record = _record(value, "name", _SOURCE_KEYS)
+    if record is None:
+        return None
+    name = record.get("name")
     if type(name) is not str or not name:
         raise _NeedsValidation
-    return model.Source(name, _text(url))
+    return model.Source(name, _text(record.get("url")))
 
 
 def _image(value: Any) -> model.Image | None:
-    if value is None:
+    record = _record(value, "src", _IMAGE_KEYS)
+    if record is None:
         return None
-    if type(value) is str:
-        value = {"src": value}
-    if type(value) is not dict or not _IMAGE_KEYS.issuperset(value):
-        raise _NeedsValidation
-    src, alt = value.get("src"), value.get("alt", "")
+    src, alt = record.get("src"), record.get("alt", "")
     if type(src) is not str or not src or type(alt) is not str:
         raise _NeedsValidation
-    return model.Image(src, alt, _text(value.get("caption")), _text(value.get("credit")))
+    return model.Image(src, alt, _text(record.get("caption")), _text(record.get("credit")))
 
 
 def _extra(data: dict[str, Any]) -> dict[str, Any]:
