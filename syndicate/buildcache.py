@@ -48,16 +48,16 @@ class BuildCache:
     # `sources` as saved: packed into plain tuples, which pickle ~5x faster than the
     # records. Kept up to date entry by entry, so a save finds the few that changed.
     packed: dict[str, tuple[int, int, Packed]] = field(default_factory=dict, repr=False)
-    saved: cachefile.Loaded | None = field(default=None, repr=False)  # what is on disk
+    snapshot: cachefile.Snapshot | None = field(default=None, repr=False)  # the last on disk
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
         try:
-            saved = cachefile.load(folder / CACHE_NAME, cache_version())
-            packed = saved.tables["sources"]
+            tables, snapshot = cachefile.load(folder / CACHE_NAME, cache_version())
+            packed = tables["sources"]
             sources = {rel: (m, s, _unpack_source(p)) for rel, (m, s, p) in packed.items()}
-            outputs = saved.tables["outputs"]
-            cache = cls(sources=sources, outputs=outputs, packed=packed, saved=saved)
+            outputs = tables["outputs"]
+            cache = cls(sources=sources, outputs=outputs, packed=packed, snapshot=snapshot)
             cache.bodies = BodyStore(folder).load_all()
         except Exception:  # missing, truncated or from another version: start cold
             return cls()
@@ -70,7 +70,7 @@ class BuildCache:
         BodyStore(folder).update(self.bodies, self.stored)
         self.stored = set(self.bodies)
         tables: cachefile.Tables = {"sources": self.packed, "outputs": self.outputs}
-        self.saved = cachefile.save(folder / CACHE_NAME, self.version, tables, self.saved)
+        self.snapshot = cachefile.save(folder / CACHE_NAME, self.version, tables, self.snapshot)
 
     # reader.SourceCache
     def get_source(

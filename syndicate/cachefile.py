@@ -9,6 +9,7 @@ makes the caller start cold: that costs time, never a wrong result.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import secrets
@@ -26,37 +27,38 @@ SNAPSHOT_SHARE = 0.1
 
 
 @dataclass
-class Loaded:
-    tables: Tables  # every entry: the snapshot's, with the changes since applied
-    snapshot: Tables  # the snapshot's own entries; values are shared with `tables`
-    token: str  # names the snapshot, so a changes file is never applied to another one
+class Snapshot:
+    """The last full write: later changes are worked out against it, and carry its token."""
+
+    token: str
+    tables: Tables  # its entries; values are shared with the live tables, dicts are not
 
 
 def changes_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.changes")
 
 
-def load(path: Path, version: str) -> Loaded:
-    """The entries last saved; raises if they cannot be read (the caller starts cold)."""
+def load(path: Path, version: str) -> tuple[Tables, Snapshot]:
+    """The entries last saved, and their snapshot; raises if they cannot be read (the
+    caller starts cold)."""
     with path.open("rb") as handle:
         head = pickle.load(handle)
     if head["version"] != version:
         raise ValueError(f"{path}: written by another version")
-    snapshot: Tables = head["tables"]
-    tables = {name: dict(table) for name, table in snapshot.items()}
-    try:
+    snapshot = Snapshot(head["token"], head["tables"])
+    tables = _copy(snapshot.tables)
+    changes: Changes = {}
+    with contextlib.suppress(FileNotFoundError):
         with changes_path(path).open("rb") as handle:
-            token, changes = pickle.load(handle)
-    except FileNotFoundError:
-        token, changes = head["token"], {}
-    if token != head["token"]:  # left from before a newer snapshot was written
-        changes = {}
+            token, written = pickle.load(handle)
+        if token == snapshot.token:  # else left from before a newer snapshot was written
+            changes = written
     for name, (entries, removed) in changes.items():
         table = tables[name]
         for key in removed:
             del table[key]
         table.update(entries)
-    return Loaded(tables, snapshot, head["token"])
+    return tables, snapshot
 
 
 def changes_since(tables: Tables, snapshot: Tables) -> Changes:
@@ -70,18 +72,23 @@ def changes_since(tables: Tables, snapshot: Tables) -> Changes:
     return changes
 
 
-def save(path: Path, version: str, tables: Tables, previous: Loaded | None) -> Loaded:
-    """Write `tables`: only their changes since `previous`'s snapshot when they are few."""
-    if previous is not None:
-        changes = changes_since(tables, previous.snapshot)
+def save(path: Path, version: str, tables: Tables, snapshot: Snapshot | None) -> Snapshot:
+    """Write `tables`: only their changes since `snapshot` when they are few, else a new
+    snapshot (returned, for the next save)."""
+    if snapshot is not None:
+        changes = changes_since(tables, snapshot.tables)
         changed = sum(len(entries) + len(removed) for entries, removed in changes.values())
-        if changed <= SNAPSHOT_SHARE * sum(len(t) for t in previous.snapshot.values()):
-            _replace(changes_path(path), (previous.token, changes))
-            return Loaded(tables, previous.snapshot, previous.token)
+        if changed <= SNAPSHOT_SHARE * sum(len(t) for t in snapshot.tables.values()):
+            _replace(changes_path(path), (snapshot.token, changes))
+            return snapshot
     token = secrets.token_hex(8)
     _replace(path, {"version": version, "token": token, "tables": tables})
     changes_path(path).unlink(missing_ok=True)  # meant for the snapshot just replaced
-    return Loaded(tables, {name: dict(table) for name, table in tables.items()}, token)
+    return Snapshot(token, _copy(tables))  # the caller goes on changing `tables`
+
+
+def _copy(tables: Tables) -> Tables:
+    return {name: dict(table) for name, table in tables.items()}
 
 
 def _replace(path: Path, value: object) -> None:

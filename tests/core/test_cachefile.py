@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndicate import cachefile
-from syndicate.cachefile import Loaded, Tables
+from syndicate.cachefile import Snapshot, Tables
 
 
 def _tables(count: int) -> Tables:
@@ -28,37 +28,36 @@ def test_a_first_save_writes_a_snapshot_and_no_changes_file(tmp_path: Path) -> N
     path = tmp_path / "cache.pickle"
     cachefile.save(path, "v1", _tables(50), None)
     assert path.is_file() and not cachefile.changes_path(path).exists()
-    assert cachefile.load(path, "v1").tables == _tables(50)
+    assert cachefile.load(path, "v1")[0] == _tables(50)
 
 
 def test_a_small_change_writes_only_the_changes_file(tmp_path: Path) -> None:
     path = tmp_path / "cache.pickle"
     cachefile.save(path, "v1", _tables(100), None)
     snapshot_bytes = path.read_bytes()
-    loaded = cachefile.load(path, "v1")
-    tables = loaded.tables
+    tables, snapshot = cachefile.load(path, "v1")
     tables["outputs"]["key-3"] = (("s/3/index.html", "new-sum"),)
     tables["outputs"]["key-new"] = (("s/new/index.html", "sum"),)
     del tables["sources"]["story-7.md"]
     expected = _plain(tables)
 
-    cachefile.save(path, "v1", tables, loaded)
+    cachefile.save(path, "v1", tables, snapshot)
 
     assert path.read_bytes() == snapshot_bytes  # the snapshot was not rewritten
     _, changes = pickle.loads(cachefile.changes_path(path).read_bytes())
     assert changes["outputs"][0].keys() == {"key-3", "key-new"}
     assert changes["sources"] == ({}, {"story-7.md"})
-    assert cachefile.load(path, "v1").tables == expected
+    assert cachefile.load(path, "v1")[0] == expected
 
 
 def test_changes_accumulate_against_the_snapshot_across_publishes(tmp_path: Path) -> None:
     path = tmp_path / "cache.pickle"
     cachefile.save(path, "v1", _tables(100), None)
     for edit in range(5):
-        loaded = cachefile.load(path, "v1")
-        loaded.tables["outputs"][f"key-{edit}"] = ((f"s/{edit}/index.html", f"edit-{edit}"),)
-        cachefile.save(path, "v1", loaded.tables, loaded)
-    outputs = cachefile.load(path, "v1").tables["outputs"]
+        tables, snapshot = cachefile.load(path, "v1")
+        tables["outputs"][f"key-{edit}"] = ((f"s/{edit}/index.html", f"edit-{edit}"),)
+        cachefile.save(path, "v1", tables, snapshot)
+    outputs = cachefile.load(path, "v1")[0]["outputs"]
     assert [outputs[f"key-{n}"][0][1] for n in range(6)] == [
         "edit-0", "edit-1", "edit-2", "edit-3", "edit-4", "sum-5",
     ]  # fmt: skip
@@ -67,39 +66,40 @@ def test_changes_accumulate_against_the_snapshot_across_publishes(tmp_path: Path
 def test_changes_past_the_share_write_a_new_snapshot(tmp_path: Path) -> None:
     path = tmp_path / "cache.pickle"
     cachefile.save(path, "v1", _tables(100), None)
-    loaded = cachefile.load(path, "v1")
+    tables, snapshot = cachefile.load(path, "v1")
     before = path.read_bytes()
     changed = int(cachefile.SNAPSHOT_SHARE * 200) + 1  # 200 entries in the snapshot
     for n in range(changed):
-        loaded.tables["outputs"][f"key-{n}"] = (("x", "changed"),)
+        tables["outputs"][f"key-{n}"] = (("x", "changed"),)
 
-    saved = cachefile.save(path, "v1", loaded.tables, loaded)
+    saved = cachefile.save(path, "v1", tables, snapshot)
 
     assert path.read_bytes() != before and not cachefile.changes_path(path).exists()
-    assert saved.token != loaded.token
-    assert cachefile.load(path, "v1").tables["outputs"]["key-0"] == (("x", "changed"),)
+    assert saved.token != snapshot.token
+    assert cachefile.load(path, "v1")[0]["outputs"]["key-0"] == (("x", "changed"),)
 
 
 def test_a_changes_file_for_another_snapshot_is_ignored(tmp_path: Path) -> None:
     """A crash after a new snapshot was renamed in, before the old changes were removed."""
     path = tmp_path / "cache.pickle"
     cachefile.save(path, "v1", _tables(10), None)
-    loaded = cachefile.load(path, "v1")
-    loaded.tables["outputs"]["key-1"] = (("stale", "stale"),)
-    cachefile.save(path, "v1", loaded.tables, loaded)
+    tables, snapshot = cachefile.load(path, "v1")
+    tables["outputs"]["key-1"] = (("stale", "stale"),)
+    cachefile.save(path, "v1", tables, snapshot)
     stale_changes = cachefile.changes_path(path).read_bytes()
     cachefile.save(path, "v1", _tables(10), None)  # a new snapshot (a cold publish)
     cachefile.changes_path(path).write_bytes(stale_changes)
 
-    assert cachefile.load(path, "v1").tables == _tables(10)
+    assert cachefile.load(path, "v1")[0] == _tables(10)
 
 
 @pytest.mark.parametrize("damage", ["version", "truncated", "missing", "changes truncated"])
 def test_anything_unreadable_raises_so_the_caller_starts_cold(tmp_path: Path, damage: str) -> None:
     path = tmp_path / "cache.pickle"
-    loaded = cachefile.save(path, "v1", _tables(100), None)
-    loaded.tables["outputs"]["key-1"] = (("changed", "changed"),)
-    cachefile.save(path, "v1", loaded.tables, loaded)
+    tables = _tables(100)
+    snapshot = cachefile.save(path, "v1", tables, None)
+    tables["outputs"]["key-1"] = (("changed", "changed"),)
+    cachefile.save(path, "v1", tables, snapshot)
     changes = cachefile.changes_path(path)
     assert changes.is_file()
     if damage == "truncated":
@@ -124,15 +124,16 @@ def test_any_sequence_of_publishes_loads_back_what_was_saved(
     tmp_path_factory: pytest.TempPathFactory, rounds: list[list[tuple[str, int, bool]]]
 ) -> None:
     path = tmp_path_factory.mktemp("cache") / "cache.pickle"
-    previous: Loaded | None = cachefile.save(path, "v1", _tables(30), None)
+    tables = _tables(30)
+    snapshot: Snapshot = cachefile.save(path, "v1", tables, None)
     for number, round_edits in enumerate(rounds):
-        assert previous is not None
-        tables = cachefile.load(path, "v1").tables if number % 2 else previous.tables
+        if number % 2:  # a new process: what it loads, not what the last one kept
+            tables, snapshot = cachefile.load(path, "v1")
         for table, key, remove in round_edits:
             if remove:
                 tables[table].pop(key, None)
             else:
                 tables[table][key] = ("round", number)
         expected = _plain(tables)
-        previous = cachefile.save(path, "v1", tables, previous)
-        assert cachefile.load(path, "v1").tables == expected
+        snapshot = cachefile.save(path, "v1", tables, snapshot)
+        assert cachefile.load(path, "v1")[0] == expected
