@@ -43,6 +43,27 @@ HUGO_BUILD = ("public", "resources", ".hugo_build.lock")
 PELICAN_BUILD = ("output", "cache", "__pycache__")
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
 
+# `--channels hugo-like`: syndicate doing about the work of make_corpus.py's Hugo site
+# (its three minimal layouts, one RSS feed per section and the home page, 50 items, no
+# taxonomy pages, no QR codes), to tell richer pages apart from a slower engine. Still
+# more than Hugo does: every page of each list (Hugo's shows its first 50), tag pages,
+# sitemaps, and the page metadata syndicate's Python works out whether shown or not.
+HUGO_LIKE_CONFIG = """
+channels:
+  html: {qr_code: false, per_page: 50}
+  feeds: {formats: [rss], limit: 50, tags: false, archive: false, stylesheet: false}
+"""
+HUGO_LIKE_TEMPLATES = {
+    "base.html": '<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>{{ head.title }}</title></head><body>{% block main %}{% endblock %}</body></html>",
+    "article.html": '{% extends "html/base.html" %}{% block main %}{{ breadcrumb_nav }}'
+    "<h1>{{ article.title }}</h1><time>{{ published }}</time>{{ body }}{% endblock %}",
+    "list.html": '{% extends "html/base.html" %}{% block main %}<h1>{{ heading }}</h1><ul>'
+    '{% for t in items %}<li><a href="{{ links.to(t.path) }}">{{ t.title }}</a></li>'
+    "{% endfor %}</ul>{% endblock %}",
+}
+
 
 @dataclass
 class Run:
@@ -229,9 +250,12 @@ def mtimes(folder: Path) -> dict[str, int]:
 
 
 def bench_tool(workdir: Path, articles: int, label: str, fmt: str, cmd: list[str],
-               output: str, build: tuple[str, ...]) -> list[Run]:  # fmt: skip
-    """Cold build, no-op rebuild and rebuild after one edit, in the tool's own corpus."""
+               output: str, build: tuple[str, ...],
+               prepare: Callable[[Path], None] = lambda site: None) -> list[Run]:  # fmt: skip
+    """Cold build, no-op rebuild and rebuild after one edit, in the tool's own corpus
+    (`prepare` adjusts the site folder first)."""
     site = make_corpus(workdir, fmt, articles)
+    prepare(site)
     out = site / output
     cold_again = partial(set_aside, workdir, [site / name for name in build])
     cold = scenario(label, "cold", cmd, site, again=cold_again)
@@ -243,11 +267,24 @@ def bench_tool(workdir: Path, articles: int, label: str, fmt: str, cmd: list[str
     return runs
 
 
-def bench_syndicate(workdir: Path, articles: int, channels: str, label: str) -> list[Run]:
+def bench_syndicate(workdir: Path, articles: int, channels: str, label: str,
+                    prepare: Callable[[Path], None] = lambda site: None) -> list[Run]:  # fmt: skip
     cmd = [sys.executable, "-m", "syndicate", "-q", "publish"]
     if channels != "all":
         cmd += ["--channels", channels]
-    return bench_tool(workdir, articles, label, "syndicate", cmd, "public", SYNDICATE_BUILD)
+    return bench_tool(
+        workdir, articles, label, "syndicate", cmd, "public", SYNDICATE_BUILD, prepare
+    )
+
+
+def hugo_like(site: Path) -> None:
+    """Make a syndicate corpus publish about what the Hugo corpus does (HUGO_LIKE_*)."""
+    with (site / "syndicate.yaml").open("a", encoding="utf-8") as config:
+        config.write(HUGO_LIKE_CONFIG)
+    folder = site / "templates" / "html"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in HUGO_LIKE_TEMPLATES.items():
+        (folder / name).write_text(text, encoding="utf-8")
 
 
 def bench_hugo(workdir: Path, articles: int) -> list[Run]:
@@ -316,6 +353,10 @@ def one_round(args: argparse.Namespace, tools: list[str]) -> list[Run]:
             runs += bench_syndicate(
                 args.workdir, args.articles, "html,feeds", "syndicate (html+feeds)"
             )
+        if "hugo-like" in args.channels.split(","):
+            runs += bench_syndicate(
+                args.workdir, args.articles, "html,feeds", "syndicate (Hugo's pages)", hugo_like
+            )
         if "all" in args.channels.split(","):
             runs += bench_syndicate(args.workdir, args.articles, "all", "syndicate (all channels)")
     if "pelican" in tools:
@@ -329,7 +370,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/syndicate-bench"))
     parser.add_argument("--tools", default="hugo,syndicate,pelican")
     parser.add_argument(
-        "--channels", default="html+feeds,all", help="syndicate runs: html+feeds and/or all"
+        "--channels",
+        default="html+feeds,hugo-like,all",
+        help="syndicate runs: html+feeds, hugo-like (html+feeds doing Hugo's page work), all",
     )
     parser.add_argument(
         "--rounds", type=int, default=1, help="repeat everything, report each median (noise)"
