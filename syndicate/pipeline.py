@@ -22,6 +22,7 @@ from .locking import publish_lock
 from .reader import read_content
 from .render import Renderer
 from .stamps import (
+    InputsStamp,
     inputs_fingerprint,
     remember_publish,
     sources_fingerprint,
@@ -117,7 +118,7 @@ def publish(
     progress: Progress | None = None,
     force: bool = False,
     skip_if_unchanged: bool = True,
-    sources: str | None = None,
+    sources: InputsStamp | None = None,
 ) -> PublishOutcome:
     """Publish; `force` ignores the build cache, `skip_if_unchanged` allows the no-op exit.
 
@@ -165,7 +166,7 @@ def _publish(
     include_drafts: bool,
     progress: Progress,
     force: bool,
-    sources: str,
+    sources: InputsStamp,
 ) -> PublishOutcome:
     adapters = make_channels(config, channels, out)  # config errors before any reading
     names = [a.name for a in adapters]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,6 +28,7 @@ from pydantic import (
 
 from . import model, plainyaml
 from .errors import Problem
+from .filestamp import vouches
 from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
 from .yamlio import Loader, yaml_error_line
 
@@ -339,6 +341,7 @@ def read_content(
         return result
     found: list[Source | None] = []
     misses: list[tuple[int, ReadItem, tuple[str, int, int]]] = []
+    taken = time.time_ns()
     for full, key in _walk(str(content_dir)):
         try:
             stat = os.stat(full)
@@ -360,7 +363,9 @@ def read_content(
     for (index, _, stamp), (source, problems) in zip(misses, parsed, strict=True):
         result.problems.extend(problems)
         found[index] = source
-        if source is not None and cache is not None:
+        # A file changed in the tick it was read in may change again unstamped: read
+        # it again next time rather than trust its (mtime, size).
+        if source is not None and cache is not None and vouches(stamp[1], taken):
             cache.put_source(*stamp, source)
     for source in found:
         if isinstance(source, SourceSection):

@@ -21,7 +21,7 @@ from .channel import Channel, Deferred, OutputFile
 from .digests import fingerprint
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
-from .stamps import tree_stamp
+from .stamps import tree_digest
 from .writer import StagedOutput
 
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
@@ -32,7 +32,8 @@ Advance = Callable[[int], None]
 
 
 def channel_key(adapter: Channel, templates_stamp: str) -> str:
-    """Fingerprint of a channel's code, settings and templates."""
+    """Fingerprint of a channel's code, settings and templates (code and templates by
+    content: every edit counts, even one in the clock tick of the last publish)."""
     code = Path(inspect.getfile(type(adapter))).parent
     return fingerprint(
         __version__,
@@ -40,7 +41,7 @@ def channel_key(adapter: Channel, templates_stamp: str) -> str:
         type(adapter).__qualname__,
         adapter.settings.model_dump_json(),
         templates_stamp,
-        tree_stamp(code),
+        tree_digest(code),
     )
 
 

@@ -7,7 +7,11 @@ of a second even for 100,000 articles.
 
 from __future__ import annotations
 
+import json
 import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -15,29 +19,50 @@ from . import __version__
 from .channel import channel_entry_points
 from .config import Config
 from .digests import fingerprint
+from .filestamp import file_digest, vouches
 from .templating_paths import bundled_templates_dir
 from .writer import MANIFEST_NAME, output_cache
 
 STAMP_NAME = "inputs.fingerprint"
 
 
-def tree_stamp(folder: Path) -> list[tuple[str, int, int]]:
-    """(file, mtime, size) of every file below a folder."""
-    stamps = []
+Racy = list[tuple[str, str]]  # (file, digest) of files whose stamps cannot vouch for them
+
+
+def _files(folder: Path) -> Iterator[str]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            path = os.path.join(root, name)
-            stat = os.stat(path)
-            stamps.append((path, stat.st_mtime_ns, stat.st_size))
+            yield os.path.join(root, name)
+
+
+def tree_stamp(folder: Path, racy: Racy) -> list[tuple[str, int, int]]:
+    """(file, mtime, size) of every file below a folder: cheap for 100,000 files.
+
+    Files changed in the last seconds go into `racy` with their digest, since their next
+    edit may leave (mtime, size) as they are (see `filestamp`).
+    """
+    stamps = []
+    taken = time.time_ns()
+    for path in _files(folder):
+        stat = os.stat(path)
+        stamps.append((path, stat.st_mtime_ns, stat.st_size))
+        if not vouches(stat.st_mtime_ns, taken):
+            racy.append((path, file_digest(path)))
     return stamps
 
 
+def tree_digest(folder: Path) -> list[tuple[str, str]]:
+    """(file, digest) of every file below a folder: for the few small files (templates,
+    channel code) whose every edit must count, with no clock involved."""
+    return [(path, file_digest(path)) for path in _files(folder)]
+
+
 def templates_stamp(config: Config) -> str:
-    return fingerprint(tree_stamp(bundled_templates_dir()), tree_stamp(config.root / "templates"))
+    return fingerprint(tree_digest(bundled_templates_dir()), tree_digest(config.root / "templates"))
 
 
-def channels_stamp() -> list[tuple[str, str, list[tuple[str, int, int]]]]:
+def channels_stamp() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """Installed channels and their code, found without importing them."""
     stamps = []
     for ep in channel_entry_points():
@@ -47,49 +72,65 @@ def channels_stamp() -> list[tuple[str, str, list[tuple[str, int, int]]]]:
         except (ImportError, ValueError):
             spec = None
         origin = spec.origin if spec and spec.origin else None
-        stamps.append((ep.name, ep.value, tree_stamp(Path(origin).parent) if origin else []))
+        stamps.append((ep.name, ep.value, tree_digest(Path(origin).parent) if origin else []))
     return stamps
 
 
-def sources_fingerprint(config: Config, channels: list[str] | None, out: Path, drafts: bool) -> str:
-    """Everything a publish reads, by (name, mtime, size), the output's manifest aside.
+@dataclass(frozen=True)
+class InputsStamp:
+    """What a publish reads, as one fingerprint of (name, mtime, size) stamps, and the
+    digests of the files whose stamps could not vouch for them (`filestamp`)."""
+
+    fingerprint: str
+    racy: tuple[tuple[str, str], ...] = ()
+
+
+def sources_fingerprint(
+    config: Config, channels: list[str] | None, out: Path, drafts: bool
+) -> InputsStamp:
+    """Everything a publish reads, the output's manifest aside.
 
     Taken once, before reading: an edit saved while a publish runs then makes the next
     publish differ, instead of being recorded as published.
     """
-    return fingerprint(
-        __version__,
-        config.source.read_bytes() if config.source else b"",
-        channels,
-        str(out),
-        drafts,
-        tree_stamp(config.content_dir),
-        tree_stamp(config.static_dir),
-        templates_stamp(config),
-        channels_stamp(),
-    )
+    racy: Racy = []
+    content = tree_stamp(config.content_dir, racy)
+    static = tree_stamp(config.static_dir, racy)
+    config_text = config.source.read_bytes() if config.source else b""
+    whole = fingerprint(
+        __version__, config_text, channels, str(out), drafts, content, static,
+        templates_stamp(config), channels_stamp(),
+    )  # fmt: skip
+    return InputsStamp(whole, tuple(racy))
 
 
-def inputs_fingerprint(config: Config, out: Path, sources: str) -> str:
+def inputs_fingerprint(config: Config, out: Path, sources: InputsStamp) -> InputsStamp:
     """`sources` plus the state of the output: equal to the last publish's means nothing to do."""
     manifest = output_cache(config.cache_dir, out) / MANIFEST_NAME
     manifest_stat = manifest.stat() if manifest.exists() else None
-    return fingerprint(
-        sources,
+    whole = fingerprint(
+        sources.fingerprint,
         out.is_dir(),
         (manifest_stat.st_mtime_ns, manifest_stat.st_size) if manifest_stat else None,
     )
+    return InputsStamp(whole, sources.racy)
 
 
-def unchanged_since_last_publish(config: Config, out: Path, stamp: str) -> bool:
+def unchanged_since_last_publish(config: Config, out: Path, stamp: InputsStamp) -> bool:
+    """The same stamps as the last publish, and the same content in the files whose stamps
+    could not vouch for them then."""
     try:
         path = output_cache(config.cache_dir, out) / STAMP_NAME
-        return path.read_text(encoding="utf-8") == stamp
-    except OSError:
+        last = json.loads(path.read_text(encoding="utf-8"))
+        if last["fingerprint"] != stamp.fingerprint:
+            return False
+        return all(file_digest(name) == digest for name, digest in last["racy"])
+    except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
-def remember_publish(config: Config, out: Path, stamp: str) -> None:
+def remember_publish(config: Config, out: Path, stamp: InputsStamp) -> None:
     path = output_cache(config.cache_dir, out) / STAMP_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(stamp, encoding="utf-8")
+    record = {"fingerprint": stamp.fingerprint, "racy": stamp.racy}
+    path.write_text(json.dumps(record), encoding="utf-8")

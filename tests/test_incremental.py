@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from syndicate import cachefile
+from syndicate import cachefile, filestamp
 from syndicate.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,3 +101,58 @@ def test_edits_saved_as_cache_changes_still_match_a_cold_build(
     assert incremental.keys() == cold.keys()
     assert [p for p in incremental if incremental[p] != cold[p]] == []
     assert b"Story eight" in incremental["port/story-008/index.html"]
+
+
+def test_a_same_size_correction_in_the_same_clock_tick_is_still_published(
+    tmp_path: Path,
+) -> None:
+    """A file's (mtime, size) cannot vouch for it when it changed as it was read.
+
+    File systems keep mtimes to a clock tick (1-10 ms on ext4, 2 s on FAT), so a
+    correction saved in the tick a publish read the file leaves both unchanged; os.utime
+    stands in for that tick here. Git calls such entries "racily clean".
+    """
+    (tmp_path / "syndicate.yaml").write_text(
+        "site:\n  title: Metro\n  base_url: https://news.example.com/\n", encoding="utf-8"
+    )
+    story = tmp_path / "content" / "city" / "fire.md"
+    story.parent.mkdir(parents=True)
+    template = "---\ntitle: Fire downtown\npublished: 2024-03-01T08:00:00Z\n---\n{} dead in fire.\n"
+    story.write_text(template.format("Two"), encoding="utf-8")
+    config = str(tmp_path / "syndicate.yaml")
+
+    def publish() -> str:
+        result = CliRunner().invoke(cli, ["--config", config, "publish", "--channels", "html"])
+        assert result.exit_code == 0, result.output
+        return (tmp_path / "public/city/fire/index.html").read_text(encoding="utf-8")
+
+    assert "Two dead" in publish()
+    tick = story.stat().st_mtime_ns
+    story.write_text(template.format("Six"), encoding="utf-8")  # same size
+    os.utime(story, ns=(tick, tick))
+    assert "Six dead" in publish()
+
+
+def test_a_publish_right_after_an_edit_lets_the_next_one_be_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The racy file's digest is checked instead of its stamp, then and later alike."""
+    (tmp_path / "syndicate.yaml").write_text(
+        "site:\n  title: Metro\n  base_url: https://news.example.com/\n", encoding="utf-8"
+    )
+    story = tmp_path / "content" / "city" / "fire.md"
+    story.parent.mkdir(parents=True)
+    story.write_text(
+        "---\ntitle: Fire\npublished: 2024-03-01T08:00:00Z\n---\nTwo dead.\n", encoding="utf-8"
+    )
+    config = str(tmp_path / "syndicate.yaml")
+
+    def publish() -> str:
+        result = CliRunner().invoke(cli, ["--config", config, "publish", "--channels", "html"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "nothing changed" not in publish()  # the story was written just now: racy
+    assert "nothing changed" in publish()
+    monkeypatch.setattr(filestamp, "RACY_NS", 0)  # its clock tick is long past
+    assert "nothing changed" in publish()
