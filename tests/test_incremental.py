@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from syndicate import cachefile, filestamp
 from syndicate.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+METRO_CONFIG = "site:\n  title: Metro\n  base_url: https://news.example.com/\n"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -68,9 +70,7 @@ def test_edits_saved_as_cache_changes_still_match_a_cold_build(
 ) -> None:
     """Two edits whose cache entries go to the changes file, not to a new snapshot."""
     monkeypatch.setattr(cachefile, "SNAPSHOT_SHARE", 0.5)  # a small site changes a lot
-    (tmp_path / "syndicate.yaml").write_text(
-        "site:\n  title: Metro\n  base_url: https://news.example.com/\n", encoding="utf-8"
-    )
+    (tmp_path / "syndicate.yaml").write_text(METRO_CONFIG, encoding="utf-8")
     for n in range(120):
         story = tmp_path / "content" / ("city" if n % 2 else "port") / f"story-{n:03}.md"
         story.parent.mkdir(parents=True, exist_ok=True)
@@ -103,6 +103,25 @@ def test_edits_saved_as_cache_changes_still_match_a_cold_build(
     assert b"Story eight" in incremental["port/story-008/index.html"]
 
 
+FIRE = "---\ntitle: Fire downtown\npublished: 2024-03-01T08:00:00Z\n---\n{} dead in fire.\n"
+
+
+def fire_site(root: Path, dead: str) -> tuple[Path, Callable[[], Result]]:
+    """A one-story site, and a call that publishes its HTML."""
+    (root / "syndicate.yaml").write_text(METRO_CONFIG, encoding="utf-8")
+    story = root / "content" / "city" / "fire.md"
+    story.parent.mkdir(parents=True)
+    story.write_text(FIRE.format(dead), encoding="utf-8")
+
+    def publish() -> Result:
+        config = str(root / "syndicate.yaml")
+        result = CliRunner().invoke(cli, ["--config", config, "publish", "--channels", "html"])
+        assert result.exit_code == 0, result.output
+        return result
+
+    return story, publish
+
+
 def test_a_same_size_correction_in_the_same_clock_tick_is_still_published(
     tmp_path: Path,
 ) -> None:
@@ -112,47 +131,23 @@ def test_a_same_size_correction_in_the_same_clock_tick_is_still_published(
     correction saved in the tick a publish read the file leaves both unchanged; os.utime
     stands in for that tick here. Git calls such entries "racily clean".
     """
-    (tmp_path / "syndicate.yaml").write_text(
-        "site:\n  title: Metro\n  base_url: https://news.example.com/\n", encoding="utf-8"
-    )
-    story = tmp_path / "content" / "city" / "fire.md"
-    story.parent.mkdir(parents=True)
-    template = "---\ntitle: Fire downtown\npublished: 2024-03-01T08:00:00Z\n---\n{} dead in fire.\n"
-    story.write_text(template.format("Two"), encoding="utf-8")
-    config = str(tmp_path / "syndicate.yaml")
-
-    def publish() -> str:
-        result = CliRunner().invoke(cli, ["--config", config, "publish", "--channels", "html"])
-        assert result.exit_code == 0, result.output
-        return (tmp_path / "public/city/fire/index.html").read_text(encoding="utf-8")
-
-    assert "Two dead" in publish()
+    story, publish = fire_site(tmp_path, "Two")
+    page = tmp_path / "public/city/fire/index.html"
+    publish()
+    assert "Two dead" in page.read_text(encoding="utf-8")
     tick = story.stat().st_mtime_ns
-    story.write_text(template.format("Six"), encoding="utf-8")  # same size
+    story.write_text(FIRE.format("Six"), encoding="utf-8")  # same size
     os.utime(story, ns=(tick, tick))
-    assert "Six dead" in publish()
+    publish()
+    assert "Six dead" in page.read_text(encoding="utf-8")
 
 
 def test_a_publish_right_after_an_edit_lets_the_next_one_be_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The racy file's digest is checked instead of its stamp, then and later alike."""
-    (tmp_path / "syndicate.yaml").write_text(
-        "site:\n  title: Metro\n  base_url: https://news.example.com/\n", encoding="utf-8"
-    )
-    story = tmp_path / "content" / "city" / "fire.md"
-    story.parent.mkdir(parents=True)
-    story.write_text(
-        "---\ntitle: Fire\npublished: 2024-03-01T08:00:00Z\n---\nTwo dead.\n", encoding="utf-8"
-    )
-    config = str(tmp_path / "syndicate.yaml")
-
-    def publish() -> str:
-        result = CliRunner().invoke(cli, ["--config", config, "publish", "--channels", "html"])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    assert "nothing changed" not in publish()  # the story was written just now: racy
-    assert "nothing changed" in publish()
+    _, publish = fire_site(tmp_path, "Two")
+    assert "nothing changed" not in publish().output  # the story was written just now: racy
+    assert "nothing changed" in publish().output
     monkeypatch.setattr(filestamp, "RACY_NS", 0)  # its clock tick is long past
-    assert "nothing changed" in publish()
+    assert "nothing changed" in publish().output

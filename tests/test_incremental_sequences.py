@@ -15,6 +15,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -223,14 +224,14 @@ def publish(root: Path, *args: str) -> None:
 )
 @given(edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3))
 def test_edits_published_one_publish_at_a_time_match_a_cold_build(
-    tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[object, ...]]]
+    tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[Any, ...]]]
 ) -> None:
     root = tmp_path_factory.mktemp("newsroom")
     room = start(root)
     publish(root)
     for batch in edits:  # the edits between two publishes
         for edit, *values in batch:
-            edit(room, *values)  # type: ignore[operator]
+            edit(room, *values)
         publish(root)
     publish(root, "--force", "--out", str(root / "cold"))
     incremental, cold = tree(root / "public"), tree(root / "cold")
