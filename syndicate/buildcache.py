@@ -2,12 +2,15 @@
 
 Kept in the cache folder (`cachefile` for the entries, SQLite for rendered bodies). It
 holds no state that matters: deleting it (or a version change) only makes the next
-publish a cold one.
+publish a cold one. Nothing read from it is trusted unless it carries the keyed digest
+of the site's cache key (kept in the state folder), so a file or row planted in the cache
+folder is ignored, never published.
 """
 
 from __future__ import annotations
 
 import gc
+import hmac
 import json
 import os
 import sqlite3
@@ -15,7 +18,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
 from functools import partial
 from importlib.metadata import version
 from multiprocessing import get_context
@@ -27,12 +29,20 @@ from .digests import fingerprint
 from .errors import CacheError, Problem
 from .markdown import RenderedBody, render_body
 from .model import Body, Heading
-from .reader import Matter, ReadItem, Source, SourceArticle, SourceSection, read_one
+from .reader import (
+    Matter,
+    ReadItem,
+    SectionMatter,
+    Source,
+    SourceArticle,
+    SourceSection,
+    read_one,
+)
 
 T = TypeVar("T")
-Packed = tuple[Any, ...]  # a record as plain values, for pickling
+Packed = tuple[Any, ...]  # a record as plain values, for msgpack and worker results
 R = TypeVar("R")
-CACHE_NAME = "build-cache.pickle"
+CACHE_NAME = "build-cache.msgpack"
 PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
 
 
@@ -45,32 +55,35 @@ class BuildCache:
     # key -> ((path, checksum), ...)
     outputs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     stored: set[str] = field(default_factory=set)  # body digests already in the body store
-    # `sources` as saved: packed into plain tuples, which pickle ~5x faster than the
+    # `sources` as saved: packed into plain tuples, which encode ~5x faster than the
     # records. Kept up to date entry by entry, so a save finds the few that changed.
     packed: dict[str, tuple[int, int, Packed]] = field(default_factory=dict, repr=False)
     snapshot: cachefile.Snapshot | None = field(default=None, repr=False)  # the last on disk
 
     @classmethod
-    def load(cls, folder: Path) -> BuildCache:
+    def load(cls, folder: Path, key: bytes) -> BuildCache:
+        """What the last publish saved with `key`; an empty cache if anything is amiss."""
         try:
-            tables, snapshot = cachefile.load(folder / CACHE_NAME, cache_version())
-            packed = tables["sources"]
+            tables, snapshot = cachefile.load(folder / CACHE_NAME, cache_version(), key)
+            packed = dict(tables["sources"])
             sources = {rel: (m, s, _unpack_source(p)) for rel, (m, s, p) in packed.items()}
             outputs = tables["outputs"]
             cache = cls(sources=sources, outputs=outputs, packed=packed, snapshot=snapshot)
-            cache.bodies = BodyStore(folder).load_all()
-        except Exception:  # missing, truncated or from another version: start cold
+            cache.bodies = BodyStore(folder, key).load_all()
+        except Exception:  # missing, truncated, unsigned or from another version: start cold
             return cls()
         cache.stored = set(cache.bodies)
         return cache
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path, key: bytes) -> None:
         """Bodies go to SQLite and the rest to `cachefile`: both write only what changed."""
         folder.mkdir(parents=True, exist_ok=True)
-        BodyStore(folder).update(self.bodies, self.stored)
+        BodyStore(folder, key).update(self.bodies, self.stored)
         self.stored = set(self.bodies)
         tables: cachefile.Tables = {"sources": self.packed, "outputs": self.outputs}
-        self.snapshot = cachefile.save(folder / CACHE_NAME, self.version, tables, self.snapshot)
+        self.snapshot = cachefile.save(
+            folder / CACHE_NAME, self.version, tables, self.snapshot, key
+        )
 
     # reader.SourceCache
     def get_source(
@@ -89,8 +102,12 @@ class BuildCache:
     ) -> None:
         if isinstance(source, SourceArticle):  # the rendered body is cached by digest instead
             source = replace(source, body="")
+        try:
+            packed = _pack_source(source)
+        except (TypeError, ValueError, OverflowError):  # e.g. a 30-digit number in extras
+            return  # not kept: the file is simply read again next time
         self.sources[rel] = (mtime_ns, size, source)
-        self.packed[rel] = (mtime_ns, size, _pack_source(source))
+        self.packed[rel] = (mtime_ns, size, packed)
 
     def read_many(
         self, items: list[ReadItem], max_bytes: int
@@ -142,12 +159,16 @@ class BodyStore:
 
     Loading reads every body's lede, word count and sizes but not its HTML and
     subheadings: those are fetched when a channel first reads them, over one connection
-    per process (forked workers open their own).
+    per process (forked workers open their own). Each row carries two keyed digests, one
+    for what loading reads and one for what fetching reads, so a row planted or altered
+    in the cache folder is never published: loading skips it (the body is rendered
+    again), fetching refuses it.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, key: bytes) -> None:
         self.path = folder / f"bodies-{cache_version()}.sqlite3"
         self.folder = folder
+        self.key = key
         self._readers: dict[int, sqlite3.Connection] = {}
 
     def _connect(self) -> sqlite3.Connection:
@@ -155,23 +176,38 @@ class BodyStore:
         conn.execute(
             # HTML last: columns after it would sit behind its overflow pages.
             "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, headings TEXT, "
-            "first TEXT, words INTEGER, size INTEGER, markup INTEGER, links INTEGER, html TEXT)"
+            "first TEXT, words INTEGER, size INTEGER, markup INTEGER, links INTEGER, "
+            "summary_mac BLOB, html_mac BLOB, html TEXT)"
         )
         return conn
+
+    def _summary_mac(self, digest: str, first: str, words: int, sizes: tuple[int, ...]) -> bytes:
+        return cachefile.sign(
+            self.key, digest.encode(), first.encode(), repr((words, sizes)).encode()
+        )
+
+    def _html_mac(self, digest: str, html: str, headings: str) -> bytes:
+        return cachefile.sign(self.key, digest.encode(), html.encode(), headings.encode())
 
     def load_all(self) -> dict[str, RenderedBody]:
         if not self.path.exists():
             return {}
         conn = self._connect()
         try:
-            rows = conn.execute("SELECT digest, first, words, size, markup, links FROM bodies")
+            rows = conn.execute(
+                "SELECT digest, first, words, size, markup, links, summary_mac FROM bodies"
+            )
             return {
                 digest: RenderedBody(
                     Body(fetch=partial(self.fetch, digest), size=size, markup=markup, links=links),
                     first,
                     words,
                 )
-                for digest, first, words, size, markup, links in rows
+                for digest, first, words, size, markup, links, mac in rows
+                if isinstance(mac, bytes)
+                and hmac.compare_digest(
+                    mac, self._summary_mac(digest, first, words, (size, markup, links))
+                )
             }
         finally:
             conn.close()
@@ -185,18 +221,26 @@ class BodyStore:
                 self._readers[os.getpid()] = reader
             # fetchall() ends the statement, so no read lock outlives the call.
             rows = reader.execute(
-                "SELECT html, headings FROM bodies WHERE digest = ?", (digest,)
+                "SELECT html, headings, html_mac FROM bodies WHERE digest = ?", (digest,)
             ).fetchall()
         except sqlite3.Error:  # deleted or damaged since it was loaded
             rows = []
+        if rows and not self._signed(digest, *rows[0]):
+            (self.folder / CACHE_NAME).unlink(missing_ok=True)
+            raise CacheError(f"{self.path}: a rendered body was altered outside syndicate")
         if not rows:
             (self.folder / CACHE_NAME).unlink(missing_ok=True)  # next publish starts cold
             raise CacheError(
                 f"{self.path}: the build cache lost a rendered body (was it deleted during "
                 "the publish?); it has been cleared: publish again"
             )
-        html, headings = rows[0]
+        html, headings, _ = rows[0]
         return html, tuple(Heading(*h) for h in json.loads(headings))
+
+    def _signed(self, digest: str, html: object, headings: object, mac: object) -> bool:
+        if not (isinstance(html, str) and isinstance(headings, str) and isinstance(mac, bytes)):
+            return False
+        return hmac.compare_digest(mac, self._html_mac(digest, html, headings))
 
     def update(self, bodies: dict[str, RenderedBody], stored: set[str]) -> None:
         for stale in self.folder.glob("bodies-*.sqlite3"):
@@ -206,8 +250,8 @@ class BodyStore:
         try:
             conn.execute("BEGIN")
             conn.executemany(
-                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [_body_row(digest, b) for digest, b in bodies.items() if digest not in stored],
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [self._row(digest, b) for digest, b in bodies.items() if digest not in stored],
             )
             conn.executemany(
                 "DELETE FROM bodies WHERE digest = ?", [(d,) for d in stored - bodies.keys()]
@@ -216,58 +260,49 @@ class BodyStore:
         finally:
             conn.close()
 
-
-def _body_row(digest: str, rendered: RenderedBody) -> tuple[object, ...]:
-    html, headings, first, words, size, markup, links = _pack_body(rendered)
-    return (digest, json.dumps(headings), first, words, size, markup, links, html)
+    def _row(self, digest: str, rendered: RenderedBody) -> tuple[object, ...]:
+        html, headings, first, words, size, markup, links = _pack_body(rendered)
+        heads = json.dumps(headings)
+        return (digest, heads, first, words, size, markup, links,
+                self._summary_mac(digest, first, words, (size, markup, links)),
+                self._html_mac(digest, html, heads), html)  # fmt: skip
 
 
 def _pack_source(source: Source) -> Packed:
     if isinstance(source, SourceSection):
-        return ("section", source.path, source.matter)
+        return ("section", source.path, cachefile.pack_exact(source.matter.model_dump()))
     return ("article", source.path, source.section, _pack_matter(source.matter),
             source.matter_text, source.body_line, source.digest)  # fmt: skip
 
 
 def _unpack_source(packed: Packed) -> Source:
     if packed[0] == "section":
-        return SourceSection(packed[1], packed[2])
+        return SourceSection(
+            packed[1], SectionMatter.model_validate(cachefile.unpack_exact(packed[2]))
+        )
     _, path, section, matter, matter_text, body_line, digest = packed
     return SourceArticle(path, section, _unpack_matter(matter), matter_text, "", body_line, digest)
 
 
-# Front matter is packed into plain values: pickling one time zone object per date
-# costs more than the rest of an article's entry together.
+# Front matter is packed into plain values; extras (any YAML) keep their exact types.
 def _pack_matter(m: Matter) -> Packed:
     source = (m.source.name, m.source.url) if m.source else None
     image = m.image
     picture = (image.src, image.alt, image.caption, image.credit) if image else None
-    return (m.title, _pack_when(m.published), _pack_when(m.updated), m.slug, m.summary,
-            m.authors, source, m.tags, m.related, picture, m.language, m.draft,
-            m.extra)  # fmt: skip
+    extra = cachefile.pack_exact(m.extra) if m.extra else None
+    return (m.title, m.published, m.updated, m.slug, m.summary, m.authors, source, m.tags,
+            m.related, picture, m.language, m.draft, extra)  # fmt: skip
 
 
 def _unpack_matter(packed: Packed) -> Matter:
     (title, published, updated, slug, summary, authors, source, tags, related, picture,
      language, draft, extra) = packed  # fmt: skip
     return Matter(
-        title, _unpack_when(published), _unpack_when(updated), slug, summary, authors,
+        title, published, updated, slug, summary, authors,
         model.Source(*source) if source else None, tags, related,
-        model.Image(*picture) if picture else None, language, draft, extra,
+        model.Image(*picture) if picture else None, language, draft,
+        cachefile.unpack_exact(extra) if extra is not None else {},
     )  # fmt: skip
-
-
-def _pack_when(value: datetime | date | None) -> object:
-    """Fixed-offset and naive date-times as ISO text, which round-trips them exactly."""
-    if isinstance(value, datetime) and (value.tzinfo is None or type(value.tzinfo) is timezone):
-        return ("datetime", value.isoformat())
-    return value
-
-
-def _unpack_when(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return datetime.fromisoformat(value[1])
-    return value
 
 
 def worker_count() -> int:

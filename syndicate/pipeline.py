@@ -15,9 +15,10 @@ from pathlib import Path
 
 from .buildcache import BuildCache
 from .builder import BuildResult, build_site
+from .cachefile import secret_key
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
-from .errors import ContentError, Problem, SyndicateError
+from .errors import CacheError, ContentError, Problem, SyndicateError
 from .locking import publish_lock
 from .reader import read_content
 from .render import Renderer
@@ -87,7 +88,7 @@ def check(config: Config, *, include_drafts: bool = True) -> list[Problem]:
 
 
 def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[Channel]:
-    templates = Templates(config.root / "templates", config.cache_dir / "templates")
+    templates = Templates(config.root / "templates")
     channels = []
     for cls in select_channels(config, names):
         context = ChannelContext(
@@ -137,7 +138,12 @@ def publish(
         if skip and unchanged_since_last_publish(config, out, inputs):  # the other one did it
             return nothing_to_do
         with cycle_collection_paused():
-            return _publish(config, channels, out, include_drafts, progress, force, sources)
+            try:
+                return _publish(config, channels, out, include_drafts, progress, force, sources)
+            except CacheError as exc:  # staged output was thrown away; the live one is intact
+                outcome = _publish(config, channels, out, include_drafts, progress, True, sources)
+                outcome.warnings.append(f"{exc}; rebuilt without it")
+                return outcome
 
 
 @contextmanager
@@ -170,7 +176,8 @@ def _publish(
 ) -> PublishOutcome:
     adapters = make_channels(config, channels, out)  # config errors before any reading
     names = [a.name for a in adapters]
-    cache = BuildCache() if force else BuildCache.load(config.cache_dir)
+    key = secret_key(config.state_dir)  # outside the cache folder: see cachefile
+    cache = BuildCache() if force else BuildCache.load(config.cache_dir, key)
     progress.start("reading", 1)
     built = load_site(config, include_drafts=include_drafts, cache=cache)
     if built.problems:
@@ -185,7 +192,7 @@ def _publish(
     except BaseException:
         staged.abort()
         raise
-    cache.save(config.cache_dir)
+    cache.save(config.cache_dir, key)
     published = PublishReport(site, report.written, report.removed)
     for adapter in adapters:
         adapter.after_publish(published)

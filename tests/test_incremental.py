@@ -80,7 +80,7 @@ def test_edits_saved_as_cache_changes_still_match_a_cold_build(
             encoding="utf-8",
         )
     config = str(tmp_path / "syndicate.yaml")
-    snapshot = tmp_path / ".syndicate/cache/build-cache.pickle"
+    snapshot = tmp_path / ".syndicate/cache/build-cache.msgpack"
 
     def publish(*args: str) -> None:
         result = CliRunner().invoke(
@@ -95,7 +95,7 @@ def test_edits_saved_as_cache_changes_still_match_a_cold_build(
         story.write_text(story.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
         publish()
         assert snapshot.read_bytes() == written
-        assert snapshot.with_name("build-cache.pickle.changes").is_file()
+        assert snapshot.with_name("build-cache.msgpack.changes").is_file()
     publish("--force", "--out", str(tmp_path / "cold"))
     incremental, cold = tree(tmp_path / "public"), tree(tmp_path / "cold")
     assert incremental.keys() == cold.keys()

@@ -14,6 +14,8 @@ from syndicate.markdown import render_body
 from syndicate.model import Body, Heading
 from syndicate.reader import SourceArticle, read_one
 
+KEY = b"k" * 32
+
 FULL_MATTER = """\
 ---
 title: Port volumes rise
@@ -54,9 +56,9 @@ def test_cached_front_matter_comes_back_equal(tmp_path: Path, text: str) -> None
     cache = BuildCache()
     cache.render([source])
     cache.put_source("finance/story.md", 1, 2, source)
-    cache.save(tmp_path / "cache")
+    cache.save(tmp_path / "cache", KEY)
 
-    loaded = BuildCache.load(tmp_path / "cache").get_source("finance/story.md", 1, 2)
+    loaded = BuildCache.load(tmp_path / "cache", KEY).get_source("finance/story.md", 1, 2)
 
     assert isinstance(loaded, SourceArticle)
     assert loaded.matter == source.matter
@@ -83,13 +85,13 @@ def _saved_cache(tmp_path: Path, count: int = 3) -> tuple[BuildCache, list[Sourc
     cache.render(sources)
     for source in sources:
         cache.put_source(source.path, 1, 2, source)
-    cache.save(tmp_path / "cache")
+    cache.save(tmp_path / "cache", KEY)
     return cache, sources
 
 
 def test_bodies_come_back_lazily_with_their_html_and_sizes(tmp_path: Path) -> None:
     rendered, sources = _saved_cache(tmp_path)
-    loaded = BuildCache.load(tmp_path / "cache")
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
     for source in sources:
         before, after = rendered.bodies[source.digest], loaded.bodies[source.digest]
         assert after.body._html is None  # nothing fetched yet
@@ -111,7 +113,7 @@ def _fetch_in_child(index: int) -> str:
 
 def test_forked_workers_fetch_bodies_over_their_own_connection(tmp_path: Path) -> None:
     _, sources = _saved_cache(tmp_path, count=4)
-    loaded = BuildCache.load(tmp_path / "cache")
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
     bodies = [loaded.bodies[s.digest].body for s in sources]
     assert "Story" not in bodies[0].html  # the parent opened its connection first
     _LOADED[:] = bodies
@@ -125,18 +127,18 @@ def test_forked_workers_fetch_bodies_over_their_own_connection(tmp_path: Path) -
 
 def test_a_body_lost_from_the_cache_is_an_error_that_clears_the_cache(tmp_path: Path) -> None:
     _, sources = _saved_cache(tmp_path)
-    loaded = BuildCache.load(tmp_path / "cache")
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
     store = next((tmp_path / "cache").glob("bodies-*.sqlite3"))
     with sqlite3.connect(store) as conn:
         conn.execute("DELETE FROM bodies")
     with pytest.raises(CacheError, match="publish again"):
         loaded.bodies[sources[0].digest].body.html  # noqa: B018 - the fetch is the point
-    assert BuildCache.load(tmp_path / "cache").sources == {}  # next publish is a cold one
+    assert BuildCache.load(tmp_path / "cache", KEY).sources == {}  # next publish is a cold one
 
 
 def test_a_body_store_deleted_mid_publish_is_the_same_clear_error(tmp_path: Path) -> None:
     _, sources = _saved_cache(tmp_path)
-    loaded = BuildCache.load(tmp_path / "cache")
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
     for store in (tmp_path / "cache").glob("bodies-*.sqlite3"):
         store.unlink()
     with pytest.raises(CacheError, match="publish again"):
@@ -148,15 +150,15 @@ def test_an_edit_writes_only_its_changes_and_loads_back_equal(tmp_path: Path) ->
     _, sources = _saved_cache(tmp_path, count=40)  # so 3 changes are under SNAPSHOT_SHARE
     folder = tmp_path / "cache"
     snapshot = (folder / CACHE_NAME).read_bytes()
-    cache = BuildCache.load(folder)
+    cache = BuildCache.load(folder, KEY)
     cache.put_source(sources[1].path, 5, 6, sources[1])  # the file was saved again
     cache.forget_missing({s.path for s in sources} - {sources[2].path})  # the third deleted
     cache.outputs = {"page-key": (("story-1/index.html", "checksum"),)}
-    cache.save(folder)
+    cache.save(folder, KEY)
 
     assert (folder / CACHE_NAME).read_bytes() == snapshot
     assert cachefile.changes_path(folder / CACHE_NAME).is_file()
-    loaded = BuildCache.load(folder)
+    loaded = BuildCache.load(folder, KEY)
     assert loaded.get_source(sources[1].path, 1, 2) is None  # the old stamp no longer matches
     assert loaded.get_source(sources[1].path, 5, 6) == cache.sources[sources[1].path][2]
     assert loaded.get_source(sources[0].path, 1, 2) == cache.sources[sources[0].path][2]

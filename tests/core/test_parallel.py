@@ -9,6 +9,7 @@ from conftest import SiteFactory
 
 from syndicate import buildcache, render
 from syndicate.buildcache import BodyStore
+from syndicate.cachefile import secret_key
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -46,7 +47,10 @@ def test_a_parallel_cold_build_writes_what_a_serial_one_does(
     assert len(serial) > 50
     assert tree(parallel) == serial
     hashes = {a.content_hash for a in site.build().site.articles}
-    assert set(BodyStore(site.config().cache_dir).load_all()) == hashes  # every body kept
+    assert (
+        set(BodyStore(site.config().cache_dir, secret_key(site.config().state_dir)).load_all())
+        == hashes
+    )  # every body kept
 
     # An edit published on top: the unchanged bodies now come from the body store (the
     # feeds' archive pages list them all).
