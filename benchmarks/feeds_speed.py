@@ -32,9 +32,9 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from syndicate.buildcache import BuildCache
 from syndicate.channel import Channel, Deferred, OutputFile
 from syndicate.config import load_config
+from syndicate.engine.cache import BuildCache
 from syndicate.model import Site
 from syndicate.pipeline import load_site, make_channels
 

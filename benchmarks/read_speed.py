@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 
 from syndicate import markdown, plainyaml, reader
-from syndicate.buildcache import _read_and_render
+from syndicate.engine.cache import _read_and_render
 from syndicate.yamlio import Loader
 
 MAX_BYTES = 1 << 22

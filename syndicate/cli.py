@@ -18,8 +18,8 @@ import click
 from . import __version__
 from .commands import State, err, fail, pass_state, say, user_errors
 from .config import CONFIG_NAME
+from .engine.stamps import inputs_fingerprint, sources_fingerprint, unchanged_since_last_publish
 from .errors import ChannelError
-from .stamps import inputs_fingerprint, sources_fingerprint, unchanged_since_last_publish
 
 if TYPE_CHECKING:
     from .pipeline import Progress as PipelineProgress

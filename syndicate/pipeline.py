@@ -13,16 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .buildcache import BuildCache
 from .builder import BuildResult, build_site
-from .cachefile import secret_key
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
-from .errors import CacheError, ContentError, Problem, SyndicateError
-from .locking import publish_lock
-from .reader import read_content
-from .render import Renderer
-from .stamps import (
+from .engine.cache import BuildCache, read_incrementally
+from .engine.cachefile import secret_key
+from .engine.lock import publish_lock
+from .engine.render import Renderer
+from .engine.stamps import (
     InputsStamp,
     inputs_fingerprint,
     remember_publish,
@@ -30,6 +28,7 @@ from .stamps import (
     templates_stamp,
     unchanged_since_last_publish,
 )
+from .errors import CacheError, ContentError, Problem, SyndicateError
 from .templating import Templates
 from .writer import StagedOutput, WriteReport
 
@@ -61,8 +60,8 @@ def load_site(
     config: Config, *, include_drafts: bool = False, cache: BuildCache | None = None
 ) -> BuildResult:
     """Read and build the whole site, collecting every problem instead of stopping."""
-    cache = cache if cache is not None else BuildCache()
-    read = read_content(config.content_dir, max_file_bytes=config.file.max_file_bytes, cache=cache)
+    cache = cache if cache is not None else BuildCache()  # empty: still reads across cores
+    read = read_incrementally(config.content_dir, config.file.max_file_bytes, cache)
     cache.forget_missing({rel for rel, _, _ in read.stamps})
     return build_site(
         read,

@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
@@ -28,7 +27,6 @@ from pydantic import (
 
 from . import model, plainyaml
 from .errors import Problem
-from .filestamp import vouches
 from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
 from .yamlio import Loader, yaml_error_line
 
@@ -284,14 +282,22 @@ class ReadResult:
     problems: list[Problem]
     stamps: list[tuple[str, int, int]] = field(default_factory=list)  # (file, mtime, size)
 
+    def add(self, found: list[Source | None]) -> None:
+        """Sort what was read into sections and articles, keeping the walk's order."""
+        for source in found:
+            if isinstance(source, SourceSection):
+                self.sections[source.path] = source
+            elif source is not None:
+                self.articles.append(source)
+
 
 def iter_content_files(content_dir: Path) -> Iterator[Path]:
     """Every Markdown file below content_dir, skipping `_`/`.` names except `_index.md`."""
-    for full, _ in _walk(str(content_dir)):
+    for full, _ in walk_content(str(content_dir)):
         yield Path(full)
 
 
-def _walk(content_dir: str) -> Iterator[tuple[str, str]]:
+def walk_content(content_dir: str) -> Iterator[tuple[str, str]]:
     """(full path, path relative to content_dir) as strings: cheap for 100,000 files."""
     prefix = len(content_dir.rstrip(os.sep)) + 1
     for folder, dirs, files in os.walk(content_dir):
@@ -308,20 +314,6 @@ Source = SourceArticle | SourceSection
 ReadItem = tuple[Path, Path, str]  # (file, path relative to content, section)
 
 
-class SourceCache(Protocol):
-    """Remembers parsed files by (mtime, size) so unchanged files are not parsed again."""
-
-    def get_source(self, rel: str, mtime_ns: int, size: int) -> Source | None: ...
-
-    def put_source(self, rel: str, mtime_ns: int, size: int, source: Source) -> None: ...
-
-    def read_many(
-        self, items: list[ReadItem], max_bytes: int
-    ) -> list[tuple[Source | None, list[Problem]]]:
-        """Parse files (possibly in parallel); same order as `items`."""
-        ...
-
-
 def read_one(
     file: Path, rel: Path, section: str, max_bytes: int
 ) -> tuple[Source | None, list[Problem]]:
@@ -331,47 +323,27 @@ def read_one(
     return read_article(file, rel, section, max_bytes, problems), problems
 
 
-def read_content(
-    content_dir: Path, *, max_file_bytes: int, cache: SourceCache | None = None
-) -> ReadResult:
+def read_content(content_dir: Path, *, max_file_bytes: int) -> ReadResult:
     """Read every article and section index below content_dir, in a stable order."""
     result = ReadResult([], {}, [])
     if not content_dir.is_dir():
         result.problems.append(Problem(content_dir, "content folder not found"))
         return result
     found: list[Source | None] = []
-    misses: list[tuple[int, ReadItem, tuple[str, int, int]]] = []
-    taken = time.time_ns()
-    for full, key in _walk(str(content_dir)):
+    for full, key in walk_content(str(content_dir)):
         try:
             stat = os.stat(full)
         except OSError as exc:
             result.problems.append(Problem(key, f"cannot read: {exc.strerror}"))
             continue
-        stamp = (key, stat.st_mtime_ns, stat.st_size)
-        result.stamps.append(stamp)
-        found.append(cache.get_source(*stamp) if cache else None)
-        if found[-1] is None:
-            rel = Path(key)
-            item = (Path(full), rel, rel.parent.as_posix().strip("."))
-            misses.append((len(found) - 1, item, stamp))
-    items = [item for _, item, _ in misses]
-    if cache is not None:
-        parsed = cache.read_many(items, max_file_bytes)
-    else:
-        parsed = [read_one(*item, max_file_bytes) for item in items]
-    for (index, _, stamp), (source, problems) in zip(misses, parsed, strict=True):
+        result.stamps.append((key, stat.st_mtime_ns, stat.st_size))
+        rel = Path(key)
+        source, problems = read_one(
+            Path(full), rel, rel.parent.as_posix().strip("."), max_file_bytes
+        )
         result.problems.extend(problems)
-        found[index] = source
-        # A file changed in the tick it was read in may change again unstamped: read
-        # it again next time rather than trust its (mtime, size).
-        if source is not None and cache is not None and vouches(stamp[1], taken):
-            cache.put_source(*stamp, source)
-    for source in found:
-        if isinstance(source, SourceSection):
-            result.sections[source.path] = source
-        elif source is not None:
-            result.articles.append(source)
+        found.append(source)
+    result.add(found)
     return result
 
 

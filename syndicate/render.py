@@ -1,73 +1,52 @@
-"""Runs the channels over the site: skips what has not changed, spreads the rest over cores.
+"""Render stage: the channels' output for a site, as plain files.
 
-Every piece of output (one article's files for one channel, or one `Deferred` page) is
-keyed by a fingerprint of all its inputs. When the key matches the last publish and the
-live files are the ones it wrote, they are carried over without rendering. The rest is
-rendered, in worker processes when there is enough of it to pay for them.
+A pure function of the site, the channels' settings and their templates. The engine
+(`syndicate.engine.render`) calls the same pieces one at a time, skipping those whose
+inputs did not change and spreading the rest over cores.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 from typing import TypeVar
 
-from . import __version__
-from .buildcache import PARALLEL_THRESHOLD, BuildCache, fork_pool, worker_count
 from .channel import Channel, Deferred, OutputFile
-from .digests import fingerprint
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
-from .stamps import tree_digest
-from .writer import StagedOutput
 
-Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
-Key = str | Callable[[], str]  # a callable key is worked out where the piece is rendered
-Work = tuple[Key, Channel, Callable[[], Iterable[OutputFile]]]
 Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
-Advance = Callable[[int], None]
 
 
-def channel_key(adapter: Channel, templates_stamp: str) -> str:
-    """Fingerprint of a channel's code, settings and templates (code and templates by
-    content: every edit counts, even one in the clock tick of the last publish)."""
-    code = Path(inspect.getfile(type(adapter))).parent
-    return fingerprint(
-        __version__,
-        adapter.name,
-        type(adapter).__qualname__,
-        adapter.settings.model_dump_json(),
-        templates_stamp,
-        tree_digest(code),
-    )
+def render_site(adapters: Iterable[Channel], site: Site) -> Iterator[OutputFile]:
+    """Every file every channel writes for `site`, rendered from scratch."""
+    for adapter in adapters:
+        if renders_articles(adapter):
+            for article in site.articles:
+                yield from checked(adapter, article_renderer(adapter, article, site))
+        for item in site_pieces(adapter, site):
+            if isinstance(item, OutputFile):
+                yield item
+            else:
+                yield from checked(adapter, item.render)
 
 
-@dataclass
-class _Job:
-    """What forked workers inherit: they look work up by index instead of pickling it."""
-
-    staged: StagedOutput
-    work: list[Work]
+def renders_articles(adapter: Channel) -> bool:
+    """Whether the channel writes per-article files (feeds, push and newsletter do not)."""
+    return type(adapter).render_article is not Channel.render_article
 
 
-_JOB: _Job | None = None
+def article_renderer(
+    adapter: Channel, article: Article, site: Site
+) -> Callable[[], Iterable[OutputFile]]:
+    return lambda: adapter.render_article(article, site)
 
 
-def _render_one(index: int) -> tuple[str, list[Placed]]:
-    assert _JOB is not None
-    key, adapter, render = _JOB.work[index]
-    placed = [_JOB.staged.place(f.path, f.content) for f in _checked(adapter, render)]
-    return key if isinstance(key, str) else key(), placed
+def site_pieces(adapter: Channel, site: Site) -> Iterator[OutputFile | Deferred]:
+    """The channel's site-wide output: files, and pages to render when their key changed."""
+    return checked(adapter, lambda: adapter.render_site(site))
 
 
-def _render_chunk(indices: list[int]) -> list[tuple[str, list[Placed]]]:
-    return [_render_one(i) for i in indices]
-
-
-def _checked(adapter: Channel, render: Callable[[], Iterable[Piece]]) -> Iterator[Piece]:
+def checked(adapter: Channel, render: Callable[[], Iterable[Piece]]) -> Iterator[Piece]:
     """Channel bugs become one ChannelError naming the channel, not a traceback."""
     try:
         yield from render()
@@ -77,135 +56,3 @@ def _checked(adapter: Channel, render: Callable[[], Iterable[Piece]]) -> Iterato
         raise ChannelError(
             f"channel {adapter.name!r} failed: {type(exc).__name__}: {exc}"
         ) from None
-
-
-class Renderer:
-    """Renders every channel into a staged output, reusing the last publish's results."""
-
-    def __init__(self, site: Site, staged: StagedOutput, cache: BuildCache,
-                 templates_stamp: str) -> None:  # fmt: skip
-        self.site = site
-        self.staged = staged
-        self.cache = cache
-        self.templates_stamp = templates_stamp
-        self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
-        self.reused = 0
-
-    def run(self, adapters: list[Channel], start: Callable[[str, int], None],
-            advance: Advance) -> None:  # fmt: skip
-        # Site facts (title, base URL, hubs...) reach every page: part of every key.
-        bases = [
-            (adapter, fingerprint(channel_key(adapter, self.templates_stamp), repr(self.site.info)))
-            for adapter in adapters
-        ]
-        articles = [w for adapter, base in bases for w in self._article_work(adapter, base)]
-        site: list[Work] = []
-
-        def plan_site() -> None:
-            site.extend(w for adapter, base in bases for w in self._site_work(adapter, base))
-
-        if self.cache.outputs:  # most is carried over: plan it all, render the rest
-            plan_site()
-            start("rendering", len(articles) + len(site))
-            self._render(articles + site, advance)
-        else:
-            # A cold build: workers start on the article pages while this process plans
-            # the pages that list them (a second or more of serial work on 10,000).
-            start("rendering articles", len(articles))
-            self._render(articles, advance, meanwhile=plan_site)
-            start("rendering lists and feeds", len(site))
-            self._render(site, advance)
-        self.cache.outputs = self.outputs
-
-    def _article_work(self, adapter: Channel, base: str) -> Iterator[Work]:
-        site = self.site
-        if not renders_articles(adapter):
-            return  # 10,000 keys a publish for files that do not exist
-        if not self.cache.outputs:
-            # Nothing to carry over (a cold build): the keys are only recorded, so the
-            # workers work them out in parallel instead of the parent one by one.
-            for article in site.articles:
-                lazy = partial(self._article_key, base, adapter, article)
-                yield lazy, adapter, _bind_article(adapter, article, site)
-            return
-        for article in site.articles:
-            key = self._article_key(base, adapter, article)
-            if not self._reuse(key):
-                yield key, adapter, _bind_article(adapter, article, site)
-
-    def _article_key(self, base: str, adapter: Channel, article: Article) -> str:
-        return fingerprint(base, article.fingerprint, adapter.article_key(article, self.site))
-
-    def _site_work(self, adapter: Channel, base: str) -> Iterator[Work]:
-        for item in _checked_site(adapter, self.site):
-            if isinstance(item, OutputFile):
-                self.staged.add(item.path, item.content)
-                continue
-            key = fingerprint(base, "deferred", item.key)
-            if not self._reuse(key):
-                yield key, adapter, item.render
-
-    def _reuse(self, key: str) -> bool:
-        files = self.cache.outputs.get(key)
-        if files is None or key in self.outputs:
-            return False
-        done: list[tuple[str, str]] = []
-        for path, checksum in files:
-            if not self.staged.reuse(path, checksum):
-                for undo, _ in done:  # partially carried over: render it all again
-                    self.staged.forget(undo)
-                return False
-            done.append((path, checksum))
-        self.outputs[key] = files
-        self.reused += 1
-        return True
-
-    def _render(self, work: list[Work], advance: Advance,
-                meanwhile: Callable[[], None] = lambda: None) -> None:  # fmt: skip
-        """Render `work`, running `meanwhile` in this process once the workers started."""
-        global _JOB
-        _JOB = _Job(self.staged, work)
-        try:
-            for key, placed in self._results(len(work), advance, meanwhile):
-                for rel, checksum, written in placed:
-                    self.staged.record(rel, checksum, written)
-                self.outputs[key] = tuple((rel, checksum) for rel, checksum, _ in placed)
-        finally:
-            _JOB = None
-
-    def _results(self, count: int, advance: Advance,
-                 meanwhile: Callable[[], None]) -> Iterator[tuple[str, list[Placed]]]:  # fmt: skip
-        workers = worker_count()
-        if count < PARALLEL_THRESHOLD or workers == 1:
-            meanwhile()
-            for index in range(count):
-                yield _render_one(index)
-                advance(1)
-            return
-        size = max(8, min(256, count // (workers * 8)))
-        # Strided, not consecutive: pieces of one kind sit together in the work list
-        # (all of a feed's archive pages, say), and a chunk of only heavy pieces would
-        # leave the other workers idle at the end.
-        stride = -(-count // size)
-        chunks = [list(range(first, count, stride)) for first in range(stride)]
-        with fork_pool(workers) as pool:
-            pending = pool.map(_render_chunk, chunks)  # workers forked, chunks handed out
-            meanwhile()
-            for results in pending:
-                yield from results
-                advance(len(results))
-
-
-def renders_articles(adapter: Channel) -> bool:
-    """Whether the channel writes per-article files (feeds, push and newsletter do not)."""
-    return type(adapter).render_article is not Channel.render_article
-
-
-def _bind_article(
-    adapter: Channel, article: Article, site: Site
-) -> Callable[[], Iterable[OutputFile]]:
-    return lambda: adapter.render_article(article, site)
-
-
-def _checked_site(adapter: Channel, site: Site) -> Iterator[OutputFile | Deferred]:
-    return _checked(adapter, lambda: adapter.render_site(site))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from syndicate import cachefile, filestamp
 from syndicate.cli import cli
+from syndicate.engine import cachefile, filestamp
 
 REPO = Path(__file__).resolve().parent.parent
 METRO_CONFIG = "site:\n  title: Metro\n  base_url: https://news.example.com/\n"

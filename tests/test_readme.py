@@ -19,6 +19,7 @@ from syndicate.config import load_config
 README = Path(__file__).resolve().parents[1] / "README.md"
 _BLOCK = re.compile(r"^```ya?ml\n(.*?)^```", re.M | re.S)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # Standard Webhooks' example
 _SMALLEST = {"site": {"title": "T", "base_url": "https://news.example.com/"}}
 
 
@@ -37,7 +38,9 @@ def test_a_readme_yaml_block_is_valid_config(
     data = yaml.safe_load(block)
     assert isinstance(data, dict), "a README example must be a mapping of settings"
     for name in _ENV.findall(block):
-        monkeypatch.setenv(name, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" if "SECRET" in name else "x")
+        monkeypatch.setenv(
+            name, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" if "SECRET" in name else "x"
+        )
     path = tmp_path / "syndicate.yaml"
     config_data: dict[str, Any] = {**_SMALLEST, **data}
     path.write_text(yaml.safe_dump(config_data, allow_unicode=True), encoding="utf-8")

@@ -223,7 +223,7 @@ def test_a_second_publish_waits_for_the_running_one(site: SiteFactory) -> None:
     import sys
     import time
 
-    from syndicate.locking import publish_lock
+    from syndicate.engine.lock import publish_lock
 
     site.article("news", "first")
     site.write_config()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import cachefile
-from syndicate.buildcache import CACHE_NAME, BuildCache, fork_pool
+from syndicate.engine import cachefile
+from syndicate.engine.cache import CACHE_NAME, BuildCache
+from syndicate.engine.workers import fork_pool
 from syndicate.errors import CacheError
 from syndicate.markdown import render_body
 from syndicate.model import Body, Heading
@@ -125,15 +126,17 @@ def test_forked_workers_fetch_bodies_over_their_own_connection(tmp_path: Path) -
     assert fetched == [render_body(s.body).body.html for s in sources[1:]]
 
 
-def test_a_body_lost_from_the_cache_is_an_error_that_clears_the_cache(tmp_path: Path) -> None:
+def test_a_body_lost_from_the_cache_is_an_error_that_drops_the_body_store(tmp_path: Path) -> None:
     _, sources = _saved_cache(tmp_path)
     loaded = BuildCache.load(tmp_path / "cache", KEY)
     store = next((tmp_path / "cache").glob("bodies-*.sqlite3"))
     with sqlite3.connect(store) as conn:
         conn.execute("DELETE FROM bodies")
-    with pytest.raises(CacheError, match="publish again"):
+    with pytest.raises(CacheError, match="lost a rendered body"):
         loaded.bodies[sources[0].digest].body.html  # noqa: B018 - the fetch is the point
-    assert BuildCache.load(tmp_path / "cache", KEY).sources == {}  # next publish is a cold one
+    again = BuildCache.load(tmp_path / "cache", KEY)
+    assert again.bodies == {}  # so every article is read and rendered again
+    assert all(again.get_source(s.path, 1, 2) is None for s in sources)
 
 
 def test_a_body_store_deleted_mid_publish_is_the_same_clear_error(tmp_path: Path) -> None:
@@ -141,7 +144,7 @@ def test_a_body_store_deleted_mid_publish_is_the_same_clear_error(tmp_path: Path
     loaded = BuildCache.load(tmp_path / "cache", KEY)
     for store in (tmp_path / "cache").glob("bodies-*.sqlite3"):
         store.unlink()
-    with pytest.raises(CacheError, match="publish again"):
+    with pytest.raises(CacheError, match="lost a rendered body"):
         loaded.bodies[sources[0].digest].body.html  # noqa: B018 - the fetch is the point
     assert not list((tmp_path / "cache").glob("bodies-*.sqlite3"))  # not recreated empty
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndicate import cachefile
-from syndicate.cachefile import Snapshot, Tables
+from syndicate.engine import cachefile
+from syndicate.engine.cachefile import Snapshot, Tables
 
 KEY = b"k" * 32
 

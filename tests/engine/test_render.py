@@ -6,11 +6,12 @@ from collections.abc import Iterable
 
 from conftest import SiteFactory
 
-from syndicate.buildcache import BuildCache
 from syndicate.channel import Channel, ChannelContext, OutputFile
 from syndicate.config import ChannelSettings
+from syndicate.engine.cache import BuildCache
+from syndicate.engine.render import Renderer
 from syndicate.model import Article, Site
-from syndicate.render import Renderer, renders_articles
+from syndicate.render import renders_articles
 from syndicate.writer import StagedOutput
 
 

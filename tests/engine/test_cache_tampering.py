@@ -14,8 +14,8 @@ from pathlib import Path
 from conftest import SiteFactory
 from jinja2.bccache import BytecodeCache, bc_magic
 
-from syndicate import cachefile
-from syndicate.buildcache import CACHE_NAME, cache_version
+from syndicate.engine import cachefile
+from syndicate.engine.cache import CACHE_NAME, cache_version
 from syndicate.templating_paths import bundled_templates_dir
 
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-from . import __version__
-from .channel import channel_entry_points
-from .config import Config
-from .digests import fingerprint
+from .. import __version__
+from ..channel import channel_entry_points
+from ..config import Config
+from ..digests import fingerprint
+from ..templating_paths import bundled_templates_dir
+from ..writer import MANIFEST_NAME, output_cache
 from .filestamp import file_digest, vouches
-from .templating_paths import bundled_templates_dir
-from .writer import MANIFEST_NAME, output_cache
 
 STAMP_NAME = "inputs.fingerprint"
 

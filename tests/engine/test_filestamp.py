@@ -6,8 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from syndicate.filestamp import RACY_NS, file_digest, vouches
-from syndicate.stamps import Racy, tree_digest, tree_stamp
+from syndicate.engine.filestamp import RACY_NS, file_digest, vouches
+from syndicate.engine.stamps import Racy, tree_digest, tree_stamp
 
 
 def write(path: Path, text: str, mtime_ns: int) -> None:

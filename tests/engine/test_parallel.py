@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import SiteFactory
 
-from syndicate import buildcache, render
-from syndicate.buildcache import BodyStore
-from syndicate.cachefile import secret_key
+from syndicate.engine import render, workers
+from syndicate.engine.bodystore import BodyStore
+from syndicate.engine.cache import cache_version
+from syndicate.engine.cachefile import secret_key
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -36,7 +37,7 @@ def test_a_parallel_cold_build_writes_what_a_serial_one_does(
     channels = ("--channels", "html,feeds,print")
     assert site.cli("publish", *channels, "--out", str(site.root / "serial")).exit_code == 0
 
-    for module in (buildcache, render):  # every piece of work goes to two forked workers
+    for module in (workers, render):  # every piece of work goes to two forked workers
         monkeypatch.setattr(module, "PARALLEL_THRESHOLD", 2)
         monkeypatch.setattr(module, "worker_count", lambda: 2)
     parallel = site.root / "parallel"
@@ -48,7 +49,11 @@ def test_a_parallel_cold_build_writes_what_a_serial_one_does(
     assert tree(parallel) == serial
     hashes = {a.content_hash for a in site.build().site.articles}
     assert (
-        set(BodyStore(site.config().cache_dir, secret_key(site.config().state_dir)).load_all())
+        set(
+            BodyStore(
+                site.config().cache_dir, secret_key(site.config().state_dir), cache_version()
+            ).load_all()
+        )
         == hashes
     )  # every body kept
 
