@@ -94,6 +94,13 @@ def json_ld(data: Mapping[str, Any]) -> Markup:
     return Markup(text)
 
 
+def based_on(article: Article) -> str | None:
+    """The original of a syndicated story (front matter `canonical:`, written by `ingest`
+    for `canonical: source`): the page's rel=canonical and JSON-LD isBasedOn."""
+    value = article.extra.get("canonical")
+    return safe_external(value) if isinstance(value, str) else None
+
+
 def related_language(site: Site, item: RelatedArticle) -> str | None:
     """A related article's language, for its lang attribute (one dict lookup)."""
     found = site.by_slug.get(item.slug)
@@ -316,16 +323,17 @@ class Renderer:
             if image.alt:
                 twitter.append(("twitter:image:alt", image.alt))
         feeds, feed_links = self._head_feeds(site, language, section, None)
+        original = based_on(article)
         head = Head(
             title=f"{article.title} | {self.info.title}",
-            canonical=article.url,
+            canonical=original or article.url,
             description=article.summary,
             og=og,
             twitter=twitter,
             feeds=feeds,
             feed_links=feed_links,
             json_ld=(
-                self._news_article_ld(article, section, image_abs, stamps),
+                self._news_article_ld(article, section, image_abs, stamps, original),
                 self._breadcrumb_ld(
                     [(c.title, c.url) for c in article.breadcrumb] + [(article.title, article.url)]
                 ),
@@ -368,7 +376,12 @@ class Renderer:
         return self.template(language, "html/macros.html").module
 
     def _news_article_ld(
-        self, article: Article, section: Section | None, image: str | None, stamps: tuple[str, str]
+        self,
+        article: Article,
+        section: Section | None,
+        image: str | None,
+        stamps: tuple[str, str],
+        original: str | None,
     ) -> Markup:
         data: dict[str, Any] = {
             "@context": "https://schema.org",
@@ -401,6 +414,8 @@ class Renderer:
             if source_url:
                 org["url"] = source_url
             data["sourceOrganization"] = org
+        if original:
+            data["isBasedOn"] = original
         return json_ld(data)
 
     def listing(
