@@ -7,12 +7,16 @@ runs, so the rest of the CLI starts as fast as before.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from ..commands import State, err, pass_state, say, user_errors
 
-_VERBS = {
+if TYPE_CHECKING:
+    from .runner import ActionKind, IngestReport
+
+_VERBS: dict[ActionKind, tuple[str, str]] = {
     "create": ("created", "would create"),
     "update": ("updated", "would update"),
     "conflict": ("kept aside", "would keep aside"),
@@ -45,18 +49,16 @@ def ingest(
         raise SystemExit(1)
 
 
-def _print(report: object, quiet: bool) -> None:
-    from .runner import IngestReport
-
-    assert isinstance(report, IngestReport)
+def _print(report: IngestReport, quiet: bool) -> None:
     tense = 1 if report.dry_run else 0
+    for problem in report.problems:
+        err.print(f"warning: {problem}", markup=False)
     for source in report.sources:
         if source.status == "error":
             err.print(f"error: {source.name}: {source.message}", markup=False)
         elif not quiet:
             counts = ", ".join(
-                f"{source.count(kind)} {verbs[tense]}"  # type: ignore[arg-type]
-                for kind, verbs in _VERBS.items()
+                f"{source.count(kind)} {verbs[tense]}" for kind, verbs in _VERBS.items()
             )
             unchanged = source.count("unchanged")
             detail = f": {counts}, {unchanged} unchanged" if source.status == "ok" else ""

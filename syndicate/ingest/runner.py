@@ -65,6 +65,7 @@ class SourceReport:
 class IngestReport:
     dry_run: bool
     sources: list[SourceReport]
+    problems: list[str] = field(default_factory=list)  # not about one source (adapters)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -118,7 +119,6 @@ def ingest(
         index: list[ContentIndex] = []  # scanned on the first new story
         for source in due:
             report = reports[source.name]
-            report.problems.extend(adapter_problems)
             result = fetched[source.name]
             try:
                 _ingest_source(config, source, result, state, adapters, index, report, dry_run)
@@ -133,7 +133,7 @@ def ingest(
                 state.source(source.name).fetched_at = now
         if not dry_run:
             save_state(config.state_dir, state)
-    return IngestReport(dry_run, [reports[s.name] for s in sources])
+    return IngestReport(dry_run, [reports[s.name] for s in sources], adapter_problems)
 
 
 def _due(
