@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html import unescape
+from html.entities import name2codepoint
 from typing import Any
 
 import nh3
@@ -50,6 +51,8 @@ _PROLOG_DOCTYPE = re.compile(
 )
 _DECLARATION_TEXT = re.compile(r"\A\ufeff?\s*<\?xml.*?\?>", re.S)
 _SPACE = re.compile(r"\s+")
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _PLAIN = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"script", "style"})
 
 
@@ -108,7 +111,7 @@ def parse_xml(data: bytes, content_type: str, url: str | None = None) -> tuple[A
             "XML with a DOCTYPE refused: feeds need none, and DTDs carry entity attacks "
             "(XXE, billion laughs)"
         )
-    body = _DECLARATION_TEXT.sub("", text, count=1)
+    body = _html_entities_as_numbers(_DECLARATION_TEXT.sub("", text, count=1))
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -130,6 +133,20 @@ def parse_xml(data: bytes, content_type: str, url: str | None = None) -> tuple[A
         if isinstance(node, etree._Entity):
             raise SourceError(f"XML entity reference &{node.name}; refused")
     return root, problems
+
+
+def _html_entities_as_numbers(text: str) -> str:
+    """`&nbsp;` and other HTML names, which feeds use without the DTD that would define
+    them, as character references: the feed stays readable and no DTD is ever needed."""
+    if "&" not in text:
+        return text
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        code = name2codepoint.get(name)
+        return f"&#{code};" if code is not None and name not in _XML_ENTITIES else match.group(0)
+
+    return _NAMED_ENTITY.sub(number, text)
 
 
 def parse_json(data: bytes, content_type: str) -> tuple[Any, list[str]]:

@@ -29,7 +29,6 @@ from .state import (
     INCOMING,
     EntryState,
     IngestState,
-    create_new,
     digest,
     ingest_lock,
     load_state,
@@ -259,7 +258,7 @@ def _apply(
             if not dry_run:
                 target = config.content_dir / path
                 target.parent.mkdir(parents=True, exist_ok=True)
-                create_new(target, text)
+                write_atomic(target, text, new=True)
                 state.entries[uid] = EntryState(
                     source.name, found.entry_id, path, new, new, published.isoformat()
                 )

@@ -94,8 +94,10 @@ def save_state(state_dir: Path, state: IngestState) -> None:
     write_atomic(folder / "state.json", state.to_json().encode("utf-8"))
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, new: bool = False) -> None:
     """Write beside the target, fsync, rename: readers see the old file or the new one.
+    With `new`, the target must not exist yet (a hard link, not a rename, puts it in
+    place), so a file an editor just made is never clobbered.
 
     The temporary name starts with "." so the content reader never takes it for an
     article."""
@@ -105,10 +107,12 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
+        if new:
+            os.link(temp, path)  # FileExistsError if `path` appeared meanwhile
+        else:
+            os.replace(temp, path)
+    finally:
         temp.unlink(missing_ok=True)
-        raise
 
 
 @contextmanager
@@ -122,16 +126,3 @@ def ingest_lock(state_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def create_new(path: Path, data: bytes) -> None:
-    """Write a file that must not exist yet: never clobbers one an editor just made."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(temp, path)  # fails if `path` appeared meanwhile
-    finally:
-        temp.unlink(missing_ok=True)

@@ -62,6 +62,13 @@ def test_doctype_text_inside_content_is_fine() -> None:
     assert root.find("d").text.startswith("<!DOCTYPE html>")
 
 
+def test_html_entity_names_need_no_dtd() -> None:
+    root, _ = parse_xml(b"<t>a&nbsp;b &copy; &amp;c</t>", "")
+    assert root.text == "a\xa0b \xa9 &c"
+    with pytest.raises(SourceError, match="not well-formed XML"):
+        parse_xml(b"<t>&madeup;</t>", "")
+
+
 def test_malformed_xml_is_one_clear_line() -> None:
     with pytest.raises(SourceError, match="not well-formed XML"):
         RssAdapter().parse(b"<rss><channel><item></channel></rss>", "", "https://x.example/")
