@@ -51,6 +51,8 @@ def ingest(
 
 def _print(report: IngestReport, quiet: bool) -> None:
     tense = 1 if report.dry_run else 0
+    if not report.sources and not quiet:
+        say("no sources to ingest (add `sources:` to syndicate.yaml)")
     for problem in report.problems:
         err.print(f"warning: {problem}", markup=False)
     for source in report.sources:

@@ -256,3 +256,34 @@ def test_retry_after_private_addresses_and_selection(
     assert len(feed_server.seen("/busy.xml")) == 1
     unknown = site.cli("ingest", "--source", "Nope")
     assert unknown.exit_code == 1 and "no source named 'Nope'" in unknown.output
+
+
+def test_lost_state_never_imports_twice_and_deleted_files_stay_deleted(
+    site: SiteFactory, partner: SiteFactory, feed_server: FeedServer
+) -> None:
+    urls = publish_feeds(partner, feed_server)
+    site.write_config(sources=[source("CQ", urls["rss.xml"], "finance/partners")])
+    assert site.cli("ingest").exit_code == 0
+    flows = site.content / "finance/partners/fund-flows.md"
+    sora = site.content / "finance/partners/will-sora-direct-films.md"
+    sora.unlink()  # an editor turned the story down
+    (site.root / ".syndicate/state/ingest/state.json").unlink()
+
+    again = site.cli("ingest", "--json")
+    assert again.exit_code == 0, again.output
+    kinds = [a["kind"] for a in json.loads(again.output)["sources"][0]["actions"]]
+    # Without state, the id in the remaining file still says it was imported.
+    assert kinds == ["create", "unchanged"]
+    assert sorted(p.name for p in flows.parent.iterdir()) == [
+        "fund-flows.md",
+        "will-sora-direct-films.md",
+    ]
+    sora.unlink()
+    partner.article(
+        "finance", "sora-film", "New text.\n", title="Will Sora direct films?",
+        published="2024-02-20T09:30:00+08:00", updated="2024-02-22T10:00:00+08:00",
+    )  # fmt: skip
+    publish_feeds(partner, feed_server)
+    third = site.cli("ingest")
+    assert third.exit_code == 0, third.output
+    assert not sora.exists()  # known to the state and deleted by an editor: not brought back
