@@ -333,7 +333,7 @@ class Renderer:
             feeds=feeds,
             feed_links=feed_links,
             json_ld=(
-                self._news_article_ld(article, section, image_abs, stamps, original),
+                self._news_article_ld(article, section, image_abs, stamps),
                 self._breadcrumb_ld(
                     [(c.title, c.url) for c in article.breadcrumb] + [(article.title, article.url)]
                 ),
@@ -376,12 +376,7 @@ class Renderer:
         return self.template(language, "html/macros.html").module
 
     def _news_article_ld(
-        self,
-        article: Article,
-        section: Section | None,
-        image: str | None,
-        stamps: tuple[str, str],
-        original: str | None,
+        self, article: Article, section: Section | None, image: str | None, stamps: tuple[str, str]
     ) -> Markup:
         data: dict[str, Any] = {
             "@context": "https://schema.org",
@@ -414,6 +409,7 @@ class Renderer:
             if source_url:
                 org["url"] = source_url
             data["sourceOrganization"] = org
+        original = based_on(article)
         if original:
             data["isBasedOn"] = original
         return json_ld(data)
