@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from .adapter import SourceError
-from .netguard import check_public
+from .netguard import check_public, pinned
 from .settings import SourceSettings
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -98,9 +98,13 @@ async def _fetch(
             headers["If-Modified-Since"] = previous.last_modified
     url = source.url
     for _hop in range(source.max_redirects + 1):
+        target, extensions = url, dict[str, str]()
         if not source.allow_private_network:
-            await check_public(url)
-        request = client.build_request("GET", url, headers=headers, timeout=source.timeout)
+            target, host, extensions = pinned(url, await check_public(url))
+            headers.update(host)
+        request = client.build_request(
+            "GET", target, headers=headers, timeout=source.timeout, extensions=extensions
+        )
         response = await client.send(request, stream=True)
         try:
             if response.status_code in _REDIRECTS and response.headers.get("location"):

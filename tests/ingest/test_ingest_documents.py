@@ -130,3 +130,34 @@ def test_permanent_ids() -> None:
     assert global_id == permanent_id(INFO, "B", "tag:partner.example.com,2024:1")
     assert permanent_id(INFO, "A", "12345") != permanent_id(INFO, "B", "12345")
     assert global_id.startswith("tag:news.example.com,2024:ingest/")
+
+
+def test_requests_go_to_the_checked_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the address that passed the check is the one connected to, with
+    the original name as Host (and SNI for https)."""
+    import httpx
+    import respx
+
+    from syndicate.ingest import netguard
+    from syndicate.ingest.fetch import fetch
+    from syndicate.ingest.settings import SourceSettings
+
+    answers = iter([["93.184.215.14"], ["127.0.0.1"]])  # a second lookup would rebind
+
+    async def resolve(self: object, host: str, *args: object, **kw: object) -> list[object]:
+        return [(2, 1, 6, "", (address, 0)) for address in next(answers)]
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", resolve)
+    source = SourceSettings(name="P", url="https://partner.example.com:8443/feed", section="a")
+
+    async def run() -> bytes:
+        async with httpx.AsyncClient() as client:
+            return (await fetch(client, source, None)).data
+
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.get("https://93.184.215.14:8443/feed").respond(200, content=b"<rss/>")
+        assert asyncio.run(run()) == b"<rss/>"
+    request = route.calls.last.request
+    assert request.headers["host"] == "partner.example.com:8443"
+    assert request.extensions["sni_hostname"] == "partner.example.com"
+    assert netguard.pinned("http://u:p@[::1]/x", "::1")[0] == "http://u:p@[::1]/x"
