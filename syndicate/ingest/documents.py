@@ -45,10 +45,7 @@ _BOMS = (
 )
 _XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.I)
-# Whatever may come before the root element; a DOCTYPE there is refused.
-_PROLOG_DOCTYPE = re.compile(
-    r"\A\ufeff?\s*(?:<\?xml.*?\?>)?(?:\s+|<!--.*?-->|<\?.*?\?>)*<!DOCTYPE", re.I | re.S
-)
+_WHITESPACE = re.compile(r"\s*")
 _DECLARATION_TEXT = re.compile(r"\A\ufeff?\s*<\?xml.*?\?>", re.S)
 _SPACE = re.compile(r"\s+")
 _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
@@ -102,11 +99,29 @@ def decode(data: bytes, content_type: str, *, xml: bool) -> tuple[str, list[str]
     return text, problems
 
 
+def _has_doctype(text: str) -> bool:
+    """Whether a DOCTYPE comes before the root element (after the declaration, comments,
+    processing instructions). A scan, not a regex: hostile input must not backtrack."""
+    pos = 0
+    while True:
+        space = _WHITESPACE.match(text, pos)
+        pos = space.end() if space else pos
+        for opening, closing in (("<?", "?>"), ("<!--", "-->")):
+            if text.startswith(opening, pos):
+                end = text.find(closing, pos + len(opening))
+                if end < 0:
+                    return False  # unterminated: lxml reports it
+                pos = end + len(closing)
+                break
+        else:
+            return text[pos : pos + 9].upper() == "<!DOCTYPE"
+
+
 def parse_xml(data: bytes, content_type: str, url: str | None = None) -> tuple[Any, list[str]]:
     """The root element of an XML document, refusing DTDs before parsing; `url` makes
     `element.base` resolve xml:base against where the document came from."""
     text, problems = decode(data, content_type, xml=True)
-    if _PROLOG_DOCTYPE.match(text):
+    if _has_doctype(text):
         raise SourceError(
             "XML with a DOCTYPE refused: feeds need none, and DTDs carry entity attacks "
             "(XXE, billion laughs)"

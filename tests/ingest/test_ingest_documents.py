@@ -13,7 +13,7 @@ from syndicate_sources.rss import RssAdapter
 
 from syndicate.ingest.adapter import SourceError
 from syndicate.ingest.articles import body_markdown, permanent_id
-from syndicate.ingest.documents import decode, parse_date, parse_xml, plain_text
+from syndicate.ingest.documents import _has_doctype, decode, parse_date, parse_xml, plain_text
 from syndicate.ingest.netguard import check_public
 from syndicate.markdown import render_body
 from syndicate.model import SiteInfo
@@ -55,6 +55,16 @@ def test_http_charset_wins_and_bad_bytes_are_reported() -> None:
 def test_any_doctype_is_refused_before_parsing(document: str) -> None:
     with pytest.raises(SourceError, match="DOCTYPE refused"):
         parse_xml(document.encode(), "")
+
+
+def test_prolog_scan_is_linear() -> None:
+    """Whitespace and comments by the megabyte must not make the DOCTYPE check backtrack
+    (a nested-quantifier regex took exponential time here)."""
+    hostile = "\ufeff" + " \n" * 500_000 + "<!-- a -->" * 100_000 + "<!-- x"
+    with pytest.raises(SourceError, match="not well-formed XML"):
+        parse_xml(hostile.encode(), "")
+    assert not _has_doctype(" " * 100 + "<!-- <!DOCTYPE x> -->" + "<rss/>")
+    assert _has_doctype("<?xml version='1.0'?><!-- c --><?pi?>\n<!doctype rss>")
 
 
 def test_doctype_text_inside_content_is_fine() -> None:
