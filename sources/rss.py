@@ -21,7 +21,7 @@ from .xmlfeed import XML_BASE, XML_LANG, child_text, language_of, media_image, t
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 DC = "{http://purl.org/dc/elements/1.1/}"
 _ROOT = re.compile(rb"<rss[\s>]")
-_EMAIL_NAME = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
+_EMAIL_NAME = re.compile(r"^\s*[^\s@()]+@[^\s()]+\s*\((.+)\)\s*$")  # "a@b.c (Name)"
 
 
 class RssAdapter(SourceAdapter):
@@ -94,7 +94,7 @@ def _authors(item: Any) -> tuple[str, ...]:
     found = []
     for element in [*item.findall("author"), *item.findall(f"{DC}creator")]:
         name = (element.text or "").strip()
-        match = _EMAIL_NAME.match(name)
+        match = _EMAIL_NAME.match(name) if len(name) < 500 else None
         if match:
             name = match.group(1).strip()
         if name and name not in found:

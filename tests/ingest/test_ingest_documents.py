@@ -171,3 +171,16 @@ def test_requests_go_to_the_checked_address(monkeypatch: pytest.MonkeyPatch) -> 
     assert request.headers["host"] == "partner.example.com:8443"
     assert request.extensions["sni_hostname"] == "partner.example.com"
     assert netguard.pinned("http://u:p@[::1]/x", "::1")[0] == "http://u:p@[::1]/x"
+
+
+def test_rss_author_address_and_base() -> None:
+    feed = RssAdapter().parse(
+        b"<rss><channel><link>https://cq.example.com/news/</link><item><title>T</title>"
+        b"<author>li@cq.example.com (Li Wei)</author><author>desk@cq.example.com</author>"
+        b"<link>a/1.html</link></item></channel></rss>",
+        "application/rss+xml",
+        "https://cdn.example.net/feed.xml",
+    )
+    entry = feed.entries[0]
+    assert entry.authors == ("Li Wei", "desk@cq.example.com")
+    assert feed.base == "https://cq.example.com/news/"  # the site, not the CDN
