@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import Problem
 from .markdown import RenderedBody, render_body, shorten
@@ -159,7 +160,8 @@ Stamped = dict[str, tuple[SourceArticle, tuple[datetime, datetime | None]]]
 
 
 def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[Problem]) -> Stamped:
-    """Give every article aware datetimes; drop (and report) those we cannot date."""
+    """Give every article aware datetimes; drop (and report) those we cannot date, or
+    whose `canonical` (a syndicated story's original) is no http(s) URL."""
     stamped: Stamped = {}
     for slug, src in chosen.items():
         try:
@@ -178,8 +180,18 @@ def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[P
                 Problem(src.path, "updated: is earlier than published", key_line_of(src, "updated"))
             )
             continue
+        canonical = src.matter.extra.get("canonical")
+        if canonical is not None and not _is_http_url(canonical):
+            message = f"canonical: {canonical!r} is not an absolute http:// or https:// URL"
+            problems.append(Problem(src.path, message, key_line_of(src, "canonical")))
+            continue
         stamped[slug] = (src, (published, updated))
     return stamped
+
+
+def _is_http_url(value: object) -> bool:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _aware(value: datetime | date, zone: tzinfo | None, key: str) -> datetime:

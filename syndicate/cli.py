@@ -20,6 +20,7 @@ from .commands import State, err, fail, pass_state, say, user_errors
 from .config import CONFIG_NAME
 from .engine.stamps import inputs_fingerprint, sources_fingerprint, unchanged_since_last_publish
 from .errors import ChannelError
+from .ingest.cli import ingest as ingest_command
 
 if TYPE_CHECKING:
     from .pipeline import Progress as PipelineProgress
@@ -156,10 +157,14 @@ def publish(
 @pass_state
 def check(state: State, no_drafts: bool) -> None:
     """Validate config and every content file; list every problem; exit 1 if any."""
+    from .ingest.review import conflict_warnings
     from .pipeline import check as check_site
 
     with user_errors(state):
         problems = check_site(state.config, include_drafts=not no_drafts)
+        warnings = conflict_warnings(state.config)  # stories changed here and at the source
+    for warning in warnings:
+        err.print(warning, markup=False)
     if problems:
         for problem in problems:
             err.print(str(problem), markup=False)
@@ -238,6 +243,9 @@ def _add_channel_commands(group: click.Group) -> None:
                 )
                 continue
             group.add_command(command)
+
+
+cli.add_command(ingest_command)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +29,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError
+from .ingest.settings import SourceSettings, unique_names
 from .model import SiteInfo
 from .yamlio import Loader, yaml_error_line
 
@@ -175,6 +177,7 @@ class ConfigFile(StrictModel):
     max_file_bytes: int = Field(default=5_000_000, gt=0)
     publish: PublishSettings = PublishSettings()
     channels: dict[str, dict[str, Any] | None] = {}
+    sources: Annotated[list[SourceSettings], AfterValidator(unique_names)] = []  # ingest
 
     @model_validator(mode="after")
     def _state_outside_cache(self) -> ConfigFile:

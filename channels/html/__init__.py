@@ -20,7 +20,7 @@ from syndicate.model import Article, Section, Site
 from syndicate.slug import tag_slug
 
 from .assets import stylesheet
-from .pages import Renderer, related_language
+from .pages import Renderer, based_on, related_language
 from .pagination import Page, paginate
 from .settings import HtmlSettings
 from .sitemaps import NEWS_SITEMAP, SITEMAP, Entry, news_sitemap, robots_txt, sitemaps
@@ -128,10 +128,12 @@ class HtmlChannel(Channel):
             yield from self._pages(site, site_key, tagged, None, tag)
             entries.append(Entry(info.absolute(urls.tag_dir(tag)), newest(tagged)))
 
-        entries.extend(Entry(a.url, a.modified) for a in site.articles)
+        # A syndicated story whose canonical is the original is not ours to list.
+        own = [a for a in site.articles if based_on(a) is None]
+        entries.extend(Entry(a.url, a.modified) for a in own)
         for name, text in sitemaps(info, entries):
             yield OutputFile.text(name, text)
-        yield OutputFile.text(NEWS_SITEMAP, news_sitemap(info, site.articles))
+        yield OutputFile.text(NEWS_SITEMAP, news_sitemap(info, own))
         yield OutputFile.text("robots.txt", robots_txt(info, [SITEMAP, NEWS_SITEMAP]))
 
     def _pages(

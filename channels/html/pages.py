@@ -94,6 +94,13 @@ def json_ld(data: Mapping[str, Any]) -> Markup:
     return Markup(text)
 
 
+def based_on(article: Article) -> str | None:
+    """The original of a syndicated story (front matter `canonical:`, written by `ingest`
+    for `canonical: source`): the page's rel=canonical and JSON-LD isBasedOn."""
+    value = article.extra.get("canonical")
+    return safe_external(value) if isinstance(value, str) else None
+
+
 def related_language(site: Site, item: RelatedArticle) -> str | None:
     """A related article's language, for its lang attribute (one dict lookup)."""
     found = site.by_slug.get(item.slug)
@@ -316,9 +323,10 @@ class Renderer:
             if image.alt:
                 twitter.append(("twitter:image:alt", image.alt))
         feeds, feed_links = self._head_feeds(site, language, section, None)
+        original = based_on(article)
         head = Head(
             title=f"{article.title} | {self.info.title}",
-            canonical=article.url,
+            canonical=original or article.url,
             description=article.summary,
             og=og,
             twitter=twitter,
@@ -401,6 +409,9 @@ class Renderer:
             if source_url:
                 org["url"] = source_url
             data["sourceOrganization"] = org
+        original = based_on(article)
+        if original:
+            data["isBasedOn"] = original
         return json_ld(data)
 
     def listing(
