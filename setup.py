@@ -2,21 +2,26 @@
 
 `packages.find` cannot rename folders, and `channels/` installs as `syndicate_channels`
 (see pyproject.toml), so a listed package set would silently leave out every channel
-added later. Here each `channels/<name>/` package is found and renamed.
+added later. Here each `channels/<name>/` package is found and renamed. Folders of data
+files (templates, message catalogues) are listed as namespace packages, as setuptools
+asks, so it does not warn that it might leave them out.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
+
+SKIP = ["__pycache__", "*.__pycache__"]
 
 
 def renamed(folder: str, name: str) -> list[str]:
-    """`name` and every package below `folder`, named as installed."""
-    return [name, *(f"{name}.{sub}" for sub in find_packages(folder))]
+    """`name` and every folder below `folder`, named as installed."""
+    found = find_namespace_packages(folder, exclude=SKIP)
+    return [name, *(f"{name}.{sub}" for sub in found)]
 
 
 setup(
     packages=[
-        *find_packages(include=["syndicate", "syndicate.*"]),
+        *find_namespace_packages(include=["syndicate", "syndicate.*"], exclude=SKIP),
         *renamed("channels", "syndicate_channels"),
-        "syndicate_templates",
+        *renamed("templates", "syndicate_templates"),
     ]
 )
