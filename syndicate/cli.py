@@ -72,12 +72,14 @@ def _accept_output_options(command: click.Command) -> None:
     """`syndicate publish -q` as well as `syndicate -q publish`, for every command,
     channels' own and their subcommands included (as git and hugo accept them)."""
     names = {param.name for param in command.params}
+    taken = {opt for param in command.params for opt in param.opts}
     for decls, help_text in OUTPUT_OPTIONS:
         name = decls[-1].lstrip("-")
-        if name not in names:
+        free = [decl for decl in decls if decl not in taken]  # a command's own -v wins
+        if name not in names and free:
             command.params.append(
                 click.Option(
-                    decls,
+                    [*free, name],
                     is_flag=True,
                     expose_value=False,
                     callback=_set_state_flag,
