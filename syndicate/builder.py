@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from .errors import Problem
 from .markdown import RenderedBody, render_body, shorten
 from .model import Article, Crumb, RelatedArticle, Section, Site, SiteInfo
-from .reader import Matter, ReadResult, SourceArticle, key_line
+from .reader import ARTICLE_SUFFIXES, Matter, ReadResult, SourceArticle, key_line
 from .slug import is_valid_slug, slugify
 
 BodyRenderer = Callable[[list[SourceArticle]], list[RenderedBody]]
@@ -51,7 +51,10 @@ def build_site(
     rendered = render([src for src, _ in stamped.values()])
     bodies = dict(zip(stamped, rendered, strict=True))
     placed = _place(stamped, bodies, info, permalink)
-    related = _resolve_related(stamped, placed, problems, draft_slugs)
+    # A related slug naming a draft, or an article with a problem of its own (reported
+    # there), is left out without a second problem.
+    silent = draft_slugs | _failed_slugs(read, chosen.keys() - stamped.keys())
+    related = _resolve_related(stamped, placed, problems, silent)
     articles = [
         _article(slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info)
         for slug, (src, when) in stamped.items()
@@ -150,6 +153,19 @@ def _unique_slugs(
             continue
         chosen[slug] = src
     return chosen, drafts
+
+
+def _failed_slugs(read: ReadResult, undated: Iterable[str]) -> set[str]:
+    """Slugs of articles that could not be read or dated: the default slug (from the
+    file name) of each unreadable article file, and the undated ones."""
+    failed = set(undated)
+    read_ok = {src.path for src in read.articles}
+    for problem in read.problems:
+        path = str(problem.path)
+        if path.endswith(ARTICLE_SUFFIXES) and path not in read_ok:
+            stem = path.rpartition("/")[2].rsplit(".", 1)[0]
+            failed.add(stem if is_valid_slug(stem) else slugify(stem))
+    return failed
 
 
 def key_line_of(src: SourceArticle, key: str) -> int | None:

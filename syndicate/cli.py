@@ -1,4 +1,5 @@
-"""The `syndicate` command line: publish, check, new, channels, plus channels' own commands.
+"""The `syndicate` command line: init, publish, check, new, channels, plus channels' own
+commands.
 
 The pipeline, rich's progress bar and the channels are imported only by the commands that
 need them: `syndicate publish` on an unchanged site should cost a directory walk, not
@@ -7,6 +8,9 @@ seconds of imports.
 
 from __future__ import annotations
 
+import json
+import shutil
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .commands import State, err, fail, pass_state, say, user_errors
+from .commands import State, err, pass_state, print_error, report_problems, say, user_errors
 from .config import CONFIG_NAME
 from .engine.stamps import inputs_fingerprint, sources_fingerprint, unchanged_since_last_publish
-from .errors import ChannelError
+from .errors import ChannelError, ConfigError, Problem
 from .ingest.cli import ingest as ingest_command
 
 if TYPE_CHECKING:
@@ -47,7 +51,45 @@ class ChannelAwareGroup(click.Group):
         if command is None:
             self._load()
             command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _accept_output_options(command)
         return command
+
+
+def _set_state_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    state = ctx.find_object(State)
+    if value and state is not None and param.name:
+        setattr(state, param.name, True)
+
+
+OUTPUT_OPTIONS = (
+    (("-q", "--quiet"), "Print only errors."),
+    (("-v", "--verbose"), "Say more (publish: every file written or removed)."),
+    (("--debug",), "Show tracebacks for unexpected errors."),
+)
+
+
+def _accept_output_options(command: click.Command) -> None:
+    """`syndicate publish -q` as well as `syndicate -q publish`, for every command,
+    channels' own and their subcommands included (as git and hugo accept them)."""
+    names = {param.name for param in command.params}
+    taken = {opt for param in command.params for opt in param.opts}
+    for decls, help_text in OUTPUT_OPTIONS:
+        name = decls[-1].lstrip("-")
+        free = [decl for decl in decls if decl not in taken]  # a command's own -v wins
+        if name not in names and free:
+            command.params.append(
+                click.Option(
+                    [*free, name],
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_set_state_flag,
+                    help=help_text,
+                )
+            )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_output_options(sub)
 
 
 @click.group(cls=ChannelAwareGroup)
@@ -61,11 +103,12 @@ class ChannelAwareGroup(click.Group):
     help="Site configuration file.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Say more.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, quiet: bool, debug: bool) -> None:
+def cli(ctx: click.Context, config_path: Path, quiet: bool, verbose: bool, debug: bool) -> None:
     """Publish one newsroom's articles to feeds, mobile HTML, newsletters, print and partners."""
-    ctx.obj = State(config_path, quiet, debug)
+    ctx.obj = State(config_path, quiet, debug, verbose)
 
 
 @contextmanager
@@ -92,7 +135,7 @@ def progress_bar(state: State) -> Iterator[PipelineProgress]:
                 bar.remove_task(task.pop())
             task.append(bar.add_task(description, total=total))
 
-        def advance(n: int) -> None:
+        def advance(n: float) -> None:
             bar.advance(task[0], n)
 
         yield PipelineProgress(start, advance)
@@ -140,8 +183,10 @@ def publish(
         )
     if state.quiet:
         return
+    from .summary import format_table
+
     for warning in outcome.warnings:
-        err.print(f"warning: {warning}", markup=False)
+        print_error(warning, "warning")
     elapsed = time.perf_counter() - started
     w = outcome.write
     say(
@@ -150,27 +195,84 @@ def publish(
         f"{len(w.written)} written, {w.unchanged} unchanged, {len(w.removed)} removed, "
         f"{outcome.reused} pieces reused from cache, in {elapsed:.2f}s"
     )
+    say(format_table(outcome.by_channel))
+    if state.verbose:
+        for rel in w.written:
+            say(f"written  {rel}")
+        for rel in w.removed:
+            say(f"removed  {rel}")
 
 
 @cli.command()
 @click.option("--no-drafts", is_flag=True, help="Skip drafts (they are checked by default).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print problems as a JSON list of {file, line, key, message, severity} on stdout.",
+)
 @pass_state
-def check(state: State, no_drafts: bool) -> None:
+def check(state: State, no_drafts: bool, as_json: bool) -> None:
     """Validate config and every content file; list every problem; exit 1 if any."""
     from .ingest.review import conflict_warnings
     from .pipeline import check as check_site
 
     with user_errors(state):
-        problems = check_site(state.config, include_drafts=not no_drafts)
-        warnings = conflict_warnings(state.config)  # stories changed here and at the source
-    for warning in warnings:
-        err.print(warning, markup=False)
+        try:
+            problems = check_site(state.config, include_drafts=not no_drafts)
+            problems += conflict_warnings(state.config)  # stories changed here and at the source
+        except ConfigError as exc:  # a problem like any other, in the same format
+            problems = [Problem.parse(line) for line in str(exc).splitlines()]
+    failed = any(p.severity == "error" for p in problems)
+    if as_json:
+        click.echo(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=1))
+        sys.exit(1 if failed else 0)
     if problems:
-        for problem in problems:
-            err.print(str(problem), markup=False)
-        fail(f"{len(problems)} problem(s) found")
-    if not state.quiet:
+        report_problems(problems)
+    if failed:
+        sys.exit(1)
+    if not state.quiet and not problems:
         say("no problems found")
+
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--title", help="Site title (default: from the folder name).")
+@click.option("--base-url", default="https://example.com/", show_default=True,
+              help="Where the site will be served.")  # fmt: skip
+@click.option("--language", default="en", show_default=True, help="BCP 47 language tag.")
+@click.option("--timezone", default="UTC", show_default=True,
+              help="IANA time zone for dates written without an offset.")  # fmt: skip
+@pass_state
+def init(
+    state: State, folder: Path, title: str | None, base_url: str, language: str, timezone: str
+) -> None:
+    """Start a site in FOLDER (default: here): config, home, a section, a first article."""
+    from .scaffold import init_site
+
+    name = folder.resolve().name
+    with user_errors(state):
+        written = init_site(
+            folder,
+            title=title or name.replace("-", " ").replace("_", " ").title() or "News",
+            base_url=base_url,
+            language=language,
+            timezone=timezone,
+        )
+    if state.quiet:
+        return
+    say(f"created a site in {folder}:")
+    for path in written:
+        say(f"  {path}{'/' if path.is_dir() else ''}")
+    program = "syndicate" if shutil.which("syndicate") else f"{sys.executable} -m syndicate"
+    steps = [f"cd {folder}"] if folder.resolve() != Path.cwd() else []
+    steps += [
+        f"{program} check",
+        f"{program} publish      # writes public/",
+        f"{program} serve        # preview on http://127.0.0.1:8000/",
+        f'{program} new news "A headline"',
+    ]
+    say("next:\n" + "\n".join(f"  {step}" for step in steps))
 
 
 @cli.command()

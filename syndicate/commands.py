@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .config import Config, load_config
-from .errors import ContentError, SyndicateError
+from .errors import ContentError, Problem, SyndicateError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,10 +49,11 @@ out = LazyConsole(highlight=False, soft_wrap=True)
 class State:
     """Options shared by every command (set on the group)."""
 
-    def __init__(self, config_path: Path, quiet: bool, debug: bool) -> None:
+    def __init__(self, config_path: Path, quiet: bool, debug: bool, verbose: bool = False) -> None:
         self.config_path = config_path
         self.quiet = quiet
         self.debug = debug
+        self.verbose = verbose
         self._config: Config | None = None
 
     @property
@@ -65,12 +66,25 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def print_error(line: str, severity: str = "error") -> None:
+    """The one error format: `error: <file>:<line>: <key>: <message>`, on stderr."""
     from rich.markup import escape
 
+    style = "bold red" if severity == "error" else "bold yellow"
+    err.print(f"[{style}]{severity}:[/] {escape(line)}", markup=True, highlight=False)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
     for line in message.splitlines():
-        err.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False)
+        print_error(line)
     sys.exit(code)
+
+
+def report_problems(problems: list[Problem], outcome: str = "") -> None:
+    """Every problem in the one error format, then how many (check and publish alike)."""
+    for problem in sorted(problems, key=lambda p: (str(p.path), p.line or 0)):
+        print_error(str(problem), problem.severity)
+    err.print(f"{len(problems)} problem(s) found{outcome}", markup=False, highlight=False)
 
 
 @contextmanager
@@ -79,7 +93,8 @@ def user_errors(state: State) -> Iterator[None]:
     try:
         yield
     except ContentError as exc:
-        fail(f"{len(exc.problems)} problem(s) found; nothing was published\n{exc}")
+        report_problems(exc.problems, "; nothing was published")
+        sys.exit(1)
     except SyndicateError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+# "key.path: what is wrong": how messages about one key or setting start.
+_KEYED = re.compile(r"([A-Za-z_][\w-]*(?:\.[\w-]+)*): (.*)", re.DOTALL)
+# "file:line: message" or "file: message", as every error line is printed.
+_LOCATED = re.compile(r"(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: (?P<message>.*)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,10 +20,33 @@ class Problem:
     path: Path | str
     message: str
     line: int | None = None
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
         return f"{where}: {self.message}"
+
+    @classmethod
+    def parse(cls, text: str) -> Problem:
+        """A problem back from its printed form (config errors are raised as text)."""
+        match = _LOCATED.fullmatch(text)
+        if match is None:
+            return cls("", text)
+        line = match["line"]
+        return cls(match["path"], match["message"], int(line) if line else None)
+
+    def as_json(self) -> dict[str, str | int | None]:
+        """{file, line, key, message, severity}: `key` is the front matter key or setting
+        the message is about (None when it is about the whole file)."""
+        keyed = _KEYED.fullmatch(self.message)
+        key, message = (keyed[1], keyed[2]) if keyed else (None, self.message)
+        return {
+            "file": str(self.path),
+            "line": self.line,
+            "key": key,
+            "message": message,
+            "severity": self.severity,
+        }
 
 
 class SyndicateError(Exception):

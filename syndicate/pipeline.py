@@ -29,11 +29,12 @@ from .engine.stamps import (
     unchanged_since_last_publish,
 )
 from .errors import CacheError, ContentError, Problem, SyndicateError
+from .summary import ChannelCount, tally
 from .templating import Templates
 from .writer import StagedOutput, WriteReport
 
 Step = Callable[[str, int], None]  # (description, total): announce a phase
-Advance = Callable[[int], None]
+Advance = Callable[[float], None]  # fractions: see Renderer.run
 
 
 @dataclass
@@ -52,6 +53,7 @@ class PublishOutcome:
     write: WriteReport
     output_dir: Path
     reused: int = 0  # outputs carried over from the last publish without rendering
+    by_channel: list[ChannelCount] = field(default_factory=list)
     skipped: bool = False  # no input changed: nothing was read or rendered
     warnings: list[str] = field(default_factory=list)
 
@@ -79,10 +81,8 @@ def check(config: Config, *, include_drafts: bool = True) -> list[Problem]:
     for cls in select_channels(config, None):
         try:
             channel_settings(cls, config)
-        except SyndicateError as exc:
-            problems.extend(
-                Problem(config.source or "syndicate.yaml", line) for line in str(exc).splitlines()
-            )
+        except SyndicateError as exc:  # lines already start with "syndicate.yaml: "
+            problems.extend(Problem.parse(line) for line in str(exc).splitlines())
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
 
 
@@ -192,6 +192,7 @@ def _publish(
         staged.abort()
         raise
     cache.save(config.cache_dir, key)
+    counts = tally(config.cache_dir, out, report, staged.files, staged.previous, renderer.owners)
     published = PublishReport(site, report.written, report.removed)
     for adapter in adapters:
         adapter.after_publish(published)
@@ -204,4 +205,5 @@ def _publish(
         write=report,
         output_dir=out,
         reused=renderer.reused,
+        by_channel=counts,
     )

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import certifi
 import httpx
 
 from syndicate import __version__
@@ -73,8 +72,9 @@ def owner_gone(owner: str) -> bool:
 
 
 def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
-    """Verification always on; an extra CA file is added to the usual roots."""
-    context = ssl.create_default_context(cafile=certifi.where())
+    """Verification always on; an extra CA file is added to the usual roots (httpx's:
+    certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR when set)."""
+    context = httpx.create_ssl_context()
     if ca_bundle is not None:
         context.load_verify_locations(cafile=str(ca_bundle))
     return context

@@ -25,9 +25,10 @@ from .stamps import tree_digest
 from .workers import PARALLEL_THRESHOLD, fork_pool, worker_count
 
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
+Result = tuple[int, tuple[str, list[Placed]]]  # (index in the work list, (key, placed))
 Key = str | Callable[[], str]  # a callable key is worked out where the piece is rendered
 Work = tuple[Key, Channel, Callable[[], Iterable[OutputFile]]]
-Advance = Callable[[int], None]
+Advance = Callable[[float], None]
 
 
 def channel_key(adapter: Channel, templates_stamp: str) -> str:
@@ -77,6 +78,7 @@ class Renderer:
         self.templates_stamp = templates_stamp
         self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reused = 0
+        self.owners: dict[str, str] = {}  # output path -> the channel that wrote it
 
     def run(self, adapters: list[Channel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip
@@ -93,13 +95,15 @@ class Renderer:
 
         if self.cache.outputs:  # most is carried over: plan it all, render the rest
             plan_site()
-            start("rendering", len(articles) + len(site))
+            start("rendering changed pages", len(articles) + len(site))
             self._render(articles + site, advance)
         else:
             # A cold build: workers start on the article pages while this process plans
             # the pages that list them (a second or more of serial work on 10,000).
-            start("rendering articles", len(articles))
-            self._render(articles, advance, meanwhile=plan_site)
+            # Counted in articles: each has one piece of work per channel that renders it.
+            per_article = max(1, sum(renders_articles(adapter) for adapter, _ in bases))
+            start("rendering articles", len(articles) // per_article)
+            self._render(articles, lambda n: advance(n / per_article), meanwhile=plan_site)
             start("rendering lists and feeds", len(site))
             self._render(site, advance)
         self.cache.outputs = self.outputs
@@ -117,7 +121,7 @@ class Renderer:
             return
         for article in site.articles:
             key = self._article_key(base, adapter, article)
-            if not self._reuse(key):
+            if not self._reuse(key, adapter):
                 yield key, adapter, article_renderer(adapter, article, site)
 
     def _article_key(self, base: str, adapter: Channel, article: Article) -> str:
@@ -126,13 +130,14 @@ class Renderer:
     def _site_work(self, adapter: Channel, base: str) -> Iterator[Work]:
         for item in site_pieces(adapter, self.site):
             if isinstance(item, OutputFile):
-                self.staged.add(item.path, item.content)
+                rel, _ = self.staged.add(item.path, item.content)
+                self.owners[rel] = adapter.name
                 continue
             key = fingerprint(base, "deferred", item.key)
-            if not self._reuse(key):
+            if not self._reuse(key, adapter):
                 yield key, adapter, item.render
 
-    def _reuse(self, key: str) -> bool:
+    def _reuse(self, key: str, adapter: Channel) -> bool:
         files = self.cache.outputs.get(key)
         if files is None or key in self.outputs:
             return False
@@ -144,6 +149,7 @@ class Renderer:
                 return False
             done.append((path, checksum))
         self.outputs[key] = files
+        self.owners.update((path, adapter.name) for path, _ in files)
         self.reused += 1
         return True
 
@@ -153,20 +159,22 @@ class Renderer:
         global _JOB
         _JOB = _Job(self.staged, work)
         try:
-            for key, placed in self._results(len(work), advance, meanwhile):
+            for index, (key, placed) in self._results(len(work), advance, meanwhile):
+                owner = work[index][1].name
                 for rel, checksum, written in placed:
                     self.staged.record(rel, checksum, written)
+                    self.owners[rel] = owner
                 self.outputs[key] = tuple((rel, checksum) for rel, checksum, _ in placed)
         finally:
             _JOB = None
 
     def _results(self, count: int, advance: Advance,
-                 meanwhile: Callable[[], None]) -> Iterator[tuple[str, list[Placed]]]:  # fmt: skip
+                 meanwhile: Callable[[], None]) -> Iterator[Result]:  # fmt: skip
         workers = worker_count()
         if count < PARALLEL_THRESHOLD or workers == 1:
             meanwhile()
             for index in range(count):
-                yield _render_one(index)
+                yield index, _render_one(index)
                 advance(1)
             return
         size = max(8, min(256, count // (workers * 8)))
@@ -178,6 +186,6 @@ class Renderer:
         with fork_pool(workers) as pool:
             pending = pool.map(_render_chunk, chunks)  # workers forked, chunks handed out
             meanwhile()
-            for results in pending:
-                yield from results
+            for indices, results in zip(chunks, pending, strict=True):
+                yield from zip(indices, results, strict=True)
                 advance(len(results))

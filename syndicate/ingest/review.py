@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Config
+from ..errors import Problem
 from .state import INCOMING, load_state, state_folder
 
 
@@ -18,8 +19,8 @@ class Gone:
     reason: str
 
 
-def conflict_warnings(config: Config) -> list[str]:
-    """One line per article whose source changed it after an editor did."""
+def conflict_warnings(config: Config) -> list[Problem]:
+    """One warning per article whose source changed it after an editor did."""
     if not (state_folder(config.state_dir) / "state.json").exists():
         return []
     warnings = []
@@ -27,11 +28,12 @@ def conflict_warnings(config: Config) -> list[str]:
         aside = config.content_dir / (entry.path + INCOMING)
         if entry.incoming and aside.exists():
             where = f"{config.file.content_dir}/{entry.path}"
-            warnings.append(
-                f"warning: {where}: changed here and at the source ({entry.source}); "
-                f"the source's version is in {where}{INCOMING}: merge it, then delete that file"
+            message = (
+                f"changed here and at the source ({entry.source}); the source's version "
+                f"is in {where}{INCOMING}: merge it, then delete that file"
             )
-    return sorted(warnings)
+            warnings.append(Problem(where, message, severity="warning"))
+    return sorted(warnings, key=str)
 
 
 def gone(config: Config) -> list[Gone]:
