@@ -126,6 +126,8 @@ def publish(
     """
     progress = progress or Progress()
     out = (output_dir or config.output_dir).resolve()
+    if out != config.output_dir.resolve():  # the configured one was checked on loading
+        config.check_output(out)
     sources = sources or sources_fingerprint(config, channels, out, include_drafts)
     inputs = inputs_fingerprint(config, out, sources)
     skip = skip_if_unchanged and not force

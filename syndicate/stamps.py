@@ -106,7 +106,7 @@ def sources_fingerprint(
 
 def inputs_fingerprint(config: Config, out: Path, sources: InputsStamp) -> InputsStamp:
     """`sources` plus the state of the output: equal to the last publish's means nothing to do."""
-    manifest = output_cache(config.cache_dir, out) / MANIFEST_NAME
+    manifest = out / MANIFEST_NAME  # inside the output: a changed output changes it
     manifest_stat = manifest.stat() if manifest.exists() else None
     whole = fingerprint(
         sources.fingerprint,

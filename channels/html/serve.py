@@ -23,8 +23,6 @@ from syndicate.config import Config, load_config
 from syndicate.errors import SyndicateError
 from syndicate.pipeline import publish
 
-PREVIEW_DIR = "preview"
-
 
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Static files from the preview folder; missing pages get the site's 404.html."""
@@ -137,7 +135,7 @@ def serve(
     names = [c.strip() for c in channels.split(",") if c.strip()]
     with user_errors(state):
         config = state.config
-        target = (out or config.cache_dir / PREVIEW_DIR).resolve()
+        target = (out or config.preview_dir).resolve()
         publish(config, channels=names, output_dir=target, include_drafts=drafts)
     server = start_server(target, host, port)
     bound_port = server.server_address[1]
