@@ -139,6 +139,8 @@ def publish(
         )
     if state.quiet:
         return
+    for warning in outcome.warnings:
+        err.print(f"warning: {warning}", markup=False)
     elapsed = time.perf_counter() - started
     w = outcome.write
     say(

@@ -45,7 +45,10 @@ def tree_stamp(folder: Path, racy: Racy) -> list[tuple[str, int, int]]:
     stamps = []
     taken = time.time_ns()
     for path in _files(folder):
-        stat = os.stat(path)
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:  # a dangling symlink: its own stamp, reported later
+            stat = os.lstat(path)
         stamps.append((path, stat.st_mtime_ns, stat.st_size))
         if not vouches(stat.st_mtime_ns, taken):
             racy.append((path, file_digest(path)))
