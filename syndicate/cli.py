@@ -115,7 +115,7 @@ def publish(
     names = _split_channels(channels)
     with user_errors(state):
         config = state.config
-        target = (out or config.output_dir).resolve()
+        target = config.output_folder(out)
         sources = sources_fingerprint(config, names, target, drafts)
         inputs = inputs_fingerprint(config, target, sources)
         skip = not force and unchanged_since_last_publish(config, target, inputs)

@@ -249,11 +249,15 @@ class Config:
         """Where `serve` builds its preview: the cache's own, deleted with it."""
         return self.cache_dir / "preview"
 
-    def check_output(self, out: Path, key: str = "--out") -> None:
-        """Refuse an output folder that overlaps the site's others (`publish --out`)."""
-        problems = output_problems(self, out, key)
-        if problems:
-            raise ConfigError("\n".join(problems))
+    def output_folder(self, out: Path | None) -> Path:
+        """The resolved output folder; `publish --out` gets the checks `output_dir` got
+        on loading (no overlap with the site's other folders)."""
+        resolved = (out or self.output_dir).resolve()
+        if resolved != self.output_dir.resolve():
+            problems = output_problems(self, resolved, "--out")
+            if problems:
+                raise ConfigError("\n".join(problems))
+        return resolved
 
     def channel_settings(self, name: str) -> Mapping[str, Any]:
         return self.file.channels.get(name) or {}

@@ -173,9 +173,7 @@ def publish(
     `sources` is a `sources_fingerprint` the caller took already (one walk, not two).
     """
     progress = progress or Progress()
-    out = (output_dir or config.output_dir).resolve()
-    if out != config.output_dir.resolve():  # the configured one was checked on loading
-        config.check_output(out)
+    out = config.output_folder(output_dir)
     sources = sources or sources_fingerprint(config, channels, out, include_drafts)
     inputs = inputs_fingerprint(config, out, sources)
     skip = skip_if_unchanged and not force

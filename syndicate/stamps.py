@@ -21,7 +21,7 @@ from .config import Config
 from .digests import fingerprint
 from .filestamp import file_digest, vouches
 from .templating_paths import bundled_templates_dir
-from .writer import MANIFEST_NAME, output_cache
+from .writer import MANIFEST_NAME, interrupted, output_cache
 
 STAMP_NAME = "inputs.fingerprint"
 
@@ -115,6 +115,7 @@ def inputs_fingerprint(config: Config, out: Path, sources: InputsStamp) -> Input
         sources.fingerprint,
         out.is_dir(),
         (manifest_stat.st_mtime_ns, manifest_stat.st_size) if manifest_stat else None,
+        interrupted(out),  # a commit cut short is finished even if no input changed
     )
     return InputsStamp(whole, sources.racy)
 

@@ -92,6 +92,16 @@ def _plain_relpath(path: str) -> bool:
     )
 
 
+def staging_folder(output_dir: Path) -> Path:
+    """Beside the output, on the same file system: renames and hard links work."""
+    return output_dir.with_name(f".{output_dir.name}.staging")
+
+
+def interrupted(output_dir: Path) -> bool:
+    """A commit into this output was cut short; the next publish must finish it."""
+    return (staging_folder(output_dir) / JOURNAL_NAME).exists()
+
+
 def _ancestors(rel: str) -> Iterator[str]:
     """'a/b/c.html' -> 'a/b', 'a'."""
     while "/" in rel:
@@ -111,7 +121,7 @@ class StagedOutput:
         if output_dir.exists() and not output_dir.is_dir():
             raise PublishError(f"{output_dir}: the output must be a folder, this is a file")
         self.output_dir = output_dir
-        self.staging = output_dir.with_name(f".{output_dir.name}.staging")
+        self.staging = staging_folder(output_dir)
         self.journal = self.staging / JOURNAL_NAME
         self._legacy = output_cache(cache_dir, output_dir) / LEGACY_MANIFEST
         recover(output_dir, self.staging)
@@ -264,6 +274,8 @@ class StagedOutput:
         _fsync_tree(self.staging)
         swap_in(self.staging, self.output_dir)
         # Now the old output: our files, and links to the foreign ones kept in the new.
+        # Marked first, so a crash while removing it leaves a folder the next run clears.
+        (self.staging / STAGING_MARK).touch()
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def _keep_foreign(self) -> tuple[str, ...]:
@@ -482,7 +494,7 @@ def recover(live: Path, staging: Path) -> None:
     elif old.exists():
         _remove_ours(old)
     journal = staging / JOURNAL_NAME
-    if journal.exists():
+    if journal.exists():  # the same test as `interrupted`
         try:
             data = json.loads(journal.read_text(encoding="utf-8"))
             moves, removes = list(data["moves"]), list(data["removes"])

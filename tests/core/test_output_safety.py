@@ -4,6 +4,7 @@ and a publish killed mid-commit is finished by the next one (defect 10)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,23 +47,18 @@ def test_first_publish_keeps_files_already_in_the_folder(site: SiteFactory) -> N
 
 def test_only_folders_we_made_are_pruned(site: SiteFactory) -> None:
     stories(site)
-    site.article("extra", "lonely")
+    static = site.root / "static"
+    for name in ("media/photo.jpg", "downloads/report.pdf"):
+        (static / name).parent.mkdir(parents=True, exist_ok=True)
+        (static / name).write_bytes(b"data")
     mydocs = site.root / "mydocs"
-    (mydocs / "text").mkdir(parents=True)  # there before us, empty
+    (mydocs / "media").mkdir(parents=True)  # there before us, empty
     publish(site, "--out", str(mydocs))
-    for n in range(12):
-        (site.content / f"news/story-{n}.md").unlink()
-    publish(site, "--out", str(mydocs))  # a swap that drops every text file
-    assert (mydocs / "text").is_dir() and not (mydocs / "text/story-1.txt").exists()
-    site.write_config(channels={"text": {"suffix": ".md"}})
-    publish(site)
-    (site.content / "extra/lonely.md").unlink()
-    site.article("news", "story-1")
-    publish(site)  # text/lonely.md removed; text/ still holds story-1.md
-    assert sorted(p.name for p in (site.root / "public/text").iterdir()) == [
-        "index.txt",
-        "story-1.md",
-    ]
+    (static / "media/photo.jpg").unlink()
+    (static / "downloads/report.pdf").unlink()
+    publish(site, "--out", str(mydocs))  # two removals: in place
+    assert (mydocs / "media").is_dir()  # not ours: kept, though empty
+    assert not (mydocs / "downloads").exists()  # ours, emptied: pruned
 
 
 def test_swap_and_in_place_commits_keep_foreign_files(site: SiteFactory) -> None:
@@ -202,15 +198,15 @@ cli(["--config", {config!r}, "publish"])
 """
 
 
-@pytest.mark.parametrize("drop_cache", [False, True], ids=["as-is", "cache-deleted"])
-def test_a_publish_killed_mid_commit_is_finished_by_the_next(
-    site: SiteFactory, drop_cache: bool
-) -> None:
+@pytest.mark.parametrize("then", ["as-is", "cache-deleted", "edit-undone"])
+def test_a_publish_killed_mid_commit_is_finished_by_the_next(site: SiteFactory, then: str) -> None:
     stories(site)
     publish(site)
     out = site.root / "public"
     (out / "precious.txt").write_text("mine\n", encoding="utf-8")
     manifest = (out / MANIFEST).read_bytes()
+    before = {n: site.content / f"news/story-{n}.md" for n in (5, 6)}
+    saved = {n: (path.read_bytes(), path.stat().st_mtime_ns) for n, path in before.items()}
     site.article("news", "story-5", title="Edited five")
     site.article("news", "story-6", title="Edited six")
     script = KILLING_PUBLISH.format(tests=str(TESTS), config=str(site.config_path), after=1)
@@ -220,12 +216,17 @@ def test_a_publish_killed_mid_commit_is_finished_by_the_next(
     new = [rel for rel in changed if "Edited" in (out / rel).read_text(encoding="utf-8")]
     assert len(new) == 1  # what a crash can leave: some files new, the rest old
     assert (out / MANIFEST).read_bytes() == manifest  # the manifest moves last
-    if drop_cache:
+    if then == "cache-deleted":
         shutil.rmtree(site.root / ".syndicate")
-    publish(site)
-    assert (out / "text/story-5.txt").read_text(encoding="utf-8") == "Edited five\n"
-    assert (out / "text/story-6.txt").read_text(encoding="utf-8") == "Edited six\n"
-    assert "Edited six" in (out / "text/index.txt").read_text(encoding="utf-8")
+    if then == "edit-undone":  # the inputs are those of the last complete publish again
+        for n, (text, mtime) in saved.items():
+            before[n].write_bytes(text)
+            os.utime(before[n], ns=(mtime, mtime))
+    assert "nothing changed" not in publish(site)
+    expected = ("Story 5", "Story 6") if then == "edit-undone" else ("Edited five", "Edited six")
+    assert (out / "text/story-5.txt").read_text(encoding="utf-8") == f"{expected[0]}\n"
+    assert (out / "text/story-6.txt").read_text(encoding="utf-8") == f"{expected[1]}\n"
+    assert expected[1] in (out / "text/index.txt").read_text(encoding="utf-8")
     assert (out / "precious.txt").read_text(encoding="utf-8") == "mine\n"
     assert not (site.root / ".public.staging").exists()
     assert "nothing changed" in publish(site)
