@@ -110,7 +110,7 @@ def _split_channels(value: str | None) -> list[str] | None:
 def publish(
     state: State, channels: str | None, out: Path | None, drafts: bool, force: bool
 ) -> None:
-    """Build every enabled channel and swap the new output in atomically."""
+    """Build every enabled channel and put what changed live (files not ours are kept)."""
     started = time.perf_counter()
     names = _split_channels(channels)
     with user_errors(state):

@@ -1,7 +1,7 @@
 """Publish pipeline: read -> validate all -> build the model -> run channels -> write.
 
 Nothing is written unless every file validated and every channel rendered; the writer
-then swaps the new output in atomically. A build cache makes the next publish redo only
+then puts the changed files live (see `writer`). A build cache makes the next publish redo only
 what changed, and skip everything when no input changed at all.
 """
 

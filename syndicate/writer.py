@@ -238,7 +238,12 @@ class StagedOutput:
         if not conflicts:
             return
         shown = ", ".join(str(self.output_dir / rel) for rel in conflicts[:_SHOWN])
-        more = f" and {len(conflicts) - _SHOWN} more" if len(conflicts) > _SHOWN else ""
+        more = ""
+        if len(conflicts) > _SHOWN:  # most likely an earlier publish whose manifest is gone
+            more = (
+                f" and {len(conflicts) - _SHOWN} more (if syndicate wrote them and its "
+                f"{MANIFEST_NAME} was lost, empty the folder)"
+            )
         raise PublishError(
             f"{shown}{more}: not written by syndicate, and this publish would replace "
             f"{'it' if len(conflicts) == 1 else 'them'}; move "

@@ -230,3 +230,18 @@ def test_a_publish_killed_mid_commit_is_finished_by_the_next(site: SiteFactory, 
     assert (out / "precious.txt").read_text(encoding="utf-8") == "mine\n"
     assert not (site.root / ".public.staging").exists()
     assert "nothing changed" in publish(site)
+
+
+def test_a_lost_manifest_makes_our_old_files_foreign_and_says_what_to_do(
+    site: SiteFactory,
+) -> None:
+    stories(site)
+    publish(site)
+    out = site.root / "public"
+    (out / MANIFEST).unlink()
+    result = site.cli("publish", "--force")
+    assert result.exit_code == 1
+    assert "and 8 more (if syndicate wrote them and its .syndicate-manifest.json was lost" in (
+        result.output
+    )
+    assert (out / "text/story-1.txt").is_file()
