@@ -186,7 +186,10 @@ class StagedOutput:
         _remove_ours(self.staging)
 
     def commit(self) -> WriteReport:
-        removed = tuple(sorted(set(self.previous) - set(self.files)))
+        # A manifest entry that is no plain relative path (a forged one) is never acted on.
+        removed = tuple(
+            sorted(r for r in set(self.previous) - set(self.files) if _plain_relpath(r))
+        )
         report = WriteReport(tuple(self.written), len(self.files) - len(self.written), removed)
         live = self.output_dir.is_dir()
         changed = bool(self.written or removed)
@@ -358,21 +361,16 @@ def load_manifest(output_dir: Path, legacy: Path) -> Manifest:
     """Our files in the output folder; none (everything there is foreign) if unreadable."""
     try:
         data = json.loads((output_dir / MANIFEST_NAME).read_bytes())
-        return Manifest(_checked_files(data["files"]), tuple(map(str, data["kept_dirs"])))
+        return Manifest(dict(data["files"]), tuple(map(str, data["kept_dirs"])))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     try:  # written by an older version, in the cache
         data = json.loads(legacy.read_text(encoding="utf-8"))
         if data.get("output") == str(output_dir.resolve()) and output_dir.is_dir():
-            return Manifest(_checked_files(data["files"]), (), in_output=False)
+            return Manifest(dict(data["files"]), (), in_output=False)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     return Manifest({}, (), in_output=False)
-
-
-def _checked_files(files: dict[str, str]) -> dict[str, str]:
-    """Only plain relative paths: a forged entry must not point outside the folder."""
-    return {rel: str(sum_) for rel, sum_ in files.items() if _plain_relpath(rel)}
 
 
 def _remove_ours(folder: Path) -> None:

@@ -245,3 +245,19 @@ def test_a_lost_manifest_makes_our_old_files_foreign_and_says_what_to_do(
         result.output
     )
     assert (out / "text/story-1.txt").is_file()
+
+
+def test_a_forged_manifest_entry_never_reaches_outside_the_folder(site: SiteFactory) -> None:
+    stories(site)
+    publish(site)
+    out = site.root / "public"
+    victim = site.root / "victim.txt"
+    victim.write_text("keep\n", encoding="utf-8")
+    data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    data["files"]["../victim.txt"] = "0" * 32
+    data["files"]["/etc/hostname"] = "0" * 32
+    (out / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    site.article("news", "story-5", title="Edited")
+    publish(site)
+    assert victim.read_text(encoding="utf-8") == "keep\n"
+    assert "../victim.txt" not in json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
