@@ -224,7 +224,7 @@ def _publish(
     if built.problems:
         raise ContentError(built.problems)
     site = built.site
-    staged = StagedOutput(out, config.cache_dir)
+    staged = StagedOutput(out, config.cache_dir, verify=force)
     renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
         warnings = copy_static(config.static_dir, staged)

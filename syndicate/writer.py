@@ -115,7 +115,9 @@ class StagedOutput:
     # Above this share of changed files, a whole-folder swap is cheaper than file renames.
     SWAP_SHARE = 0.3
 
-    def __init__(self, output_dir: Path, cache_dir: Path) -> None:
+    def __init__(self, output_dir: Path, cache_dir: Path, *, verify: bool = False) -> None:
+        """`verify` (publish --force): a file the manifest lists but that is missing
+        from the output is written again, not taken as unchanged."""
         if output_dir.parent == output_dir or output_dir.is_symlink():
             raise PublishError(f"{output_dir}: cannot publish into this folder")
         if output_dir.exists() and not output_dir.is_dir():
@@ -133,6 +135,7 @@ class StagedOutput:
         self.written: list[str] = []
         self._made: set[str] = set()
         self._staging_prefix = f"{self.staging}/"
+        self._live_prefix = f"{output_dir}/" if verify else ""
         _remove_ours(self.staging)
         self.staging.mkdir(parents=True)
         (self.staging / STAGING_MARK).touch()
@@ -141,14 +144,17 @@ class StagedOutput:
         """Stage one file: (path, checksum, changed?). Safe in worker processes."""
         rel = safe_relpath(path)
         checksum = digest(content)
-        if self.previous.get(rel) == checksum:
+        if self.previous.get(rel) == checksum and self._still_live(rel):
             return rel, checksum, False
         write_file(self._target(rel), content)
         return rel, checksum, True
 
+    def _still_live(self, rel: str) -> bool:
+        return not self._live_prefix or os.path.isfile(f"{self._live_prefix}{rel}")
+
     def reuse(self, path: str, checksum: str) -> bool:
         """Keep a live file as it is, if it is what the last publish wrote."""
-        if self.previous.get(path) != checksum:
+        if self.previous.get(path) != checksum or not self._still_live(path):
             return False
         self.record(path, checksum, False)
         return True

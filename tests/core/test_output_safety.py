@@ -261,3 +261,15 @@ def test_a_forged_manifest_entry_never_reaches_outside_the_folder(site: SiteFact
     publish(site)
     assert victim.read_text(encoding="utf-8") == "keep\n"
     assert "../victim.txt" not in json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+
+
+def test_force_writes_again_what_was_deleted_from_the_output(site: SiteFactory) -> None:
+    stories(site)
+    publish(site)
+    out = site.root / "public"
+    untouched = (out / "text/story-2.txt").stat().st_mtime_ns
+    (out / "text/story-1.txt").unlink()
+    assert "nothing changed" in publish(site)  # the stamps look at inputs, not every file
+    assert "1 written" in publish(site, "--force")
+    assert (out / "text/story-1.txt").read_text(encoding="utf-8") == "Story 1\n"
+    assert (out / "text/story-2.txt").stat().st_mtime_ns == untouched
