@@ -134,6 +134,7 @@ class StagedOutput:
         self.files: dict[str, str] = {}
         self.written: list[str] = []
         self._made: set[str] = set()
+        self._linked: set[str] = set()  # files not ours, kept through a swap
         self._staging_prefix = f"{self.staging}/"
         self._live_prefix = f"{output_dir}/" if verify else ""
         _remove_ours(self.staging)
@@ -288,9 +289,35 @@ class StagedOutput:
         _fsync_tree(self.staging)
         swap_in(self.staging, self.output_dir)
         # Now the old output: our files, and links to the foreign ones kept in the new.
+        if live:
+            self._move_late_files()
         # Marked first, so a crash while removing it leaves a folder the next run clears.
         (self.staging / STAGING_MARK).touch()
         shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _move_late_files(self) -> None:
+        """Files put into the output after it was scanned are only in the old folder now:
+        move them into the new one. One that cannot go to its own path keeps the whole
+        old folder, renamed, and the publish says where."""
+        stranded = []
+        for rel in scan_output(self.staging, self.previous).foreign:
+            if rel in self._linked:
+                continue
+            target = self.output_dir / rel
+            try:
+                if os.path.lexists(target):
+                    raise FileExistsError(rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(self.staging / rel, target)
+            except OSError:
+                stranded.append(rel)
+        if stranded:
+            kept = self.output_dir.with_name(f".{self.output_dir.name}.kept-{os.getpid()}")
+            os.rename(self.staging, kept)
+            raise PublishError(
+                f"{', '.join(stranded[:_SHOWN])}: added to {self.output_dir} during the "
+                f"publish where it writes; the publish is done, the files are in {kept}"
+            )
 
     def _keep_foreign(self) -> tuple[str, ...]:
         """Hard-link every file not ours into staging, so the swap keeps it.
@@ -299,6 +326,7 @@ class StagedOutput:
         already held files, every folder found there.
         """
         found = scan_output(self.output_dir, self.previous)
+        self._linked = set(found.foreign)
         first = not self.previous and not self._manifest_in_output
         kept = set(self._kept_dirs) | (set(found.dirs) if first else set())
         ours = self.files.keys()

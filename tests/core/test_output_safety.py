@@ -273,3 +273,25 @@ def test_force_writes_again_what_was_deleted_from_the_output(site: SiteFactory) 
     assert "1 written" in publish(site, "--force")
     assert (out / "text/story-1.txt").read_text(encoding="utf-8") == "Story 1\n"
     assert (out / "text/story-2.txt").stat().st_mtime_ns == untouched
+
+
+def test_a_file_added_during_a_swap_is_kept(
+    site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate import writer
+
+    stories(site)
+    publish(site)
+    out = site.root / "public"
+    real_swap = writer.swap_in
+
+    def swap_after_a_late_write(staging: Path, live: Path) -> None:
+        (live / "late").mkdir()
+        (live / "late/notes.txt").write_text("saved mid-publish\n", encoding="utf-8")
+        real_swap(staging, live)
+
+    monkeypatch.setattr(writer, "swap_in", swap_after_a_late_write)
+    site.write_config(channels={"text": {"suffix": ".md"}})  # every file: a swap
+    publish(site)
+    assert (out / "late/notes.txt").read_text(encoding="utf-8") == "saved mid-publish\n"
+    assert (out / "text/story-1.md").is_file()
