@@ -6,7 +6,7 @@
 CORPUS is a site folder (with content/) or a content folder, e.g. one written by
 `make_corpus.py /tmp/corpus --articles 10000`. In one process with the garbage collector
 off, it reads the same articles `--rounds` times, each article the way
-`syndicate.buildcache._read_and_render` does, with a CPU clock (time.process_time_ns:
+`syndicate.engine.cache._read_and_render` does, with a CPU clock (time.process_time_ns:
 user + system of this process) read between the stages, and prints the best round's
 microseconds per article:
 

@@ -154,12 +154,12 @@ def _split_channels(value: str | None) -> list[str] | None:
 def publish(
     state: State, channels: str | None, out: Path | None, drafts: bool, force: bool
 ) -> None:
-    """Build every enabled channel and swap the new output in atomically."""
+    """Build every enabled channel and put what changed live (files not ours are kept)."""
     started = time.perf_counter()
     names = _split_channels(channels)
     with user_errors(state):
         config = state.config
-        target = (out or config.output_dir).resolve()
+        target = config.output_folder(out)
         sources = sources_fingerprint(config, names, target, drafts)
         inputs = inputs_fingerprint(config, target, sources)
         skip = not force and unchanged_since_last_publish(config, target, inputs)

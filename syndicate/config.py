@@ -201,6 +201,11 @@ class ConfigFile(StrictModel):
             raise ValueError(
                 f"unknown placeholder {exc}; use {{section}} {{slug}} {{year}} {{month}} {{day}}"
             ) from None
+        parts = value.strip("/").split("/")
+        if "\\" in value or any(part in ("", ".", "..") for part in parts):
+            raise ValueError(
+                "must be a plain path inside the output folder: no '..', '.', '//' or '\\'"
+            )
         return value.strip("/") + "/"
 
 
@@ -242,12 +247,114 @@ class Config:
     def state_dir(self) -> Path:
         return self.root / self.file.state_dir
 
+    @property
+    def preview_dir(self) -> Path:
+        """Where `serve` builds its preview: the cache's own, deleted with it."""
+        return self.cache_dir / "preview"
+
+    def output_folder(self, out: Path | None) -> Path:
+        """The resolved output folder; `publish --out` gets the checks `output_dir` got
+        on loading (no overlap with the site's other folders)."""
+        resolved = (out or self.output_dir).resolve()
+        if resolved != self.output_dir.resolve():
+            problems = output_problems(self, resolved, "--out")
+            if problems:
+                raise ConfigError("\n".join(problems))
+        return resolved
+
     def channel_settings(self, name: str) -> Mapping[str, Any]:
         return self.file.channels.get(name) or {}
 
     def describe(self, key: str) -> str:
         """'syndicate.yaml: key' for messages about a setting."""
         return f"{self.source or CONFIG_NAME}: {key}"
+
+
+# The folders an output (or the static folder) must keep apart from, and what is in them.
+_FOLDERS = (
+    ("content_dir", "the articles"),
+    ("static_dir", "the static files"),
+    ("state_dir", "the push outbox and subscribers"),
+    ("cache_dir", "the build cache"),
+)
+
+
+def _relation(a: Path, b: Path) -> str | None:
+    """How resolved folder `a` sits against `b`: 'is', 'is inside', 'contains' or None."""
+    if a == b:
+        return "is"
+    if b in a.parents:
+        return "is inside"
+    if a in b.parents:
+        return "contains"
+    return None
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):
+        return None
+
+
+def _too_wide(folder: Path) -> str | None:
+    """'/' or the home folder (or a folder above it): never a site's own folder."""
+    home = _home()
+    if folder == folder.parent:
+        return "is the root of the file system"
+    if home is not None and (folder == home or folder in home.parents):
+        return f"{'is' if folder == home else 'contains'} the home folder {home}"
+    return None
+
+
+def _placement_problems(config: Config, folder: Path, where: str, harm: str) -> list[str]:
+    """`folder` (resolved) is '/', the home folder, or the site folder or one above it."""
+    wide = _too_wide(folder)
+    if wide:
+        return [f"{where}: {folder} {wide}; {harm}"]
+    if folder == config.root or folder in config.root.parents:
+        relation = "is" if folder == config.root else "contains"
+        return [f"{where}: {folder} {relation} the site folder (where {CONFIG_NAME} is); {harm}"]
+    return []
+
+
+def output_problems(config: Config, out: Path, key: str) -> list[str]:
+    """Why `out` cannot be the output folder: publishing replaces what it holds."""
+    out = out.resolve()  # symlinks and '..' resolved before comparing
+    where = config.describe(key) if key != "--out" else key
+    harm = "publish into a folder of its own, such as public"
+    problems = _placement_problems(config, out, where, harm)
+    if problems:
+        return problems  # it holds every other folder: naming each adds nothing
+    for name, what in _FOLDERS:
+        folder = getattr(config, name).resolve()
+        overlap = _relation(out, folder)
+        if overlap and out != config.preview_dir.resolve():
+            problems.append(
+                f"{where}: {out} {overlap} {name} ({folder}, {what}); "
+                "the output folder must not overlap it"
+            )
+    return problems
+
+
+def static_problems(config: Config) -> list[str]:
+    """Why the static folder cannot be copied as is: it would publish private files."""
+    static = config.static_dir.resolve()
+    where = config.describe("static_dir")
+    harm = f"it would publish {CONFIG_NAME}, drafts and delivery state"
+    problems = _placement_problems(config, static, where, harm)
+    if problems:
+        return problems
+    for name, what in _FOLDERS:
+        overlap = _relation(static, getattr(config, name).resolve())
+        if name != "static_dir" and overlap in ("is", "contains"):
+            problems.append(f"{where}: {static} {overlap} {name}: it would publish {what}")
+    return problems
+
+
+def folder_problems(config: Config) -> list[str]:
+    """Every overlap between the configured folders, one line each naming the keys."""
+    return output_problems(config, config.output_dir, "output_dir") + static_problems(config)
 
 
 def format_validation_error(prefix: str, error: ValidationError, where: str) -> list[str]:
@@ -286,4 +393,8 @@ def load_config(path: Path) -> Config:
         parsed = ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError("\n".join(format_validation_error("", exc, str(path)))) from None
-    return Config(root=path.parent.resolve(), file=parsed, source=path)
+    config = Config(root=path.parent.resolve(), file=parsed, source=path)
+    problems = folder_problems(config)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return config

@@ -1,13 +1,14 @@
 """Publish pipeline: read -> validate all -> build the model -> run channels -> write.
 
 Nothing is written unless every file validated and every channel rendered; the writer
-then swaps the new output in atomically. A build cache makes the next publish redo only
+then puts the changed files live (see `writer`). A build cache makes the next publish redo only
 what changed, and skip everything when no input changed at all.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -100,13 +101,60 @@ def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> 
     return channels
 
 
-def copy_static(folder: Path, staged: StagedOutput) -> None:
-    """Files under static/ go to the output root unchanged, like Hugo's static folder."""
+def copy_static(folder: Path, staged: StagedOutput) -> list[str]:
+    """Files under static/ go to the output root unchanged, like Hugo's static folder.
+
+    Dot-files and dot-folders (`.git/`, `.env`) are private and never published, nor is
+    anything a symlink leads to outside the static folder. Returns one warning per thing
+    skipped.
+    """
     if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            staged.add(path.relative_to(folder).as_posix(), path.read_bytes())
+        return []
+    warnings: list[str] = []
+    for rel, path in static_files(folder, warnings):
+        staged.add(rel, path.read_bytes())
+    return warnings
+
+
+def static_files(folder: Path, warnings: list[str]) -> Iterator[tuple[str, Path]]:
+    """(output path, file to read) of every publishable file below `folder`."""
+    root = folder.resolve()
+    pending = [""]
+    while pending:
+        below = pending.pop()
+        with os.scandir(root / below) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+        for entry in entries:
+            rel = f"{below}/{entry.name}" if below else entry.name
+            shown = folder / rel
+            if entry.name.startswith("."):
+                warnings.append(f"{shown}: skipped: dot-files and dot-folders are not published")
+            elif entry.is_symlink():
+                target = _symlink_target(root, shown, warnings)
+                if target is not None:
+                    yield rel, target
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(rel)
+            elif entry.is_file(follow_symlinks=False):
+                yield rel, Path(entry.path)
+            else:
+                warnings.append(f"{shown}: skipped: not a regular file")
+
+
+def _symlink_target(root: Path, link: Path, warnings: list[str]) -> Path | None:
+    """A symlink's file, if it stays inside the static folder; else a warning and None."""
+    target = link.resolve()
+    if not target.is_relative_to(root) or target == root:
+        warnings.append(f"{link}: skipped: a symlink leading out of the static folder")
+    elif any(part.startswith(".") for part in target.relative_to(root).parts):
+        warnings.append(f"{link}: skipped: a symlink to a dot-file")
+    elif target.is_dir():
+        warnings.append(f"{link}: skipped: a symlink to a folder (link the files instead)")
+    elif not target.is_file():
+        warnings.append(f"{link}: skipped: a symlink to nothing")
+    else:
+        return target
+    return None
 
 
 def publish(
@@ -125,7 +173,7 @@ def publish(
     `sources` is a `sources_fingerprint` the caller took already (one walk, not two).
     """
     progress = progress or Progress()
-    out = (output_dir or config.output_dir).resolve()
+    out = config.output_folder(output_dir)
     sources = sources or sources_fingerprint(config, channels, out, include_drafts)
     inputs = inputs_fingerprint(config, out, sources)
     skip = skip_if_unchanged and not force
@@ -182,10 +230,10 @@ def _publish(
     if built.problems:
         raise ContentError(built.problems)
     site = built.site
-    staged = StagedOutput(out, config.cache_dir)
+    staged = StagedOutput(out, config.cache_dir, verify=force)
     renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
-        copy_static(config.static_dir, staged)
+        warnings = copy_static(config.static_dir, staged)
         renderer.run(adapters, progress.start, progress.advance)
         report = staged.commit()
     except BaseException:
@@ -206,4 +254,5 @@ def _publish(
         output_dir=out,
         reused=renderer.reused,
         by_channel=counts,
+        warnings=warnings,
     )

@@ -6,11 +6,18 @@ commit leaves the previous output exactly as it was. The commit then takes one o
 paths:
 
 - few changes (the usual edit): each staged file is renamed over its live counterpart
-  (atomic per file) and removed files are deleted, under a journal that the next run
-  replays if the process died half-way;
+  (atomic per file) and removed files are deleted, under a journal kept in the staging
+  folder that the next run replays if the process died half-way;
 - many changes (a cold or large build): unchanged files are hard-linked into staging
   (keeping their mtime and inode) and the two folders are exchanged in one atomic
   `renameat2(RENAME_EXCHANGE)`.
+
+Only files this tool wrote are ever replaced or removed. They are listed in a manifest
+inside the output folder (`.syndicate-manifest.json`), committed with the files it
+lists, so it is right after a crash and survives deleting the cache. Anything else in
+the output folder (a `.git` folder, a CNAME file, a user's notes) is kept: a swap
+hard-links it into the new folder, an in-place commit never touches it, and a build
+that would write where such a file lies is refused with the file named.
 """
 
 from __future__ import annotations
@@ -20,15 +27,21 @@ import hashlib
 import json
 import os
 import shutil
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import PublishError
 
-MANIFEST_NAME = "manifest.json"
-JOURNAL_NAME = "commit-journal.json"
+MANIFEST_NAME = ".syndicate-manifest.json"  # inside the output folder
+JOURNAL_NAME = ".syndicate-journal.json"  # inside the staging folder, during a commit
+STAGING_MARK = ".syndicate-staging"  # marks a staging folder as ours
+RESERVED = frozenset({MANIFEST_NAME, JOURNAL_NAME, STAGING_MARK})
+LEGACY_MANIFEST = "manifest.json"  # in cache_dir/outputs/<key>/ before the manifest moved
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+_SHOWN = 5  # conflicting files named in one message
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,15 @@ class WriteReport:
     written: tuple[str, ...]  # new or changed files
     unchanged: int
     removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the last publish wrote into an output folder, and the folders it found there."""
+
+    files: dict[str, str]  # path -> checksum of every file we wrote
+    kept_dirs: tuple[str, ...] = ()  # folders that were there before us: never pruned
+    in_output: bool = True  # False: read from the old location in the cache
 
 
 def output_cache(cache_dir: Path, output_dir: Path) -> Path:
@@ -70,40 +92,70 @@ def _plain_relpath(path: str) -> bool:
     )
 
 
+def staging_folder(output_dir: Path) -> Path:
+    """Beside the output, on the same file system: renames and hard links work."""
+    return output_dir.with_name(f".{output_dir.name}.staging")
+
+
+def interrupted(output_dir: Path) -> bool:
+    """A commit into this output was cut short; the next publish must finish it."""
+    return (staging_folder(output_dir) / JOURNAL_NAME).exists()
+
+
+def _ancestors(rel: str) -> Iterator[str]:
+    """'a/b/c.html' -> 'a/b', 'a'."""
+    while "/" in rel:
+        rel = rel.rpartition("/")[0]
+        yield rel
+
+
 class StagedOutput:
     """Collects a build's changed files; `commit` puts them live, `abort` throws them away."""
 
     # Above this share of changed files, a whole-folder swap is cheaper than file renames.
     SWAP_SHARE = 0.3
 
-    def __init__(self, output_dir: Path, cache_dir: Path) -> None:
+    def __init__(self, output_dir: Path, cache_dir: Path, *, verify: bool = False) -> None:
+        """`verify` (publish --force): a file the manifest lists but that is missing
+        from the output is written again, not taken as unchanged."""
+        if output_dir.parent == output_dir or output_dir.is_symlink():
+            raise PublishError(f"{output_dir}: cannot publish into this folder")
+        if output_dir.exists() and not output_dir.is_dir():
+            raise PublishError(f"{output_dir}: the output must be a folder, this is a file")
         self.output_dir = output_dir
-        bookkeeping = output_cache(cache_dir, output_dir)
-        self.manifest_path = bookkeeping / MANIFEST_NAME
-        self.journal = bookkeeping / JOURNAL_NAME
-        self.staging = output_dir.with_name(f".{output_dir.name}.staging")
-        recover(output_dir, self.journal, self.staging)
-        self.previous = _load_manifest(self.manifest_path, output_dir)
+        self.staging = staging_folder(output_dir)
+        self.journal = self.staging / JOURNAL_NAME
+        self._legacy = output_cache(cache_dir, output_dir) / LEGACY_MANIFEST
+        recover(output_dir, self.staging)
+        manifest = load_manifest(output_dir, self._legacy)
+        self.previous = manifest.files
+        self._kept_dirs = manifest.kept_dirs
+        self._manifest_in_output = manifest.in_output
         self.files: dict[str, str] = {}
         self.written: list[str] = []
         self._made: set[str] = set()
+        self._linked: set[str] = set()  # files not ours, kept through a swap
         self._staging_prefix = f"{self.staging}/"
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
+        self._live_prefix = f"{output_dir}/" if verify else ""
+        _remove_ours(self.staging)
         self.staging.mkdir(parents=True)
+        (self.staging / STAGING_MARK).touch()
 
     def place(self, path: str, content: bytes) -> tuple[str, str, bool]:
         """Stage one file: (path, checksum, changed?). Safe in worker processes."""
         rel = safe_relpath(path)
         checksum = digest(content)
-        if self.previous.get(rel) == checksum:
+        if self.previous.get(rel) == checksum and self._still_live(rel):
             return rel, checksum, False
         write_file(self._target(rel), content)
         return rel, checksum, True
 
+    def _still_live(self, rel: str) -> bool:
+        return not self._live_prefix or os.path.isfile(f"{self._live_prefix}{rel}")
+
     def reuse(self, path: str, checksum: str) -> bool:
         """Keep a live file as it is, if it is what the last publish wrote."""
-        if self.previous.get(path) != checksum:
+        if self.previous.get(path) != checksum or not self._still_live(path):
             return False
         self.record(path, checksum, False)
         return True
@@ -116,6 +168,8 @@ class StagedOutput:
     def record(self, rel: str, checksum: str, written: bool) -> None:
         if rel in self.files:
             raise PublishError(f"two channels or pages write the same file: {rel}")
+        if rel in RESERVED:
+            raise PublishError(f"{rel}: this name is reserved for syndicate's own bookkeeping")
         self.files[rel] = checksum
         if written:
             self.written.append(rel)
@@ -136,31 +190,92 @@ class StagedOutput:
         return target
 
     def abort(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        _remove_ours(self.staging)
 
     def commit(self) -> WriteReport:
-        removed = tuple(sorted(set(self.previous) - set(self.files)))
+        # A manifest entry that is no plain relative path (a forged one) is never acted on.
+        removed = tuple(
+            sorted(r for r in set(self.previous) - set(self.files) if _plain_relpath(r))
+        )
         report = WriteReport(tuple(self.written), len(self.files) - len(self.written), removed)
         live = self.output_dir.is_dir()
-        if live and not self.written and not removed:
+        changed = bool(self.written or removed)
+        if live and not changed and (self._manifest_in_output or not self.files):
             self.abort()  # nothing changed: leave the live folder (and every mtime) alone
             return report
-        _fsync_tree(self.staging)
         changes = len(self.written) + len(removed)
-        if live and changes <= self.SWAP_SHARE * max(len(self.files), 1):
+        small = changes <= self.SWAP_SHARE * max(len(self.files), 1)
+        if live and small and self._fits_in_place(removed):
             self._commit_in_place(removed)
         else:
             self._commit_swap(live)
-        _save_manifest(self.manifest_path, self.output_dir, self.files)
-        shutil.rmtree(self.staging, ignore_errors=True)
+        self._legacy.unlink(missing_ok=True)
         return report
 
+    def _write_manifest(self, kept_dirs: Iterable[str]) -> bool:
+        """Stage the manifest; none when nothing of ours is in the output (no files at all)."""
+        if not self.files:
+            return False
+        write_file(self.staging / MANIFEST_NAME, manifest_bytes(self.files, kept_dirs))
+        return True
+
+    def _fits_in_place(self, removed: tuple[str, ...]) -> bool:
+        """True if renaming file by file is safe; raise if a file not ours is in the way.
+
+        False (take the swap path, which looks at the whole folder) when a folder of ours
+        turns into a file or the other way round.
+        """
+        conflicts = []
+        for rel in self.written:
+            if rel not in self.previous and os.path.lexists(self.output_dir / rel):
+                if os.path.isdir(self.output_dir / rel):
+                    return False
+                conflicts.append(rel)
+        folders = {a for rel in (*self.written, *removed) for a in _ancestors(rel)}
+        for folder in sorted(folders):
+            try:
+                mode = os.lstat(self.output_dir / folder).st_mode
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISDIR(mode):
+                if folder in self.previous:
+                    return False
+                conflicts.append(folder)  # a file or symlink not ours where we need a folder
+        self._refuse(conflicts)
+        return True
+
+    def _refuse(self, conflicts: list[str]) -> None:
+        if not conflicts:
+            return
+        shown = ", ".join(str(self.output_dir / rel) for rel in conflicts[:_SHOWN])
+        more = ""
+        if len(conflicts) > _SHOWN:  # most likely an earlier publish whose manifest is gone
+            more = (
+                f" and {len(conflicts) - _SHOWN} more (if syndicate wrote them and its "
+                f"{MANIFEST_NAME} was lost, empty the folder)"
+            )
+        raise PublishError(
+            f"{shown}{more}: not written by syndicate, and this publish would replace "
+            f"{'it' if len(conflicts) == 1 else 'them'}; move "
+            f"{'it' if len(conflicts) == 1 else 'them'} out of {self.output_dir} "
+            "(nothing was changed)"
+        )
+
     def _commit_in_place(self, removed: tuple[str, ...]) -> None:
-        _write_json(self.journal, {"moves": self.written, "removes": list(removed)})
-        replay(self.output_dir, self.staging, self.written, removed)
+        listed = self._write_manifest(self._kept_dirs)
+        _fsync_tree(self.staging)
+        moves = [*self.written, MANIFEST_NAME]  # the manifest last: it vouches for the rest
+        if not listed:
+            moves.pop()
+            removed = (*removed, MANIFEST_NAME)
+        record = {"moves": moves, "removes": list(removed), "kept_dirs": list(self._kept_dirs)}
+        _write_json(self.journal, record)
+        replay(self.output_dir, self.staging, moves, removed, self._kept_dirs)
         self.journal.unlink()
+        _remove_ours(self.staging)
 
     def _commit_swap(self, live: bool) -> None:
+        kept_dirs = self._kept_dirs
         if live:
             for rel in self.files.keys() - set(self.written):
                 if not _link(self.output_dir / rel, self._target(rel)):
@@ -168,11 +283,156 @@ class StagedOutput:
                         f"{self.output_dir / rel}: missing from the live "
                         "output; run publish --force to rebuild everything"
                     )
+            kept_dirs = self._keep_foreign()
+        self._write_manifest(kept_dirs)
+        (self.staging / STAGING_MARK).unlink()  # the manifest marks it as ours from here on
+        _fsync_tree(self.staging)
         swap_in(self.staging, self.output_dir)
+        # Now the old output: our files, and links to the foreign ones kept in the new.
+        if live:
+            self._move_late_files()
+        # Marked first, so a crash while removing it leaves a folder the next run clears.
+        (self.staging / STAGING_MARK).touch()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _move_late_files(self) -> None:
+        """Files put into the output after it was scanned are only in the old folder now:
+        move them into the new one. One that cannot go to its own path keeps the whole
+        old folder, renamed, and the publish says where."""
+        stranded = []
+        for rel in scan_output(self.staging, self.previous).foreign:
+            if rel in self._linked:
+                continue
+            target = self.output_dir / rel
+            try:
+                if os.path.lexists(target):
+                    raise FileExistsError(rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(self.staging / rel, target)
+            except OSError:
+                stranded.append(rel)
+        if stranded:
+            kept = self.output_dir.with_name(f".{self.output_dir.name}.kept-{os.getpid()}")
+            os.rename(self.staging, kept)
+            raise PublishError(
+                f"{', '.join(stranded[:_SHOWN])}: added to {self.output_dir} during the "
+                f"publish where it writes; the publish is done, the files are in {kept}"
+            )
+
+    def _keep_foreign(self) -> tuple[str, ...]:
+        """Hard-link every file not ours into staging, so the swap keeps it.
+
+        Returns the folders to keep from now on: on a first publish into a folder that
+        already held files, every folder found there.
+        """
+        found = scan_output(self.output_dir, self.previous)
+        self._linked = set(found.foreign)
+        first = not self.previous and not self._manifest_in_output
+        kept = set(self._kept_dirs) | (set(found.dirs) if first else set())
+        ours = self.files.keys()
+        our_dirs = {a for rel in ours for a in _ancestors(rel)} if found.foreign else set()
+        self._refuse(
+            [
+                rel
+                for rel in found.foreign
+                if rel in ours or rel in our_dirs or any(a in ours for a in _ancestors(rel))
+            ]
+        )
+        for folder in sorted(kept.intersection(found.dirs) | set(found.empty)):
+            if folder in ours:
+                self._refuse([folder])
+            os.makedirs(self.staging / folder, exist_ok=True)
+        for rel in found.foreign:
+            target = self._target(rel)
+            try:
+                os.link(self.output_dir / rel, target, follow_symlinks=False)
+            except OSError as exc:
+                raise PublishError(
+                    f"{self.output_dir / rel}: not written by syndicate, and it cannot be "
+                    f"kept through the swap ({exc.strerror}); move it out of "
+                    f"{self.output_dir} (nothing was changed)"
+                ) from None
+        return tuple(sorted(kept))
+
+
+@dataclass
+class OutputScan:
+    """What an output folder holds besides our files."""
+
+    foreign: list[str]  # files, symlinks and others not in the manifest
+    dirs: list[str]  # every folder (not symlinks to folders)
+    empty: list[str]  # empty folders
+
+
+def scan_output(root: Path, ours: dict[str, str]) -> OutputScan:
+    """Walk the output without following symlinks."""
+    scan = OutputScan([], [], [])
+    pending = [""]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(root / folder if folder else root) as entries:
+            names = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+        if folder and not names:
+            scan.empty.append(folder)
+        for name, is_dir in names:
+            rel = f"{folder}/{name}" if folder else name
+            if is_dir:
+                scan.dirs.append(rel)
+                pending.append(rel)
+            elif rel not in ours and rel != MANIFEST_NAME:
+                scan.foreign.append(rel)
+    scan.foreign.sort()
+    return scan
+
+
+def manifest_bytes(files: dict[str, str], kept_dirs: Iterable[str]) -> bytes:
+    """Deterministic, so an incremental build and a cold one are byte for byte equal."""
+    data = {"files": files, "kept_dirs": sorted(kept_dirs)}
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+
+def load_manifest(output_dir: Path, legacy: Path) -> Manifest:
+    """Our files in the output folder; none (everything there is foreign) if unreadable."""
+    try:
+        data = json.loads((output_dir / MANIFEST_NAME).read_bytes())
+        return Manifest(dict(data["files"]), tuple(map(str, data["kept_dirs"])))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:  # written by an older version, in the cache
+        data = json.loads(legacy.read_text(encoding="utf-8"))
+        if data.get("output") == str(output_dir.resolve()) and output_dir.is_dir():
+            return Manifest(dict(data["files"]), (), in_output=False)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return Manifest({}, (), in_output=False)
+
+
+def _remove_ours(folder: Path) -> None:
+    """Remove a staging or leftover folder, but only one that we made."""
+    if not os.path.lexists(folder):
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        ours = False
+    else:
+        ours = _ours(folder) or not any(folder.iterdir())
+    if not ours:
+        raise PublishError(
+            f"{folder}: in the way of syndicate's staging folder and not made by it; "
+            "move it elsewhere"
+        )
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ours(folder: Path) -> bool:
+    return any((folder / name).exists() for name in (STAGING_MARK, MANIFEST_NAME))
 
 
 def replay(
-    live: Path, staging: Path, moves: list[str], removes: list[str] | tuple[str, ...]
+    live: Path,
+    staging: Path,
+    moves: list[str],
+    removes: list[str] | tuple[str, ...],
+    kept_dirs: Iterable[str] = (),
 ) -> None:
     """Apply an in-place commit; safe to run again after a crash (idempotent)."""
     for rel in moves:
@@ -180,16 +440,22 @@ def replay(
         if source.exists():
             (live / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, live / rel)
+    kept = set(kept_dirs)
     for rel in removes:
         target = live / rel
         target.unlink(missing_ok=True)
-        _prune_empty(target.parent, live)
+        _prune_empty(rel, live, kept)
 
 
-def _prune_empty(folder: Path, root: Path) -> None:
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+def _prune_empty(rel: str, root: Path, kept: set[str]) -> None:
+    """Remove the folders our removals emptied, but none that was there before us."""
+    for folder in _ancestors(rel):
+        if folder in kept:
+            return
+        try:
+            os.rmdir(root / folder)  # fails unless empty
+        except OSError:
+            return
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -207,21 +473,6 @@ def _link(source: Path, target: str | Path) -> bool:
         return True
     except OSError:
         return False
-
-
-def _load_manifest(path: Path, output_dir: Path) -> dict[str, str]:
-    """Checksums of the live output, trusted only if the output folder is the one we wrote."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("output") != str(output_dir.resolve()) or not output_dir.is_dir():
-            return {}
-        return dict(data["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def _save_manifest(path: Path, output_dir: Path, files: dict[str, str]) -> None:
-    _write_json(path, {"output": str(output_dir.resolve()), "files": files})
 
 
 def _fsync_tree(root: Path) -> None:
@@ -266,24 +517,28 @@ def swap_in(staging: Path, live: Path) -> None:
         return
     # Portable fallback: two renames, with `recover` repairing a crash between them.
     old = live.with_name(f".{live.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
+    _remove_ours(old)
     os.rename(live, old)
     os.rename(staging, live)
     os.rename(old, staging)
 
 
-def recover(live: Path, journal: Path, staging: Path) -> None:
+def recover(live: Path, staging: Path) -> None:
     """Finish a commit that a crash interrupted, before anything else touches the output."""
     old = live.with_name(f".{live.name}.old")
     if old.exists() and not live.exists():  # fallback swap died between its renames
         os.rename(old, live)
     elif old.exists():
-        shutil.rmtree(old)
-    if journal.exists():
+        _remove_ours(old)
+    journal = staging / JOURNAL_NAME
+    if journal.exists():  # the same test as `interrupted`
         try:
             data = json.loads(journal.read_text(encoding="utf-8"))
-            replay(live, staging, list(data["moves"]), list(data["removes"]))
+            moves, removes = list(data["moves"]), list(data["removes"])
+            kept = list(data["kept_dirs"])
+            if not all(_plain_relpath(rel) for rel in (*moves, *removes, *kept)):
+                raise ValueError("a path leaves the output folder")
+            replay(live, staging, moves, removes, kept)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise PublishError(
                 f"{journal}: cannot finish the interrupted publish ({exc}); "

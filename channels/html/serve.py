@@ -7,10 +7,13 @@ partners or mails subscribers from their `after_publish` hooks.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,14 +26,45 @@ from syndicate.config import Config, load_config
 from syndicate.errors import SyndicateError
 from syndicate.pipeline import publish
 
-PREVIEW_DIR = "preview"
-
 
 class PreviewHandler(SimpleHTTPRequestHandler):
-    """Static files from the preview folder; missing pages get the site's 404.html."""
+    """Static files from the preview folder; missing pages get the site's 404.html.
+
+    Unlike the standard library's handler it lists no folders, serves no dot-files (the
+    output's manifest, a `.git` kept there) and follows no symlink out of the folder; a
+    path that cannot name a file (a NUL, bad UTF-8) gets 400 instead of a traceback.
+    """
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: one line per error only
         return
+
+    def send_head(self) -> Any:
+        status = self._refusal()
+        if status is not None:
+            self.send_error(status)
+            return None
+        return super().send_head()
+
+    def _refusal(self) -> HTTPStatus | None:
+        """Why this request's path is not served, or None to serve it."""
+        raw = urllib.parse.urlsplit(self.path).path
+        try:
+            path = urllib.parse.unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            return HTTPStatus.BAD_REQUEST
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path) or "\\" in path:
+            return HTTPStatus.BAD_REQUEST
+        if any(part.startswith(".") for part in path.split("/")):
+            return HTTPStatus.NOT_FOUND  # dot-files, and '..' climbing out
+        root = os.path.realpath(self.directory)
+        target = os.path.realpath(self.translate_path(self.path))
+        if target != root and not target.startswith(root + os.sep):
+            return HTTPStatus.NOT_FOUND  # a symlink leading out of the preview
+        return None
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """A folder without index.html is not a page: 404, never a listing."""
+        self.send_error(HTTPStatus.NOT_FOUND)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
@@ -50,10 +84,18 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
 
+class PreviewServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line, not a traceback: a browser closing a connection early is routine."""
+        kind, error = sys.exc_info()[:2]
+        name = kind.__name__ if kind else "error"
+        err.print(f"warning: request from {client_address[0]}: {name}: {error}", markup=False)
+
+
 def start_server(directory: Path, host: str, port: int) -> ThreadingHTTPServer:
     """An HTTP server on its own daemon thread; the caller shuts it down."""
     handler = partial(PreviewHandler, directory=str(directory))
-    server = ThreadingHTTPServer((host, port), handler)
+    server = PreviewServer((host, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="syndicate-serve", daemon=True).start()
     return server
@@ -137,7 +179,7 @@ def serve(
     names = [c.strip() for c in channels.split(",") if c.strip()]
     with user_errors(state):
         config = state.config
-        target = (out or config.cache_dir / PREVIEW_DIR).resolve()
+        target = (out or config.preview_dir).resolve()
         publish(config, channels=names, output_dir=target, include_drafts=drafts)
     server = start_server(target, host, port)
     bound_port = server.server_address[1]

@@ -20,7 +20,7 @@ from ..channel import channel_entry_points
 from ..config import Config
 from ..digests import fingerprint
 from ..templating_paths import bundled_templates_dir
-from ..writer import MANIFEST_NAME, output_cache
+from ..writer import MANIFEST_NAME, interrupted, output_cache
 from .filestamp import file_digest, vouches
 
 STAMP_NAME = "inputs.fingerprint"
@@ -45,7 +45,10 @@ def tree_stamp(folder: Path, racy: Racy) -> list[tuple[str, int, int]]:
     stamps = []
     taken = time.time_ns()
     for path in _files(folder):
-        stat = os.stat(path)
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:  # a dangling symlink: its own stamp, reported later
+            stat = os.lstat(path)
         stamps.append((path, stat.st_mtime_ns, stat.st_size))
         if not vouches(stat.st_mtime_ns, taken):
             racy.append((path, file_digest(path)))
@@ -106,12 +109,13 @@ def sources_fingerprint(
 
 def inputs_fingerprint(config: Config, out: Path, sources: InputsStamp) -> InputsStamp:
     """`sources` plus the state of the output: equal to the last publish's means nothing to do."""
-    manifest = output_cache(config.cache_dir, out) / MANIFEST_NAME
+    manifest = out / MANIFEST_NAME  # inside the output: a changed output changes it
     manifest_stat = manifest.stat() if manifest.exists() else None
     whole = fingerprint(
         sources.fingerprint,
         out.is_dir(),
         (manifest_stat.st_mtime_ns, manifest_stat.st_size) if manifest_stat else None,
+        interrupted(out),  # a commit cut short is finished even if no input changed
     )
     return InputsStamp(whole, sources.racy)
 

@@ -155,31 +155,7 @@ def test_small_edit_is_committed_in_place(site: SiteFactory) -> None:
     assert out.stat().st_ino == folder_inode  # files replaced one by one, no folder swap
     assert (out / "text/story-5.txt").read_text(encoding="utf-8") == "Story five, edited\n"
     assert (out / "text/story-3.txt").stat().st_mtime_ns == untouched.st_mtime_ns
-    assert not list((site.root / ".syndicate/cache").rglob("commit-journal.json"))
-
-
-def test_interrupted_in_place_commit_is_finished_by_the_next_run(site: SiteFactory) -> None:
-    from syndicate.writer import StagedOutput
-
-    for n in range(12):
-        site.article("news", f"story-{n}")
-    publish(site)
-    out = site.root / "public"
-    site.article("news", "story-5", title="Edited")
-    site.article("news", "story-6", title="Edited too")
-    config = site.config()
-    staged = StagedOutput(out, config.cache_dir)
-    staged.add("text/story-5.txt", b"Edited\n")
-    staged.add("text/story-6.txt", b"Edited too\n")
-    # Simulate a kill -9 after the journal was written and one file was moved.
-    from syndicate.writer import _write_json
-
-    _write_json(staged.journal, {"moves": staged.written, "removes": []})
-    (staged.staging / "text/story-5.txt").replace(out / "text/story-5.txt")
-    result = site.cli("publish")
-    assert result.exit_code == 0, result.output
-    assert (out / "text/story-6.txt").read_text(encoding="utf-8") == "Edited too\n"
-    assert not staged.journal.exists()
+    assert not (site.root / ".public.staging").exists()
 
 
 def test_publishing_elsewhere_does_not_disturb_the_main_output(site: SiteFactory) -> None:

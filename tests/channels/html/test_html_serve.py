@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO
 
 import pytest
@@ -117,3 +118,69 @@ def test_serve_builds_serves_and_rebuilds(
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 0
     wait_for("stopped", lines, 10)
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[str]:
+    """A real preview server on 127.0.0.1 over a folder with the awkward cases in it."""
+    from syndicate_channels.html.serve import start_server
+
+    root = tmp_path / "preview"
+    (root / "news").mkdir(parents=True)
+    (root / "news/index.html").write_text("<p>news</p>", encoding="utf-8")
+    (root / "media").mkdir()
+    (root / "media/photo.jpg").write_bytes(b"\xff\xd8")
+    (root / "404.html").write_text("<p>our 404</p>", encoding="utf-8")
+    (root / ".syndicate-manifest.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("private", encoding="utf-8")
+    (root / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    server = start_server(root, "127.0.0.1", 0)
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def raw_get(address: str, path: str) -> tuple[int, bytes]:
+    """Sends the path byte for byte (urllib would quote or refuse it)."""
+    import http.client
+
+    host, port = address.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/news/", 200),
+        ("/media/photo.jpg", 200),
+        ("/%00", 400),
+        ("/news/%00index.html", 400),
+        ("/news%2F%00", 400),
+        ("/%ff%fe", 400),
+        ("/%0d%0aSet-Cookie:x", 400),
+        ("/media/", 404),  # a folder without index.html: no listing
+        ("/.syndicate-manifest.json", 404),
+        ("/leak.txt", 404),  # a symlink out of the folder
+        ("/../secret.txt", 404),
+        ("/%2e%2e/secret.txt", 404),
+    ],
+)
+def test_preview_server_answers_bad_paths_with_400_and_404(
+    preview: str, path: str, status: int
+) -> None:
+    code, body = raw_get(preview, path)
+    assert code == status
+    assert b"private" not in body and b"Directory listing" not in body
+    if status == 404:
+        assert body == b"<p>our 404</p>"
+    status_after, _ = raw_get(preview, "/news/")  # the server is still up
+    assert status_after == 200
