@@ -45,7 +45,11 @@ def tree_stamp(folder: Path, racy: Racy) -> list[tuple[str, int, int]]:
     stamps = []
     taken = time.time_ns()
     for path in _files(folder):
-        stat = os.stat(path)
+        try:
+            stat = os.stat(path)
+        except OSError:  # a dangling symlink (or a file gone): the reader names it
+            stamps.append((path, -1, -1))
+            continue
         stamps.append((path, stat.st_mtime_ns, stat.st_size))
         if not vouches(stat.st_mtime_ns, taken):
             racy.append((path, file_digest(path)))
