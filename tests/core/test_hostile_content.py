@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import SiteFactory
 
+from syndicate import urls
 from syndicate.errors import ConfigError
 
 OK_MATTER = "title: T\npublished: 2024-02-20T09:30:00+08:00\n"
@@ -224,6 +225,19 @@ def test_section_folders_named_like_channel_outputs(site: SiteFactory, folder: s
     site.article(folder, "a")
     site.article("other", "b")
     refused(site, f"{folder}/: section folder name {folder.rpartition('/')[2]!r} is taken")
+
+
+def test_reserved_names_cover_what_the_channels_write(site: SiteFactory) -> None:
+    """The one list of names (syndicate.urls) must hold every name a channel writes at
+    the site root and in a section's folder, or a section could collide unseen."""
+    site.article("news", "a", tags=["ai"])
+    site.article("news", "b", published="2023-11-02T08:00:00+08:00")
+    public = accepted(site)
+    top = {path.name for path in public.iterdir()}
+    assert "feed.json" in top and "tags" in top
+    assert top - {"news"} <= urls.SITE_NAMES | urls.SECTION_NAMES
+    inside = {path.name for path in (public / "news").iterdir()}
+    assert inside - {"a", "b"} <= urls.SECTION_NAMES
 
 
 def test_tags_folder_collides_with_tag_pages(site: SiteFactory) -> None:
