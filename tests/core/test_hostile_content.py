@@ -3,9 +3,12 @@ found by `check` as by `publish`, never an "unexpected" crash (exit 2)."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -98,6 +101,34 @@ def test_web_and_relative_urls_reach_every_feed(site: SiteFactory) -> None:
     atom = feedparser.parse(public / "atom.xml")
     assert not atom.bozo
     assert "javascript" not in feed_texts(public).lower()
+
+
+HOSTILE_LINKS = """[a](javascript:alert(1)) [b](java&#x09;script:alert(1)) [c]( vbscript:x)
+![d](data:text/html,x) <a href="&#x6a;avascript:x">e</a> <a href=" javascript:x">f</a>
+[g](//evil.example/x) [h](<java script:x>) [i](relative/page) [j](mailto:desk@example.com)
+"""
+
+
+ATOM_CONTENT = "{http://www.w3.org/2005/Atom}content"
+RSS_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+
+
+def test_body_links_stay_safe_once_feeds_make_them_absolute(site: SiteFactory) -> None:
+    site.article("news", "a", HOSTILE_LINKS)
+    public = accepted(site)
+    feed = json.loads((public / "feed.json").read_text(encoding="utf-8"))
+    bodies = [feed["items"][0]["content_html"]]
+    # Read as written (feedparser would sanitise them again on its own).
+    for name, tag in (("atom.xml", ATOM_CONTENT), ("rss.xml", RSS_CONTENT)):
+        found = ElementTree.parse(public / name).getroot().iter(tag)
+        bodies.extend(element.text or "" for element in found)
+    assert len(bodies) == 3
+    for body in bodies:
+        links = re.findall(r'(?:href|src)="([^"]*)"', body)
+        assert links and all(
+            link.startswith(("https://", "mailto:")) for link in map(html.unescape, links)
+        ), links
+        assert "https://news.example.com/news/a/relative/page" in links
 
 
 # 4. Decoded values ----------------------------------------------------------------------
