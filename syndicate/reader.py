@@ -68,7 +68,8 @@ def _as_when(value: Any) -> datetime | date:
 
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
 # Every URL field of the front matter, so no channel ever receives a `javascript:` link.
-Url = Annotated[str, AfterValidator(validate.url)]
+Url = Annotated[str, AfterValidator(validate.url)]  # web or relative: media
+WebUrl = Annotated[str, AfterValidator(validate.web_url)]  # another site
 Language = Annotated[str, AfterValidator(validate.language_tag)]
 When = Annotated[datetime | date, PlainValidator(_as_when)]
 OptionalWhen = Annotated[
@@ -87,7 +88,7 @@ class ImageMatter(BaseModel):
 class SourceMatter(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     name: str = Field(min_length=1)
-    url: Url | None = None
+    url: WebUrl | None = None
 
 
 class FrontMatter(BaseModel):
@@ -245,7 +246,7 @@ def _source(value: Any) -> model.Source | None:
     name = record.get("name")
     if type(name) is not str or not name:
         raise _NeedsValidation
-    return model.Source(name, _checked(validate.url, _text(record.get("url"))))
+    return model.Source(name, _checked(validate.web_url, _text(record.get("url"))))
 
 
 def _image(value: Any) -> model.Image | None:

@@ -31,8 +31,9 @@ def language_tag(value: str) -> str:
     return value
 
 
-def url(value: str, *, schemes: frozenset[str] = WEB_SCHEMES) -> str:
-    """`value` when it is an absolute URL with one of `schemes` or a relative path.
+def url(value: str, *, schemes: frozenset[str] = WEB_SCHEMES, relative: bool = True) -> str:
+    """`value` when it is an absolute URL with one of `schemes` or (if `relative`) a
+    relative path.
 
     Anything else (`javascript:`, `data:`, `vbscript:`, a scheme hidden behind spaces,
     control characters or character references) is refused, so no channel ever has to
@@ -52,6 +53,8 @@ def url(value: str, *, schemes: frozenset[str] = WEB_SCHEMES) -> str:
     if scheme is None:
         if value.startswith("//"):
             raise ValueError(f"{value!r} has no scheme: write https://{value[2:]}")
+        if not relative:
+            raise ValueError(f"{value!r} is not an absolute http:// or https:// URL")
         return value  # a path relative to the site ("/media/a.jpg") or the article
     name = scheme.group(1).lower()
     if name not in schemes:
@@ -60,6 +63,11 @@ def url(value: str, *, schemes: frozenset[str] = WEB_SCHEMES) -> str:
     if name in WEB_SCHEMES and not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@:]", value):
         raise ValueError(f"{value!r} has no host: write {name}://host/path")
     return value
+
+
+def web_url(value: str) -> str:
+    """An absolute http(s) URL: a link to another site (a story's source)."""
+    return url(value, relative=False)
 
 
 def _bad_url_character(value: str) -> str | None:

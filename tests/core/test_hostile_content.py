@@ -80,6 +80,11 @@ def test_unsafe_front_matter_urls_are_content_errors(
     refused(site, f"news/a.md:2: {name}: ")
 
 
+def test_a_source_is_another_site(site: SiteFactory) -> None:
+    site.article("news", "a", source={"name": "Wire", "url": "/archive/original"})
+    refused(site, "source.url: '/archive/original' is not an absolute http:// or https:// URL")
+
+
 def test_bare_image_string_is_checked_too(site: SiteFactory) -> None:
     site.raw("news/a.md", f"---\n{OK_MATTER}image: javascript:alert(1)\n---\nBody.\n")
     refused(site, "news/a.md:4: image.src: 'javascript:alert(1)': javascript: URLs are not")
