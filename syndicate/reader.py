@@ -534,7 +534,7 @@ def _read_text(
             )
         )
         return None
-    if "\r" in text:  # Windows (CRLF) and old Mac (CR) line endings read as "\n"
+    if b"\r" in raw:  # Windows (CRLF) and old Mac (CR) line endings read as "\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Characters XML 1.0 cannot hold at all would make every feed unparseable.
     bad = XML_FORBIDDEN.search(text) if may_hold_forbidden(raw) else None
