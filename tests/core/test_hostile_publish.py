@@ -179,7 +179,9 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteFacto
 FOLDERS = st.sampled_from(
     ["hostile", "tags", "feed.json", "page", "a b", "新闻", "s", "x/atom.xml", "x/deep", "2024"]
 )
-STEMS = st.sampled_from(["story", "Story Two", "steady", "tags", "x", "a#b", "404", "新闻"])
+STEMS = st.sampled_from(
+    ["story", "Story Two", "steady", "tags", "x", "a#b", "404", "新闻", "_index"]
+)
 
 
 @settings(
