@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import urls
 from .errors import Problem
 from .markdown import RenderedBody, render_body, shorten
 from .model import Article, Crumb, RelatedArticle, Section, Site, SiteInfo
@@ -44,6 +45,7 @@ def build_site(
     """Link and render every article; problems are collected, never raised."""
     problems = list(read.problems)
     sections = build_sections(read, info)
+    problems.extend(_section_problems(sections))
     chosen, drafts = _unique_slugs(read.articles, problems, include_drafts)
     draft_slugs = {slug for slug, src in _all_slugs(read.articles) if src.matter.draft}
     draft_slugs -= chosen.keys()
@@ -51,6 +53,7 @@ def build_site(
     rendered = render([src for src, _ in stamped.values()])
     bodies = dict(zip(stamped, rendered, strict=True))
     placed = _place(stamped, bodies, info, permalink)
+    problems.extend(_path_problems(stamped, placed, sections))
     # A related slug naming a draft, or an article with a problem of its own (reported
     # there), is left out without a second problem.
     silent = draft_slugs | _failed_slugs(read, chosen.keys() - stamped.keys())
@@ -59,6 +62,7 @@ def build_site(
         _article(slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info)
         for slug, (src, when) in stamped.items()
     ]
+    problems.extend(_uid_problems(articles, stamped))
     articles.sort(key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
     site = Site(info=info, articles=tuple(articles), sections=MappingProxyType(sections))
     return BuildResult(site, problems, drafts)
@@ -87,6 +91,49 @@ def build_sections(read: ReadResult, info: SiteInfo) -> dict[str, Section]:
             path, titles[path], description, info.absolute(_section_url(path)), crumbs, children
         )
     return sections
+
+
+def _section_problems(sections: Mapping[str, Section]) -> Iterable[Problem]:
+    for path in sections:
+        if path:
+            try:
+                urls.check_section_path(path)
+            except ValueError as exc:
+                yield Problem(f"{path}/", str(exc))
+
+
+def _path_problems(
+    stamped: Stamped, placed: Places, sections: Mapping[str, Section]
+) -> Iterable[Problem]:
+    """Articles whose URL path (from the permalink) the site cannot give them."""
+    for slug, (src, _) in stamped.items():
+        try:
+            urls.check_article_path(placed[slug][0], sections.keys())
+        except ValueError as exc:
+            yield Problem(src.path, str(exc), key_line_of(src, "slug"))
+
+
+def _uid_problems(articles: list[Article], stamped: Stamped) -> Iterable[Problem]:
+    """Two feed entries with one id are one entry to every reader: refuse the second."""
+    first: dict[str, str] = {}
+    for article in articles:
+        src = stamped[article.slug][0]
+        declared = src.matter.extra.get("id")
+        if declared is not None and (
+            type(declared) not in (str, int) or not article.uid.isprintable() or " " in article.uid
+        ):
+            yield Problem(
+                src.path,
+                "id: must be one word without spaces, such as tag:example.com,2024:123",
+                key_line_of(src, "id"),
+            )
+        other = first.setdefault(article.uid, article.source_file)
+        if other != article.source_file:
+            yield Problem(
+                src.path,
+                f"id: {article.uid!r} is the id of {other} too (ids must be unique)",
+                key_line_of(src, "id"),
+            )
 
 
 def _section_title(read: ReadResult, path: str, info: SiteInfo) -> str:
@@ -191,6 +238,17 @@ def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[P
             key = str(exc).partition(":")[0]
             problems.append(Problem(src.path, str(exc), key_line_of(src, key)))
             continue
+        bad_key = _out_of_range(published, updated)
+        if bad_key:
+            problems.append(
+                Problem(
+                    src.path,
+                    f"{bad_key}: is outside {_EARLIEST.date()} to {_LATEST.date()} "
+                    "in UTC (feeds and pages in every time zone must be able to write it)",
+                    key_line_of(src, bad_key),
+                )
+            )
+            continue
         if updated is not None and updated < published:
             problems.append(
                 Problem(src.path, "updated: is earlier than published", key_line_of(src, "updated"))
@@ -208,6 +266,23 @@ def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[P
 def _is_http_url(value: object) -> bool:
     parts = urlsplit(value) if isinstance(value, str) else None
     return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# A day inside what `datetime` holds: every time zone a channel shows a date in fits.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
+
+
+def _out_of_range(published: datetime, updated: datetime | None) -> str | None:
+    """The key of a date that some channel could not convert to its time zone."""
+    for key, value in (("published", published), ("updated", updated)):
+        if value is not None:
+            try:
+                if not _EARLIEST <= value.astimezone(UTC) <= _LATEST:
+                    return key
+            except OverflowError:
+                return key
+    return None
 
 
 def _aware(value: datetime | date, zone: tzinfo | None, key: str) -> datetime:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from string import Formatter
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,14 +29,15 @@ from pydantic import (
     model_validator,
 )
 
+from . import validate, yamlio
 from .errors import ConfigError
 from .ingest.settings import SourceSettings, unique_names
 from .model import SiteInfo
-from .yamlio import Loader, yaml_error_line
+from .yamlio import yaml_error_line
 
 CONFIG_NAME = "syndicate.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+PERMALINK_FIELDS = ("section", "slug", "year", "month", "day")
 
 
 def expand_env(value: Any) -> Any:
@@ -141,14 +143,18 @@ class SiteSettings(StrictModel):
     def _absolute_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an absolute http:// or https:// URL")
+        validate.url(value)  # no spaces, quotes or character references
+        parts = urlsplit(value)
+        if "@" in parts.netloc:
+            raise ValueError("must not hold a user name or password (it is in every link)")
+        if parts.query or parts.fragment:
+            raise ValueError("must not hold a ?query or #fragment (paths are appended to it)")
         return value.rstrip("/") + "/"
 
     @field_validator("language")
     @classmethod
     def _bcp47(cls, value: str) -> str:
-        if not _LANGUAGE.match(value):
-            raise ValueError(f"{value!r} is not a BCP 47 language tag such as en or zh-Hans")
-        return value
+        return validate.language_tag(value)
 
     @field_validator("timezone")
     @classmethod
@@ -193,19 +199,31 @@ class ConfigFile(StrictModel):
     @field_validator("permalink")
     @classmethod
     def _permalink_has_slug(cls, value: str) -> str:
+        try:
+            fields = [(name, spec, conv) for _, name, spec, conv in Formatter().parse(value)]
+        except ValueError as exc:
+            raise ValueError(f"is not a valid pattern: {exc}") from None
+        for name, spec, conversion in fields:
+            if name is not None and (name not in PERMALINK_FIELDS or spec or conversion):
+                shown = (
+                    name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+                )
+                raise ValueError(
+                    f"unknown placeholder {{{shown}}}; use {{section}} {{slug}} {{year}} "
+                    "{month} {day}, as they are"
+                )
         if "{slug}" not in value:
             raise ValueError("must contain {slug} so every article has its own URL")
-        try:
-            value.format(section="s", slug="x", year="2024", month="01", day="01")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"unknown placeholder {exc}; use {{section}} {{slug}} {{year}} {{month}} {{day}}"
-            ) from None
         parts = value.strip("/").split("/")
-        if "\\" in value or any(part in ("", ".", "..") for part in parts):
+        if any(c in value for c in "?#\\") or any(part in ("", ".", "..") for part in parts):
             raise ValueError(
-                "must be a plain path inside the output folder: no '..', '.', '//' or '\\'"
+                "must be a plain path inside the output folder: no '.', '..', '//', "
+                "'\\', '?' or '#'"
             )
+        try:
+            validate.url(value.replace("{", "").replace("}", ""))
+        except ValueError as exc:
+            raise ValueError(f"is not a URL path: {exc}") from None
         return value.strip("/") + "/"
 
 
@@ -380,7 +398,9 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
-        data = yaml.load(text, Loader=Loader) or {}
+        data = yamlio.load(text, max_values=100_000) or {}
+    except yamlio.TooComplexError as exc:
+        raise ConfigError(f"{path}: too complex: {exc}") from None
     except yaml.YAMLError as exc:
         line = yaml_error_line(exc)
         where = f"{path}:{line}" if line else str(path)

@@ -25,6 +25,7 @@ from cmarkgfm.cmark import Options
 
 from .model import Body, Heading
 from .slug import slugify
+from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
 
 SUMMARY_LIMIT = 300
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -127,6 +128,21 @@ _SYNTAX_EXTENSIONS = [_LIB.cmark_find_syntax_extension(name.encode()) for name i
 _RELEASERS = _cmark_releasers() if _FFI.NULL not in _SYNTAX_EXTENSIONS else None
 
 
+def _xml_safe(html: bytes, *, references: bool) -> str:
+    """cmark's HTML as text, with what XML cannot hold replaced by U+FFFD.
+
+    A character reference decodes to any code point: `&#x1b;` to a control character,
+    and `&#xFFFE;` / `&#xFFFF;` to a lone byte that is not even UTF-8 (a cmark bug).
+    Neither may reach a page or a feed; the rest of the article is fine, so it stays.
+    Only numeric references (`references`: the text holds "&#") can make them: the
+    reader refuses the characters themselves.
+    """
+    text = html.decode("utf-8", "replace")
+    if references and may_hold_forbidden(html):
+        return XML_FORBIDDEN.sub("\ufffd", text)
+    return text
+
+
 def _markdown_html(text: str) -> str:
     """`cmarkgfm.markdown_to_html_with_extensions(text, _OPTIONS, _EXTENSIONS)`, the same
     calls in the same order, plus freeing the tree and the HTML afterwards."""
@@ -149,7 +165,7 @@ def _markdown_html(text: str) -> str:
             extensions = _LIB.cmark_parser_get_syntax_extensions(parser)
             raw = _LIB.cmark_render_html(root, _OPTIONS, extensions)
             try:
-                return str(_FFI.string(raw).decode("utf-8"))
+                return _xml_safe(_FFI.string(raw), references=b"&#" in data)
             finally:
                 free(int(_FFI.cast("uintptr_t", raw)))
         finally:

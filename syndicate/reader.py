@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,10 +26,10 @@ from pydantic import (
     ValidationError,
 )
 
-from . import model, plainyaml
+from . import model, plainyaml, validate, yamlio
 from .errors import Problem
 from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
-from .yamlio import Loader, yaml_error_line
+from .yamlio import yaml_error_line
 
 INDEX_NAME = "_index.md"
 ARTICLE_SUFFIXES = (".md", ".markdown")
@@ -64,6 +65,10 @@ def _as_when(value: Any) -> datetime | date:
 
 
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
+# Every URL field of the front matter, so no channel ever receives a `javascript:` link.
+Url = Annotated[str, AfterValidator(validate.url)]  # web or relative: media
+WebUrl = Annotated[str, AfterValidator(validate.web_url)]  # another site
+Language = Annotated[str, AfterValidator(validate.language_tag)]
 When = Annotated[datetime | date, PlainValidator(_as_when)]
 OptionalWhen = Annotated[
     datetime | date | None, PlainValidator(lambda v: None if v is None else _as_when(v))
@@ -72,7 +77,7 @@ OptionalWhen = Annotated[
 
 class ImageMatter(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
-    src: str = Field(min_length=1)
+    src: Url = Field(min_length=1)
     alt: str = ""
     caption: str | None = None
     credit: str | None = None
@@ -81,7 +86,7 @@ class ImageMatter(BaseModel):
 class SourceMatter(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     name: str = Field(min_length=1)
-    url: str | None = None
+    url: WebUrl | None = None
 
 
 class FrontMatter(BaseModel):
@@ -98,7 +103,7 @@ class FrontMatter(BaseModel):
     tags: StrList = []
     related: StrList = []
     image: Annotated[ImageMatter | None, BeforeValidator(_as_src)] = None
-    language: str | None = None
+    language: Language | None = None
     draft: bool = False
 
     def plain(self) -> Matter:
@@ -184,7 +189,7 @@ def _matter_from_plain_values(data: dict[str, Any]) -> Matter:
         tags=_texts(data, "tags"),
         related=_texts(data, "related"),
         image=_image(get("image")),
-        language=_text(get("language")),
+        language=_checked(validate.language_tag, _text(get("language"))),
         draft=draft,
         extra=extra,
     )
@@ -193,6 +198,16 @@ def _matter_from_plain_values(data: dict[str, Any]) -> Matter:
 def _when(value: Any) -> datetime | date:
     if not isinstance(value, date):  # a datetime is a date too
         raise _NeedsValidation
+    return value
+
+
+def _checked(check: Callable[[str], str], value: str | None) -> str | None:
+    """`value` if `check` passes it; pydantic reports it in its own words otherwise."""
+    if value is not None:
+        try:
+            check(value)
+        except ValueError:
+            raise _NeedsValidation from None
     return value
 
 
@@ -229,7 +244,7 @@ def _source(value: Any) -> model.Source | None:
     name = record.get("name")
     if type(name) is not str or not name:
         raise _NeedsValidation
-    return model.Source(name, _text(record.get("url")))
+    return model.Source(name, _checked(validate.web_url, _text(record.get("url"))))
 
 
 def _image(value: Any) -> model.Image | None:
@@ -239,6 +254,7 @@ def _image(value: Any) -> model.Image | None:
     src, alt = record.get("src"), record.get("alt", "")
     if type(src) is not str or not src or type(alt) is not str:
         raise _NeedsValidation
+    _checked(validate.url, src)
     return model.Image(src, alt, _text(record.get("caption")), _text(record.get("credit")))
 
 
@@ -406,7 +422,10 @@ def _read_front_matter(
         data = plainyaml.load(matter_text)  # most front matter: ~10x faster than PyYAML
         plain = data is not None
         if data is None:
-            data = yaml.load(matter_text, Loader=Loader)
+            data = yamlio.load(matter_text)
+    except yamlio.TooComplexError as exc:
+        problems.append(Problem(rel, f"front matter is too complex: {exc}"))
+        return None
     except yaml.YAMLError as exc:
         line = yaml_error_line(exc)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -421,6 +440,14 @@ def _read_front_matter(
         data = {}
     if not isinstance(data, dict):
         problems.append(Problem(rel, "front matter must be a mapping of keys to values", 2))
+        return None
+    # plainyaml decodes no escapes, so only PyYAML can turn clean bytes ("\\0") into
+    # characters the byte check above refuses.
+    found = None if plain else next(validate.forbidden_characters(data), None)
+    if found is not None:
+        key, char = found
+        line = key_line(matter_text, key.partition(".")[0].partition("[")[0])
+        problems.append(Problem(rel, f"{key}: {_forbidden(char)}", line))
         return None
     return data, matter_text, body, body_line, digest, plain
 
@@ -479,22 +506,22 @@ def _read_text(
             )
         )
         return None
+    if b"\r" in raw:  # Windows (CRLF) and old Mac (CR) line endings read as "\n"
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Characters XML 1.0 cannot hold at all would make every feed unparseable.
     bad = XML_FORBIDDEN.search(text) if may_hold_forbidden(raw) else None
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        problems.append(
-            Problem(
-                rel,
-                f"control character U+{ord(bad.group()):04X} is not "
-                "allowed (feeds and HTML cannot carry it)",
-                line,
-            )
-        )
+        problems.append(Problem(rel, _forbidden(bad.group()), line))
         return None
     if text.startswith("\ufeff"):
         return text[1:], raw[3:]
     return text, raw
+
+
+def _forbidden(char: str) -> str:
+    kind = "control character" if char < " " else "character"
+    return f"{kind} U+{ord(char):04X} is not allowed (feeds and HTML cannot carry it)"
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

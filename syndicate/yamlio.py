@@ -1,4 +1,10 @@
-"""YAML reading with the C loader when libyaml is available (about 7x faster)."""
+"""YAML reading with the C loader when libyaml is available (about 7x faster).
+
+`load` refuses documents whose shape could cost far more than their size before any
+object is built: aliases that expand to millions of values (a 1 KB "billion laughs"
+takes minutes and gigabytes to walk, for fingerprints or JSON) and nesting deep enough
+to crash the C composer or blow Python's recursion limit.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,48 @@ from typing import Any
 import yaml
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # pure Python if no libyaml
+
+MAX_DEPTH = 50  # nested lists and mappings; front matter uses two or three
+MAX_VALUES = 10_000  # values after expanding aliases; front matter has tens
+
+
+class TooComplexError(ValueError):
+    """A YAML document nests too deeply or its aliases expand to too many values."""
+
+
+def load(text: str, *, max_values: int = MAX_VALUES, max_depth: int = MAX_DEPTH) -> Any:
+    """`yaml.load(text, Loader)`, after checking its shape on the parser's events
+    (libyaml's parser keeps no recursion, so this pass is safe on any input)."""
+    check_shape(text, max_values=max_values, max_depth=max_depth)
+    return yaml.load(text, Loader=Loader)
+
+
+def check_shape(text: str, *, max_values: int, max_depth: int) -> None:
+    """Raise TooComplexError when `text` nests deeper than `max_depth` or holds more
+    than `max_values` values once every alias is expanded."""
+    expanded = 0
+    anchored: dict[str, int] = {}  # anchor -> how many values one alias of it stands for
+    open_at: list[tuple[str | None, int]] = []  # (anchor, `expanded` when it opened)
+    for event in yaml.parse(text, Loader=Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            expanded += 1
+            open_at.append((event.anchor, expanded - 1))
+            if len(open_at) > max_depth:
+                raise TooComplexError(f"lists and mappings nest deeper than {max_depth} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, start = open_at.pop()
+            if anchor is not None:
+                anchored[anchor] = expanded - start
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor is not None:
+                anchored[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            expanded += anchored.get(str(event.anchor), 1)
+        if expanded > max_values:
+            raise TooComplexError(
+                f"more than {max_values:,} values once aliases (*name) are expanded"
+            )
 
 
 def yaml_error_line(error: yaml.YAMLError) -> int | None:

@@ -47,8 +47,9 @@ def tree_stamp(folder: Path, racy: Racy) -> list[tuple[str, int, int]]:
     for path in _files(folder):
         try:
             stat = os.stat(path)
-        except FileNotFoundError:  # a dangling symlink: its own stamp, reported later
-            stat = os.lstat(path)
+        except OSError:  # a dangling symlink (or a file gone): the reader names it
+            stamps.append((path, -1, -1))
+            continue
         stamps.append((path, stat.st_mtime_ns, stat.st_size))
         if not vouches(stat.st_mtime_ns, taken):
             racy.append((path, file_digest(path)))

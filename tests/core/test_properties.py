@@ -36,7 +36,9 @@ matters = st.fixed_dictionaries(
         "source": st.fixed_dictionaries({"name": text}),
         "language": st.sampled_from(["en", "zh-Hans", "fr"]),
         "draft": st.just(False),
-        "image": st.fixed_dictionaries({"src": text, "alt": text}),
+        "image": st.fixed_dictionaries(
+            {"src": slugs.map(lambda s: f"/media/{s}.jpg"), "alt": text}
+        ),
     },
 )
 SETTINGS = settings(

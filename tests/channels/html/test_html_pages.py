@@ -11,7 +11,13 @@ import html5lib
 import pytest
 from conftest import SiteFactory
 
-from .conftest import HOSTILE_TITLE, Published, build_news_site
+from .conftest import (
+    HOSTILE_IMAGE_SRC,
+    HOSTILE_SOURCE_URL,
+    HOSTILE_TITLE,
+    Published,
+    build_news_site,
+)
 
 ARTICLE = "finance/financial-focus/sora-film-industry/index.html"
 HOSTILE = "finance/financial-focus/hostile/index.html"
@@ -182,11 +188,13 @@ def test_every_field_is_escaped_and_the_body_sanitised(published: Published) -> 
     data = json_ld(tree)
     assert data["NewsArticle"]["headline"] == HOSTILE_TITLE
     assert meta(tree, "property", "og:title") == [HOSTILE_TITLE]
-    # The unsafe source URL and image are dropped, their names still shown as text.
+    # Quotes in the source URL and image path stay inside their attributes.
     source = tree.find(".//p[@class='source']")
-    assert source is not None and source.find("a") is None
-    assert "Evil <i>Corp</i>" in texts([source])[0]
-    assert tree.find(".//figure") is None
+    assert source is not None and "Evil <i>Corp</i>" in texts([source])[0]
+    link = source.find(".//a")
+    assert link is not None and link.get("href") == HOSTILE_SOURCE_URL
+    image = tree.find(".//figure//img")
+    assert image is not None and image.get("src", "").endswith(HOSTILE_IMAGE_SRC.lstrip("/"))
     body = tree.find(".//div[@class='body']")
     assert body is not None
     assert all(img.get("alt") is not None for img in body.iter("img"))
