@@ -12,6 +12,10 @@ command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools libzbar0)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+# The edition PDF embeds these fonts (channels/print/fonts.py); tests read it with poppler.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need+=(fonts-dejavu-core)
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
+command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=skip; fi
   if [ "$sudo" != skip ]; then
