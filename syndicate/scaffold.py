@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import Config
+from .config import _LANGUAGE, Config
 from .errors import SyndicateError
 from .slug import is_valid_slug, slugify
 
@@ -24,9 +24,14 @@ def new_article(
     authors: list[str] | None = None,
     tags: list[str] | None = None,
     draft: bool = True,
+    language: str | None = None,
     now: datetime | None = None,
 ) -> Path:
-    """Write content/SECTION/SLUG.md and return its path; never overwrites a file."""
+    """Write content/SECTION/SLUG.md and return its path; never overwrites a file.
+
+    `language` (BCP 47, default the site's) is always written, so a Chinese headline on an
+    English site is one visible key away from being marked as such.
+    """
     section = section.strip("/")
     if not _SECTION.match(section):
         raise SyndicateError(
@@ -36,6 +41,9 @@ def new_article(
     if not title.strip():
         raise SyndicateError("title: must not be empty")
     slug = slug or slugify(title)
+    language = language or config.site.language
+    if not _LANGUAGE.match(language):
+        raise SyndicateError(f"language {language!r}: not a BCP 47 tag such as en or zh-Hans")
     if not is_valid_slug(slug):
         raise SyndicateError(f"slug {slug!r} is invalid: use [a-z0-9-]+ (pass --slug)")
     target = config.content_dir / section / f"{slug}.md"
@@ -49,6 +57,7 @@ def new_article(
         "summary": "",
         "authors": authors or [],
         "tags": tags or [],
+        "language": language,
         "draft": draft,
     }
     text = yaml.safe_dump(matter, allow_unicode=True, sort_keys=False, width=1000)
