@@ -515,8 +515,10 @@ class Renderer:
             parents=parents,
             children=children,
             page=page,
+            # `items` stays the whole page, for sites' own list templates.
+            items=self.teasers(page.items, language),
             lead=self.teaser(lead, language) if lead is not None else None,
-            items=self.teasers([a for a in page.items if a is not lead], language),
+            rest=self.teasers([a for a in page.items if a is not lead], language),
             author=author,
             author_dir=urls.author_dir(author) if author else "",
             newer_href=links.to(urls.directory_url(page.newer)) if page.newer else None,
