@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from jinja2 import Environment, Template
@@ -259,43 +260,23 @@ class Renderer:
     ) -> list[FeedLink]:
         _ = translations(language).gettext
         name = self.info.title
-        found = []
-        for fmt in FORMATS:
-            found.append(
-                FeedLink(
-                    urls.FEED_TYPES[fmt],
-                    self.info.absolute(urls.site_feed(fmt)),
-                    f"{name} ({_FEED_NAMES[fmt]})",
-                )
-            )
+        # (where a feed of each format is, what its link is called), one set per scope
+        scopes: list[tuple[Callable[[urls.FeedFormat], str], str]] = [(urls.site_feed, name)]
         if section is not None and section.path:
-            for fmt in FORMATS:
-                found.append(
-                    FeedLink(
-                        urls.FEED_TYPES[fmt],
-                        self.info.absolute(urls.section_feed(section, fmt)),
-                        f"{name}: {section.title} ({_FEED_NAMES[fmt]})",
-                    )
-                )
+            scopes.append((partial(urls.section_feed, section), f"{name}: {section.title}"))
         if tag is not None:
-            for fmt in FORMATS:
-                found.append(
-                    FeedLink(
-                        urls.FEED_TYPES[fmt],
-                        self.info.absolute(urls.tag_feed(tag, fmt)),
-                        f"{name}: {_('Tag')} {tag} ({_FEED_NAMES[fmt]})",
-                    )
-                )
+            scopes.append((partial(urls.tag_feed, tag), f"{name}: {_('Tag')} {tag}"))
         if author is not None:
-            for fmt in FORMATS:
-                found.append(
-                    FeedLink(
-                        urls.FEED_TYPES[fmt],
-                        self.info.absolute(urls.author_feed(author, fmt)),
-                        f"{name}: {author} ({_FEED_NAMES[fmt]})",
-                    )
-                )
-        return found
+            scopes.append((partial(urls.author_feed, author), f"{name}: {author}"))
+        return [
+            FeedLink(
+                urls.FEED_TYPES[fmt],
+                self.info.absolute(path_of(fmt)),
+                f"{title} ({_FEED_NAMES[fmt]})",
+            )
+            for path_of, title in scopes
+            for fmt in FORMATS
+        ]
 
     def _social(
         self, kind: str, title: str, description: str, url: str, language: str
@@ -483,18 +464,8 @@ class Renderer:
         title = heading
         if page.number > 1:
             title = _("%(title)s, page %(page)s") % {"title": heading, "page": page.number}
-        og, twitter = self._social("website", title, description, url, language)
-        feeds, feed_links = self._head_feeds(site, language, section, tag, author)
-        head = Head(
-            title=f"{title} | {self.info.title}",
-            canonical=url,
-            description=description,
-            og=og,
-            twitter=twitter,
-            feeds=feeds,
-            feed_links=feed_links,
-            json_ld=(self._breadcrumb_ld(crumbs),),
-        )
+        scope = (section, tag, author)
+        head = self._list_head(site, language, title, description, url, crumbs, scope)
         lead = None
         if page.number == 1 and page.items:
             window = page.items[:LEAD_WINDOW]
@@ -525,6 +496,30 @@ class Renderer:
             older_href=links.to(urls.directory_url(page.older)) if page.older else None,
         )
         return self.template(language, "html/list.html").render(context)
+
+    def _list_head(
+        self,
+        site: Site,
+        language: str,
+        title: str,
+        description: str,
+        url: str,
+        crumbs: Sequence[tuple[str, str]],
+        scope: tuple[Section | None, str | None, str | None],  # section, tag, author
+    ) -> Head:
+        """<head> of a page listing stories: a website, with its scope's feeds."""
+        og, twitter = self._social("website", title, description, url, language)
+        feeds, feed_links = self._head_feeds(site, language, *scope)
+        return Head(
+            title=f"{title} | {self.info.title}",
+            canonical=url,
+            description=description,
+            og=og,
+            twitter=twitter,
+            feeds=feeds,
+            feed_links=feed_links,
+            json_ld=(self._breadcrumb_ld(crumbs),),
+        )
 
     def home(self, site: Site, front: FrontPage) -> str:
         language = self.info.language
@@ -577,19 +572,10 @@ class Renderer:
         links = Links(self.info.base_url, root_prefix(urls.TAGS_INDEX))
         title = _("Tags")
         url = self.info.absolute(urls.directory_url(urls.TAGS_INDEX))
-        og, twitter = self._social("website", title, "", url, language)
         root = site.sections.get("")
         home = root.title_in(language) if root is not None else self.info.title
-        feeds, feed_links = self._head_feeds(site, language, None, None)
-        head = Head(
-            title=f"{title} | {self.info.title}",
-            canonical=url,
-            og=og,
-            twitter=twitter,
-            feeds=feeds,
-            feed_links=feed_links,
-            json_ld=(self._breadcrumb_ld([(home, self.info.base_url), (title, url)]),),
-        )
+        crumbs = [(home, self.info.base_url), (title, url)]
+        head = self._list_head(site, language, title, "", url, crumbs, (None, None, None))
         context = self._common(site, language, links)
         context.update(
             head=head,
