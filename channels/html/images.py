@@ -117,11 +117,9 @@ class Images:
             site_path = "/".join(parts)
             file = self.static_dir.joinpath(*parts)
             return _Source(file, site_path, False) if file.is_file() else None
+        # Relative to the article, as feeds resolve it against the article's URL.
         beside = self.content_dir.joinpath(*PurePosixPath(article.source_file).parent.parts, *parts)
-        if beside.is_file():
-            return _Source(beside, article.path + "/".join(parts), True)
-        file = self.static_dir.joinpath(*parts)  # a relative src may still mean static/
-        return _Source(file, "/".join(parts), False) if file.is_file() else None
+        return _Source(beside, article.path + "/".join(parts), True) if beside.is_file() else None
 
     def picture(self, article: Article) -> Picture | None:
         """The article's image as pages show it, or None when it has none (or an unsafe one)."""
@@ -147,8 +145,13 @@ class Images:
             safe = safe_external(src)
             return Picture(safe, external=True) if safe else None
         source = self._source(article, src)
-        if source is None:  # missing: linked as written, so the page shows what is wrong
-            return Picture(src.lstrip("/"))
+        if source is None:  # missing or unsafe: linked as written, so a reader sees the gap
+            parts = PurePosixPath(src.lstrip("/")).parts
+            if not parts or ".." in parts or "\\" in src:
+                return None
+            return Picture(
+                "/".join(parts) if src.startswith("/") else article.path + "/".join(parts)
+            )
         facts = self._facts(source.file)
         if facts is None:
             return Picture(source.site_path)

@@ -101,3 +101,22 @@ def test_unchanged_images_are_not_encoded_again(site: Any, monkeypatch: pytest.M
     assert not set(old) & set(new)  # the writer removed the stale copies it wrote
     img = _img((public / "news/one/index.html").read_text(encoding="utf-8")).find("img")
     assert (img.get("width"), img.get("height")) == ("900", "300")
+
+
+def test_image_paths_never_leave_the_site(site: Any) -> None:
+    write_image(site.root / "secret.jpg", (400, 300))  # outside content/ and static/
+    site.article("news", "escape", image={"src": "../../secret.jpg", "alt": "x"})
+    site.article("news", "missing", image={"src": "nope.jpg", "alt": "gone"})
+    site.write_config()
+    assert site.cli("publish", "--channels", "html").exit_code == 0
+    public = site.root / "public"
+    escape = (public / "news/escape/index.html").read_text(encoding="utf-8")
+    assert "secret" not in escape and "<figure" not in escape
+    assert not list(public.rglob("secret*"))
+    missing = _img_tag((public / "news/missing/index.html").read_text(encoding="utf-8"))
+    assert missing.get("src") == "../../news/missing/nope.jpg" and missing.get("width") is None
+
+
+def _img_tag(page: str) -> Any:
+    tree = html5lib.parse(page, namespaceHTMLElements=False)
+    return tree.find(".//figure[@class='lead']/img")
