@@ -287,9 +287,11 @@ class Site:
         found: dict[str, tuple[str, tuple[Article, ...]]] | None = getattr(self, "_authors", None)
         if found is None:
             groups: dict[str, tuple[str, list[Article]]] = {}
+            slugs: dict[str, str] = {}  # a newsroom has far fewer authors than bylines
             for article in self.articles:
                 for name in dict.fromkeys(article.authors):
-                    groups.setdefault(author_slug(name), (name, []))[1].append(article)
+                    slug = slugs.get(name) or slugs.setdefault(name, author_slug(name))
+                    groups.setdefault(slug, (name, []))[1].append(article)
             found = {slug: (name, tuple(arts)) for slug, (name, arts) in sorted(groups.items())}
             object.__setattr__(self, "_authors", found)
         return found

@@ -90,6 +90,7 @@ class HtmlChannel(Channel):
         )
 
     def article_key(self, article: Article, site: Site) -> str:
+        self.images.bind(site)
         site_key = self._site_key_of(site)
         newer, older = site.neighbours(article)
         trail = [site.sections.get(c.section) for c in article.breadcrumb]
@@ -103,6 +104,7 @@ class HtmlChannel(Channel):
         )
 
     def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
+        self.images.bind(site)
         html = self.renderer.article(article, site)
         yield OutputFile.text(urls.article_page(article), html)
 
@@ -114,6 +116,7 @@ class HtmlChannel(Channel):
         yield OutputFile(*self._stylesheet)
 
         images = self.images
+        images.bind(site)
         yield from images.outputs(site.articles)
         root = site.sections.get("")
         front = front_page(site, count, images.has_picture)

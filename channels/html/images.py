@@ -106,6 +106,15 @@ class Images:
         self.quality = quality
         self._index: dict[str, list[Any]] | None = None
         self._dirty = False
+        self._site: object = None  # the site `_pictures` was made for
+        self._pictures: dict[tuple[str, str], Picture | None] = {}
+
+    def bind(self, site: object) -> None:
+        """Remember pictures for as long as this site object is built (one publish, one
+        `serve` rebuild): an article's picture is asked for by its page, every list
+        showing it and the keys of all of those."""
+        if site is not self._site:
+            self._site, self._pictures = site, {}
 
     # --- finding files ---------------------------------------------------------------
 
@@ -126,7 +135,12 @@ class Images:
         image = article.image
         if image is None:
             return None
-        return self._make(article, image.src)
+        key = (article.source_file, image.src)
+        try:
+            return self._pictures[key]
+        except KeyError:
+            found = self._pictures[key] = self._make(article, image.src)
+            return found
 
     def has_picture(self, article: Article) -> bool:
         """Whether the article has an image to show: found on disk, or external."""
