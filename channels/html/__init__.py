@@ -133,7 +133,8 @@ class HtmlChannel(Channel):
             fingerprint("404", site_key, _listed(site.articles[:5], images)),
             lambda: [OutputFile.text("404.html", renderer.not_found(site))],
         )
-        tag_counts = [(tag, len(tagged)) for tag, tagged in _tags_by_slug(site).items()]
+        tags = _tags_by_slug(site)
+        tag_counts = [(tag, len(tagged)) for tag, tagged in tags.items()]
         tag_counts.sort(key=lambda pair: (pair[0].casefold(), pair[0]))
         yield Deferred(
             fingerprint("tags", site_key, tag_counts),
@@ -145,6 +146,10 @@ class HtmlChannel(Channel):
         changed = {a.slug: a.modified.timestamp() for a in site.articles}
         newest = partial(_newest, changed)
         entries = [Entry(info.base_url, newest(site.articles))]
+        if tag_counts:
+            entries.append(
+                Entry(info.absolute("tags/"), newest(a for a in site.articles if a.tags))
+            )
         for path in sorted(site.sections):
             if not path:
                 continue
@@ -152,7 +157,7 @@ class HtmlChannel(Channel):
             items = site.in_section(path)
             yield from self._pages(site, site_key, items, section, None)
             entries.append(Entry(section.url, newest(items)))
-        for tag, tagged in _tags_by_slug(site).items():
+        for tag, tagged in tags.items():
             yield from self._pages(site, site_key, tagged, None, tag)
             entries.append(Entry(info.absolute(urls.tag_dir(tag)), newest(tagged)))
         for name, written in site.by_author().values():

@@ -327,6 +327,9 @@ class Renderer:
         og.extend(("article:tag", tag) for tag in article.tags)
         if image is not None and image_abs:
             og.append(("og:image", image_abs))
+            if picture is not None and picture.width and picture.height:
+                og.append(("og:image:width", str(picture.width)))
+                og.append(("og:image:height", str(picture.height)))
             if image.alt:
                 og.append(("og:image:alt", image.alt))
             twitter[0] = ("twitter:card", "summary_large_image")

@@ -44,6 +44,21 @@ def test_lead_image_has_dimensions_srcset_and_webp(published: Published) -> None
         with Image.open(published.out / webp.removeprefix(root)) as im:
             assert im.format == "WEBP" and im.width == expected
     assert img.get("sizes") and source.get("sizes") == img.get("sizes")
+    tree = html5lib.parse(published.page(ARTICLE), namespaceHTMLElements=False)
+    og = {m.get("property"): m.get("content") for m in tree.iter("meta") if m.get("property")}
+    assert og["og:image"] == "https://news.example.com/media/sora.jpg"
+    assert (og["og:image:width"], og["og:image:height"]) == ("1200", "675")
+
+
+def test_tags_index_lists_every_tag_once_with_counts(published: Published) -> None:
+    tree = html5lib.parse(published.page("tags/index.html"), namespaceHTMLElements=False)
+    rows = [
+        ("".join(li.find("a").itertext()), li.find("a").get("href"), li.find("span").text)
+        for li in tree.findall(".//ul[@class='tag-index']/li")
+    ]
+    assert ("AI", "../tags/ai/", "3") in rows and len({r[1] for r in rows}) == len(rows)
+    home = html5lib.parse(published.page("index.html"), namespaceHTMLElements=False)
+    assert "tags/" in [a.get("href") for a in home.findall(".//footer//a")]
 
 
 def test_image_beside_the_article_is_copied_next_to_its_page(published: Published) -> None:
