@@ -47,8 +47,17 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 
+# The print edition's PDF embeds these fonts (channels/print/fonts.py): needed to run.
+fonts=()
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || fonts+=(fonts-dejavu-core)
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || fonts+=(fonts-wqy-zenhei)
+if [ ${#fonts[@]} -gt 0 ]; then
+  apt_install "${fonts[@]}" || echo "note: syndicate print needs ${fonts[*]}" >&2
+fi
+
 if [ "$dev" = 1 ]; then
   need=()
+  command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)  # tests read the PDF fonts
   command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools libzbar0)
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)

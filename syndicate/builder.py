@@ -88,8 +88,9 @@ def build_sections(read: ReadResult, info: SiteInfo) -> dict[str, Section]:
         if not path and not description:
             description = info.description
         sections[path] = Section(
-            path, titles[path], description, info.absolute(_section_url(path)), crumbs, children
-        )
+            path, titles[path], description, info.absolute(_section_url(path)), crumbs, children,
+            tuple(sorted(index.matter.titles.items())) if index else (),
+        )  # fmt: skip
     return sections
 
 

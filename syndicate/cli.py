@@ -282,6 +282,7 @@ def init(
 @click.option("--author", "authors", multiple=True, help="Byline; repeat for several.")
 @click.option("--tag", "tags", multiple=True, help="Tag; repeat for several.")
 @click.option("--ready", is_flag=True, help="Not a draft: publish it on the next run.")
+@click.option("--language", help="BCP 47 tag, e.g. zh-Hans (default: the site's language).")
 @pass_state
 def new(
     state: State,
@@ -291,6 +292,7 @@ def new(
     authors: tuple[str, ...],
     tags: tuple[str, ...],
     ready: bool,
+    language: str | None,
 ) -> None:
     """Scaffold an article in SECTION (e.g. finance/markets) with correct front matter."""
     from .scaffold import new_article
@@ -304,9 +306,11 @@ def new(
             authors=list(authors),
             tags=list(tags),
             draft=not ready,
+            language=language,
         )
+        chosen = language or f"{state.config.site.language}, the site's; change with --language"
     if not state.quiet:
-        say(f"created {path}")
+        say(f"created {path} (language: {chosen})")
     else:
         click.echo(str(path))
 

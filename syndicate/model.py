@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .digests import article_fingerprint
+from .slug import author_slug
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -205,6 +206,13 @@ class Section:
     url: str
     breadcrumb: tuple[Crumb, ...]  # root -> this section, inclusive
     children: tuple[str, ...]  # paths of direct subsections
+    # Per-language titles from _index.md's `titles:` map, as (BCP 47 tag, title) pairs
+    # (a tuple keeps the section hashable and picklable).
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, language: str) -> str:
+        """The title for pages in `language`: zh-Hans-CN finds zh-Hans, then zh; else `title`."""
+        return localized(self.titles, language, self.title)
 
     @property
     def parent(self) -> str | None:
@@ -215,6 +223,19 @@ class Section:
     @property
     def depth(self) -> int:
         return self.path.count("/") + 1 if self.path else 0
+
+
+def localized(titles: tuple[tuple[str, str], ...], language: str, default: str) -> str:
+    """The most specific entry of `titles` for a BCP 47 tag (case-insensitive), or `default`."""
+    if not titles:
+        return default
+    lowered = {key.lower(): value for key, value in titles}
+    parts = language.lower().split("-")
+    for n in range(len(parts), 0, -1):
+        found = lowered.get("-".join(parts[:n]))
+        if found:
+            return found
+    return default
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +281,20 @@ class Site:
                 tags.setdefault(tag, []).append(article)
         frozen = {tag: tuple(arts) for tag, arts in sorted(tags.items(), key=lambda kv: kv[0])}
         object.__setattr__(self, "by_tag", MappingProxyType(frozen))
+
+    def by_author(self) -> Mapping[str, tuple[str, tuple[Article, ...]]]:
+        """author slug -> (name as first seen, articles newest first): one page per slug."""
+        found: dict[str, tuple[str, tuple[Article, ...]]] | None = getattr(self, "_authors", None)
+        if found is None:
+            groups: dict[str, tuple[str, list[Article]]] = {}
+            slugs: dict[str, str] = {}  # a newsroom has far fewer authors than bylines
+            for article in self.articles:
+                for name in dict.fromkeys(article.authors):
+                    slug = slugs.get(name) or slugs.setdefault(name, author_slug(name))
+                    groups.setdefault(slug, (name, []))[1].append(article)
+            found = {slug: (name, tuple(arts)) for slug, (name, arts) in sorted(groups.items())}
+            object.__setattr__(self, "_authors", found)
+        return found
 
     def in_section(self, path: str, *, recursive: bool = True) -> tuple[Article, ...]:
         """Articles of a section, newest first; a parent section includes its subsections."""

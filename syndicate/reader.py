@@ -270,6 +270,7 @@ class SectionMatter(BaseModel):
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
     title: str | None = None
     description: str = ""
+    titles: dict[str, str] = {}  # per-language titles: {zh-Hans: 财经}
 
 
 @dataclass(frozen=True, slots=True)

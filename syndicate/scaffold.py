@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import ValidationError
 
+from . import validate
 from .config import Config, SiteSettings, format_validation_error
 from .errors import ConfigError, SyndicateError
 from .slug import is_valid_slug, slugify
@@ -27,9 +28,14 @@ def new_article(
     authors: list[str] | None = None,
     tags: list[str] | None = None,
     draft: bool = True,
+    language: str | None = None,
     now: datetime | None = None,
 ) -> Path:
-    """Write content/SECTION/SLUG.md and return its path; never overwrites a file."""
+    """Write content/SECTION/SLUG.md and return its path; never overwrites a file.
+
+    `language` (BCP 47, default the site's) is always written, so a Chinese headline on an
+    English site is one visible key away from being marked as such.
+    """
     section = section.strip("/")
     if not _SECTION.match(section):
         raise SyndicateError(
@@ -39,6 +45,11 @@ def new_article(
     if not title.strip():
         raise SyndicateError("title: must not be empty")
     slug = slug or slugify(title)
+    language = language or config.site.language
+    try:
+        validate.language_tag(language)
+    except ValueError as exc:
+        raise SyndicateError(f"--language: {exc}") from None
     if not is_valid_slug(slug):
         raise SyndicateError(f"slug {slug!r} is invalid: use [a-z0-9-]+ (pass --slug)")
     target = config.content_dir / section / f"{slug}.md"
@@ -52,6 +63,7 @@ def new_article(
         "summary": "",
         "authors": authors or [],
         "tags": tags or [],
+        "language": language,
         "draft": draft,
     }
     body = (

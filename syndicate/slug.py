@@ -40,3 +40,8 @@ def is_valid_slug(slug: str) -> bool:
 def tag_slug(tag: str) -> str:
     """URL-safe name of a tag page or feed; never empty."""
     return slugify(tag) or "tag"
+
+
+def author_slug(name: str) -> str:
+    """URL-safe name of an author page: 'Li Wei' -> 'li-wei', '王海林' -> 'wang-hai-lin'."""
+    return slugify(name) or "author"

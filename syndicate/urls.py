@@ -12,7 +12,7 @@ from collections.abc import Container
 from typing import Literal
 
 from .model import Article, Section
-from .slug import tag_slug
+from .slug import author_slug, tag_slug
 
 FeedFormat = Literal["atom", "rss", "json"]
 FEED_FILES: dict[FeedFormat, str] = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
@@ -114,6 +114,22 @@ def tag_dir(tag: str) -> str:
 def tag_page(tag: str, page: int = 1) -> str:
     base = tag_dir(tag)
     return f"{base}{INDEX}" if page == 1 else f"{base}{PAGES_DIR}/{page}/{INDEX}"
+
+
+TAGS_INDEX = "tags/index.html"  # every tag, with its count
+
+
+def author_dir(name: str) -> str:
+    return f"authors/{author_slug(name)}/"
+
+
+def author_page(name: str, page: int = 1) -> str:
+    base = author_dir(name)
+    return f"{base}index.html" if page == 1 else f"{base}page/{page}/index.html"
+
+
+def author_feed(name: str, fmt: FeedFormat) -> str:
+    return author_dir(name) + FEED_FILES[fmt]
 
 
 def site_feed(fmt: FeedFormat) -> str:

@@ -48,7 +48,9 @@ class FeedBuilder:
                 lambda article: estimated_entry_size(article, self.info),
                 settings.max_bytes,
             )
-        self.specs = plan_feeds(site, sections=settings.sections, tags=settings.tags)
+        self.specs = plan_feeds(
+            site, sections=settings.sections, tags=settings.tags, authors=settings.authors
+        )
         # Articles some subscription feed lists: their items and entries are kept for
         # reuse. Any other article is in exactly one archive page, so its item and entry
         # are dropped once written, and memory is reused instead of piling up.

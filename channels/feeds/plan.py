@@ -1,8 +1,8 @@
-"""Which feeds a site has: the site feed, one per section, one per tag.
+"""Which feeds a site has: the site feed, one per section, one per tag, one per author.
 
 Paths come from `syndicate.urls`, so HTML pages can link the same files. Feed ids are
 tag: URIs under the site's id authority (`...:feed`, `...:section/finance`,
-`...:tag/ai`), fixed for as long as the section path or tag slug is.
+`...:tag/ai`, `...:author/li-wei`), fixed for as long as the path or slug is.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from syndicate.urls import FeedFormat
 
 @dataclass(frozen=True)
 class FeedSpec:
-    key: str  # "", "section/<path>" or "tag/<slug>"
+    key: str  # "", "section/<path>", "tag/<slug>" or "author/<slug>"
     title: str
     description: str
     home_url: str  # the HTML page the feed belongs to (alternate link)
@@ -31,8 +31,11 @@ class FeedSpec:
         return info.absolute(self.paths[fmt])
 
 
-def plan_feeds(site: Site, *, sections: bool = True, tags: bool = True) -> list[FeedSpec]:
-    """Every feed of the site in a stable order: site, sections by path, tags by slug."""
+def plan_feeds(
+    site: Site, *, sections: bool = True, tags: bool = True, authors: bool = True
+) -> list[FeedSpec]:
+    """Every feed of the site in a stable order: site, sections by path, tags and authors
+    by slug."""
     info = site.info
     home = site.sections.get("")
     specs = [
@@ -60,6 +63,18 @@ def plan_feeds(site: Site, *, sections: bool = True, tags: bool = True) -> list[
             )
     if tags:
         specs.extend(_tag_feeds(site))
+    if authors:
+        for slug, (name, written) in site.by_author().items():
+            specs.append(
+                FeedSpec(
+                    f"author/{slug}",
+                    f"{name} | {info.title}",
+                    f"Articles by {name} on {info.title}",
+                    info.absolute(urls.author_dir(name)),
+                    {fmt: urls.author_feed(name, fmt) for fmt in urls.FEED_FILES},
+                    written,
+                )
+            )
     return specs
 
 

@@ -22,6 +22,7 @@ class FeedsSettings(ChannelSettings):
     formats: list[FormatName] = Field(default_factory=lambda: list(ALL_FORMATS))
     sections: bool = True  # one feed per section (a parent includes its subsections)
     tags: bool = True  # one feed per tag
+    authors: bool = True  # one feed per author (authors/<slug>/atom.xml ...)
     hub: EnvStr | None = None  # WebSub hub announced with rel="hub"
     archive: bool = True  # RFC 5005 monthly archive pages of the site feed
     stylesheet: bool = True  # XSLT so a feed opened in a browser reads as a page

@@ -1,12 +1,11 @@
 """Translated labels and locale-aware dates for the HTML pages.
 
-Catalogues ship as .po files and are compiled in memory with Babel on first use, so
-nobody has to remember a `compile` step; each language is loaded once per process.
+Catalogues ship as .po files in locale/, compiled in memory on first use
+(syndicate.catalogues).
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from functools import lru_cache
@@ -21,12 +20,11 @@ from babel.dates import (
     tokenize_pattern,
 )
 from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
+
+from syndicate import catalogues
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
 
 # Open Graph wants language_TERRITORY; Google News wants its own short codes.
@@ -36,39 +34,18 @@ _NEWS_LANGUAGES = {"zh-hans": "zh-cn", "zh-hant": "zh-tw", "zh-cn": "zh-cn", "zh
 
 def catalogue_names() -> list[str]:
     """Languages with a shipped catalogue, as folder names (zh_Hans)."""
-    return sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return catalogues.catalogue_names(LOCALE_DIR)
 
 
-def _candidates(language: str) -> list[str]:
-    """zh-Hans-CN -> [zh_Hans_CN, zh_Hans, zh]: most specific first."""
-    parts = language.replace("-", "_").split("_")
-    return ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
-
-
-@lru_cache(maxsize=32)
 def translations(language: str) -> NullTranslations:
     """The gettext catalogue for a BCP 47 tag, falling back to English (the msgids)."""
-    available = {name.lower(): name for name in catalogue_names()}
-    for candidate in _candidates(language):
-        name = available.get(candidate.lower())
-        if name is not None:
-            return _compile(LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.po")
-    return NullTranslations()
-
-
-def _compile(po_path: Path) -> Translations:
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return catalogues.translations(LOCALE_DIR, language)
 
 
 @lru_cache(maxsize=32)
 def babel_locale(language: str) -> Locale:
     """zh-Hans -> Locale zh_Hans; an unknown tag falls back to English rather than failing."""
-    for candidate in _candidates(language):
+    for candidate in catalogues.candidates(language):
         try:
             return Locale.parse(candidate)
         except (UnknownLocaleError, ValueError):

@@ -13,17 +13,20 @@ import json
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from syndicate import urls
-from syndicate.model import Article, RelatedArticle, Section, Site, SiteInfo
+from syndicate.model import Article, Crumb, RelatedArticle, Section, Site, SiteInfo
 from syndicate.qr import qr_svg
 from syndicate.templating import Templates
 
+from .front import LEAD_WINDOW, FrontPage
 from .i18n import Dates, byline, og_locale, translations
+from .images import Images, Picture
 from .links import Links, root_prefix, safe_external
 from .pagination import Page
 from .settings import HtmlSettings
@@ -76,6 +79,8 @@ class Teaser:
     date: str
     summary: str
     lang: str | None  # set when the article's language differs from the page's
+    picture: Picture | None = None  # its lead image, shown as a thumbnail
+    alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,7 @@ class Renderer:
     info: SiteInfo
     settings: HtmlSettings
     stylesheet: str  # site path of the stylesheet
+    images: Images | None = None
     _envs: dict[str, Environment] = field(default_factory=dict)
     _teasers: dict[tuple[Any, ...], Teaser] = field(default_factory=dict)
     _compiled: dict[tuple[str, str], Template] = field(default_factory=dict)
@@ -186,23 +192,37 @@ class Renderer:
         self, item: Article | RelatedArticle, language: str, item_language: str | None = None
     ) -> Teaser:
         """Cached per article and language: one article shows up on many list pages."""
+        picture = None
+        alt = ""
         if isinstance(item, Article):
             item_language = item.language or self.info.language
-        key = (item.url, language, item_language, item.title, item.published, item.summary)
+            picture = self.picture(item)
+            alt = item.image.alt if item.image else ""
+        key: tuple[Any, ...] = (item.url, language, item_language, item.title, item.published)
+        key = (*key, item.summary, picture, alt)
         found = self._teasers.get(key)
         if found is None:
             path = item.url.removeprefix(self.info.base_url)
             date = Dates(language, self.info.timezone).date(item.published)
             lang = item_language if item_language and item_language != language else None
-            found = Teaser(item.title, path, _iso(item.published), date, item.summary, lang)
+            found = Teaser(
+                item.title, path, _iso(item.published), date, item.summary, lang, picture, alt
+            )
             self._teasers[key] = found
         return found
+
+    def picture(self, article: Article) -> Picture | None:
+        return self.images.picture(article) if self.images is not None else None
 
     def teasers(self, items: Sequence[Article], language: str) -> list[Teaser]:
         return [self.teaser(item, language) for item in items]
 
     def _common(self, site: Site, language: str, links: Links, current: str = "") -> dict[str, Any]:
-        nav = self.shared(site, ("nav", links.root, current), lambda: _nav(site, links, current))
+        nav = self.shared(
+            site,
+            ("nav", language, links.root, current),
+            lambda: _nav(site, links, current, language),
+        )
         masthead, footer = self.shared(
             site,
             ("chrome", language, links.root, current),
@@ -226,48 +246,44 @@ class Renderer:
         }
 
     def _head_feeds(
-        self, site: Site, language: str, section: Section | None, tag: str | None
+        self,
+        site: Site,
+        language: str,
+        section: Section | None,
+        tag: str | None,
+        author: str | None = None,
     ) -> tuple[tuple[FeedLink, ...], Markup]:
         """A page's feeds and their <link> elements: the same for a whole section or tag."""
         path = section.path if section is not None else ""
 
         def make() -> tuple[tuple[FeedLink, ...], Markup]:
-            feeds = tuple(self._feeds(language, section, tag))
+            feeds = tuple(self._feeds(language, section, tag, author))
             return feeds, self.partial(language, "feed_links", feeds=feeds)
 
-        return self.shared(site, ("feeds", language, path, tag), make)
+        return self.shared(site, ("feeds", language, path, tag, author), make)
 
-    def _feeds(self, language: str, section: Section | None, tag: str | None) -> list[FeedLink]:
+    def _feeds(
+        self, language: str, section: Section | None, tag: str | None, author: str | None = None
+    ) -> list[FeedLink]:
         _ = translations(language).gettext
         name = self.info.title
-        found = []
-        for fmt in FORMATS:
-            found.append(
-                FeedLink(
-                    urls.FEED_TYPES[fmt],
-                    self.info.absolute(urls.site_feed(fmt)),
-                    f"{name} ({_FEED_NAMES[fmt]})",
-                )
-            )
+        # (where a feed of each format is, what its link is called), one set per scope
+        scopes: list[tuple[Callable[[urls.FeedFormat], str], str]] = [(urls.site_feed, name)]
         if section is not None and section.path:
-            for fmt in FORMATS:
-                found.append(
-                    FeedLink(
-                        urls.FEED_TYPES[fmt],
-                        self.info.absolute(urls.section_feed(section, fmt)),
-                        f"{name}: {section.title} ({_FEED_NAMES[fmt]})",
-                    )
-                )
+            scopes.append((partial(urls.section_feed, section), f"{name}: {section.title}"))
         if tag is not None:
-            for fmt in FORMATS:
-                found.append(
-                    FeedLink(
-                        urls.FEED_TYPES[fmt],
-                        self.info.absolute(urls.tag_feed(tag, fmt)),
-                        f"{name}: {_('Tag')} {tag} ({_FEED_NAMES[fmt]})",
-                    )
-                )
-        return found
+            scopes.append((partial(urls.tag_feed, tag), f"{name}: {_('Tag')} {tag}"))
+        if author is not None:
+            scopes.append((partial(urls.author_feed, author), f"{name}: {author}"))
+        return [
+            FeedLink(
+                urls.FEED_TYPES[fmt],
+                self.info.absolute(path_of(fmt)),
+                f"{title} ({_FEED_NAMES[fmt]})",
+            )
+            for path_of, title in scopes
+            for fmt in FORMATS
+        ]
 
     def _social(
         self, kind: str, title: str, description: str, url: str, language: str
@@ -304,18 +320,23 @@ class Renderer:
         links = Links(self.info.base_url, root_prefix(path))
         _ = translations(language).gettext
         image = article.image
-        image_src = links.asset(image.src) if image else None
-        image_abs = links.absolute(image.src) if image else None
+        picture = self.picture(article)
+        image_abs = None
+        if picture is not None:
+            image_abs = picture.src if picture.external else self.info.absolute(picture.src)
         og, twitter = self._social("article", article.title, article.summary, article.url, language)
         stamps = (_iso(article.published), _iso(article.modified))  # for og and JSON-LD
         og.append(("article:published_time", stamps[0]))
         og.append(("article:modified_time", stamps[1]))
         section = site.sections.get(article.section)
         if section is not None and section.path:
-            og.append(("article:section", section.title))
+            og.append(("article:section", section.title_in(language)))
         og.extend(("article:tag", tag) for tag in article.tags)
         if image is not None and image_abs:
             og.append(("og:image", image_abs))
+            if picture is not None and picture.width and picture.height:
+                og.append(("og:image:width", str(picture.width)))
+                og.append(("og:image:height", str(picture.height)))
             if image.alt:
                 og.append(("og:image:alt", image.alt))
             twitter[0] = ("twitter:card", "summary_large_image")
@@ -324,6 +345,11 @@ class Renderer:
                 twitter.append(("twitter:image:alt", image.alt))
         feeds, feed_links = self._head_feeds(site, language, section, None)
         original = based_on(article)
+        crumbs = self.shared(
+            site,
+            ("crumbs", language, article.breadcrumb),
+            lambda: _localized(site, article.breadcrumb, language),
+        )
         head = Head(
             title=f"{article.title} | {self.info.title}",
             canonical=original or article.url,
@@ -335,7 +361,7 @@ class Renderer:
             json_ld=(
                 self._news_article_ld(article, section, image_abs, stamps),
                 self._breadcrumb_ld(
-                    [(c.title, c.url) for c in article.breadcrumb] + [(article.title, article.url)]
+                    [(c.title, c.url) for c in crumbs] + [(article.title, article.url)]
                 ),
             ),
         )
@@ -352,15 +378,18 @@ class Renderer:
             breadcrumb_nav=self.shared(
                 site,
                 ("breadcrumb", language, links.root, article.breadcrumb),
-                lambda: self._macros(language).breadcrumb(article.breadcrumb, links),
+                lambda: self._macros(language).breadcrumb(crumbs, links),
             ),
             # Handed in, not imported: Jinja's import compares the two templates' globals
             # through a ChainMap, ~15 us a page.
             teasers=self._macros(language).teasers,
+            picture_tag=self._macros(language).picture_tag,
             body=Markup(prepare_body(article.body_html)),
-            byline=byline(article.authors, language),
+            byline=_linked_byline(article.authors, links, language),
+            minutes=reading_minutes(article.word_count, language),
             source_url=safe_external(source.url) if source else None,
-            image_src=image_src,
+            picture=picture,
+            image_alt=image.alt if image else "",
             tags=[(tag, links.to(urls.tag_dir(tag))) for tag in article.tags],
             older=self.teaser(older, language) if older else None,
             newer=self.teaser(newer, language) if newer else None,
@@ -387,6 +416,7 @@ class Renderer:
             "datePublished": stamps[0],
             "dateModified": stamps[1],
             "inLanguage": article.language or self.info.language,
+            "wordCount": article.word_count,
             "publisher": {
                 "@type": "Organization",
                 "name": self.info.title,
@@ -400,7 +430,7 @@ class Renderer:
         if image:
             data["image"] = [image]
         if section is not None and section.path:
-            data["articleSection"] = section.title
+            data["articleSection"] = section.title_in(article.language or self.info.language)
         if article.tags:
             data["keywords"] = list(article.tags)
         if article.source is not None:
@@ -421,33 +451,80 @@ class Renderer:
         *,
         section: Section | None = None,
         tag: str | None = None,
+        author: str | None = None,
     ) -> str:
-        """A section or tag page: newest first, paginated, with links to subsections."""
+        """A section, tag or author page: newest first, paginated, with links to
+        subsections; page 1 opens with its newest story as the lead."""
         language = self.info.language
         _ = translations(language).gettext
         links = Links(self.info.base_url, root_prefix(page.path))
         url = self.info.absolute(urls.directory_url(page.path))
         if section is not None:
-            heading = section.title
+            heading = section.title_in(language)
             description = section.description
-            crumbs = [(c.title, c.url) for c in section.breadcrumb]
-            parents = section.breadcrumb[:-1]
+            trail = _localized(site, section.breadcrumb, language)
+            crumbs = [(c.title, c.url) for c in trail]
+            parents = trail[:-1]
         else:
-            heading = _("Tag: %(tag)s") % {"tag": tag}
+            if author is not None:
+                heading, where = author, urls.author_dir(author)
+            else:
+                heading, where = _("Tag: %(tag)s") % {"tag": tag}, urls.tag_dir(tag or "")
             description = ""
             root = site.sections.get("")
-            home = root.title if root is not None else self.info.title
-            crumbs = [
-                (home, self.info.base_url),
-                (heading, self.info.absolute(urls.tag_dir(tag or ""))),
-            ]
-            parents = root.breadcrumb if root is not None else ()
+            home = root.title_in(language) if root is not None else self.info.title
+            crumbs = [(home, self.info.base_url), (heading, self.info.absolute(where))]
+            parents = _localized(site, root.breadcrumb, language) if root is not None else ()
         title = heading
         if page.number > 1:
             title = _("%(title)s, page %(page)s") % {"title": heading, "page": page.number}
+        scope = (section, tag, author)
+        head = self._list_head(site, language, title, description, url, crumbs, scope)
+        lead = None
+        if page.number == 1 and page.items:
+            window = page.items[:LEAD_WINDOW]
+            has_image = self.images.has_picture if self.images else lambda a: False
+            lead = next((a for a in window if has_image(a)), page.items[0])
+        children = []
+        if section is not None:
+            children = [
+                (site.sections[p].title_in(language), site.sections[p].url)
+                for p in section.children
+                if p in site.sections
+            ]
+        context = self._common(site, language, links, section.path if section else "")
+        context.update(
+            head=head,
+            heading=heading,
+            description=description,
+            parents=parents,
+            children=children,
+            page=page,
+            # `items` stays the whole page, for sites' own list templates.
+            items=self.teasers(page.items, language),
+            lead=self.teaser(lead, language) if lead is not None else None,
+            rest=self.teasers([a for a in page.items if a is not lead], language),
+            author=author,
+            author_dir=urls.author_dir(author) if author else "",
+            newer_href=links.to(urls.directory_url(page.newer)) if page.newer else None,
+            older_href=links.to(urls.directory_url(page.older)) if page.older else None,
+        )
+        return self.template(language, "html/list.html").render(context)
+
+    def _list_head(
+        self,
+        site: Site,
+        language: str,
+        title: str,
+        description: str,
+        url: str,
+        crumbs: Sequence[tuple[str, str]],
+        scope: tuple[Section | None, str | None, str | None],  # section, tag, author
+    ) -> Head:
+        """<head> of a page listing stories: a website, with its scope's feeds."""
         og, twitter = self._social("website", title, description, url, language)
-        feeds, feed_links = self._head_feeds(site, language, section, tag)
-        head = Head(
+        feeds, feed_links = self._head_feeds(site, language, *scope)
+        return Head(
             title=f"{title} | {self.info.title}",
             canonical=url,
             description=description,
@@ -457,40 +534,26 @@ class Renderer:
             feed_links=feed_links,
             json_ld=(self._breadcrumb_ld(crumbs),),
         )
-        children = []
-        if section is not None:
-            children = [site.sections[p] for p in section.children if p in site.sections]
-        context = self._common(site, language, links, section.path if section else "")
-        context.update(
-            head=head,
-            heading=heading,
-            description=description,
-            parents=parents,
-            children=children,
-            page=page,
-            items=self.teasers(page.items, language),
-            newer_href=links.to(urls.directory_url(page.newer)) if page.newer else None,
-            older_href=links.to(urls.directory_url(page.older)) if page.older else None,
-        )
-        return self.template(language, "html/list.html").render(context)
 
-    def home(self, site: Site) -> str:
+    def home(self, site: Site, front: FrontPage) -> str:
         language = self.info.language
         _ = translations(language).gettext
         path = urls.section_page("")
         links = Links(self.info.base_url, "")
         root = site.sections.get("")
-        title = root.title if root is not None else self.info.title
+        title = root.title_in(language) if root is not None else self.info.title
         description = (root.description if root is not None else "") or self.info.description
-        count = self.settings.home_per_section
-        blocks = [Block(_("Latest news"), None, self.teasers(site.articles[:count], language))]
-        for child in root.children if root is not None else ():
+        blocks = [Block(_("Latest news"), None, self.teasers(front.latest, language))]
+        for child, stories in front.sections:
             section = site.sections[child]
-            items = site.in_section(child)[:count]
-            if items:
-                blocks.append(
-                    Block(section.title, links.to(child + "/"), self.teasers(items, language))
+            blocks.append(
+                Block(
+                    section.title_in(language),
+                    links.to(child + "/"),
+                    self.teasers(stories, language),
                 )
+            )
+        lead = self.teaser(front.lead, language) if front.lead else None
         og, twitter = self._social("website", title, description, self.info.base_url, language)
         website = json_ld(
             {
@@ -513,8 +576,28 @@ class Renderer:
             json_ld=(website,),
         )
         context = self._common(site, language, links)
-        context.update(head=head, heading=title, blocks=blocks, path=path)
+        context.update(head=head, heading=title, lead=lead, blocks=blocks, path=path)
         return self.template(language, "html/home.html").render(context)
+
+    def tags_index(self, site: Site, tags: Sequence[tuple[str, int]]) -> str:
+        """/tags/: every tag with how many stories carry it, by name."""
+        language = self.info.language
+        _ = translations(language).gettext
+        links = Links(self.info.base_url, root_prefix(urls.TAGS_INDEX))
+        title = _("Tags")
+        url = self.info.absolute(urls.directory_url(urls.TAGS_INDEX))
+        root = site.sections.get("")
+        home = root.title_in(language) if root is not None else self.info.title
+        crumbs = [(home, self.info.base_url), (title, url)]
+        head = self._list_head(site, language, title, "", url, crumbs, (None, None, None))
+        context = self._common(site, language, links)
+        context.update(
+            head=head,
+            heading=title,
+            parents=_localized(site, root.breadcrumb, language) if root is not None else (),
+            tags=[(name, links.to(urls.tag_dir(name)), count) for name, count in tags],
+        )
+        return self.template(language, "html/tags.html").render(context)
 
     def not_found(self, site: Site) -> str:
         """404.html is served at any URL, so its links are root-relative, not relative."""
@@ -540,14 +623,38 @@ FORMATS: tuple[urls.FeedFormat, ...] = ("atom", "rss", "json")
 _FEED_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 
 
-def _nav(site: Site, links: Links, current: str) -> tuple[NavItem, ...]:
+def _linked_byline(authors: Sequence[str], links: Links, language: str) -> Markup:
+    """ "Li Wei and Zhang Min", each name linking to the author's page."""
+    tags = Markup('<a href="{}" rel="author">{}</a>')
+    names = tuple(str(tags.format(links.to(urls.author_dir(a)), a)) for a in authors)
+    return Markup(byline(names, language))
+
+
+def reading_minutes(words: int, language: str) -> int:
+    """Minutes to read: 230 words a minute, or 400 characters for Chinese and Japanese
+    (count_words counts each CJK character as a word)."""
+    rate = 400 if language.lower().split("-")[0] in ("zh", "ja") else 230
+    return max(1, round(words / rate))
+
+
+def _localized(site: Site, crumbs: Sequence[Crumb], language: str) -> tuple[Crumb, ...]:
+    """A breadcrumb with each section's title in the page's language."""
+    found = []
+    for crumb in crumbs:
+        section = site.sections.get(crumb.section)
+        title = section.title_in(language) if section is not None else crumb.title
+        found.append(Crumb(title, crumb.section, crumb.url))
+    return tuple(found)
+
+
+def _nav(site: Site, links: Links, current: str, language: str) -> tuple[NavItem, ...]:
     """The top-level sections, the one holding `current` (a section path) marked."""
     root = site.sections.get("")
     if root is None:
         return ()
     return tuple(
         NavItem(
-            site.sections[path].title,
+            site.sections[path].title_in(language),
             links.to(path + "/"),
             current == path or current.startswith(path + "/"),
         )

@@ -12,16 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
+from syndicate.catalogues import translations
 from syndicate.model import Article, Site, SiteInfo
 from syndicate.templating import Templates
 
 from .settings import ListSettings
 from .wrap import display_width, wrap_line, wrap_text
 
+LOCALE_DIR = Path(__file__).parent / "locale"  # labels' translations (English is the msgid)
 DIGEST_TEMPLATE = "newsletter/digest.txt"
 FOOTER_TEMPLATE = "newsletter/footer.txt"
 
@@ -206,6 +209,7 @@ def render_digest(
         links=links(sections, articles),
         count=len(articles),
         width=width,
+        _=translations(LOCALE_DIR, site.info.language).gettext,
     )
     subject = lst.subject.format(
         title=lst.title,
@@ -242,5 +246,6 @@ def render_footer(
         unsubscribe_url=unsubscribe_url,
         unsubscribe_mailto=unsubscribe_mailto,
         width=width,
+        _=translations(LOCALE_DIR, info.language).gettext,
     )
     return tidy(text, width)

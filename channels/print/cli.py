@@ -47,7 +47,11 @@ def build_edition(channel: PrintChannel, day: date, section: str | None) -> Edit
 
 def write_edition(channel: PrintChannel, edition: Edition, out: Path) -> tuple[Path, Path]:
     """Write <out>/<date>[-<section>].html and .pdf; returns both paths."""
-    from .pdf import edition_pdf  # reportlab loads in ~0.1 s: not on every CLI start
+    # reportlab loads in ~0.1 s: not on every CLI start
+    from .fonts import load_fonts
+    from .pdf import edition_pdf
+
+    fonts = load_fonts(channel.print_settings.fonts)  # before writing: a missing font fails
 
     stem = edition.day.isoformat()
     if edition.section:
@@ -55,7 +59,7 @@ def write_edition(channel: PrintChannel, edition: Edition, out: Path) -> tuple[P
     out.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
     html_path.write_text(edition_html(channel.context.templates, edition), encoding="utf-8")
-    pdf_path.write_bytes(edition_pdf(edition))
+    pdf_path.write_bytes(edition_pdf(edition, fonts))
     return html_path, pdf_path
 
 

@@ -39,6 +39,10 @@ class Edition:
         where = f" · {self.section_title}" if self.section_title else ""
         return f"{self.site_title} · print edition {self.day.isoformat()}{where}"
 
+    def folio(self, number: int, total: int) -> str:
+        """The page line in a sheet's header ("page 2 of 3")."""
+        return f"page {number} of {total}"
+
 
 def edition_articles(site: Site, day: date, section: str | None) -> list[Article]:
     """The articles of one edition: published that day (site time zone), oldest first."""

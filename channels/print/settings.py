@@ -34,6 +34,14 @@ class UtmSettings(StrictModel):
         return value
 
 
+class FontSettings(StrictModel):
+    """TrueType font files for the edition PDF; unset ones are searched (see fonts.py)."""
+
+    regular: str | None = None
+    bold: str | None = None
+    cjk: str | None = None
+
+
 class PrintSettings(ChannelSettings):
     error_correction: ErrorCorrection = "M"
     size_mm: float = Field(default=25.0, ge=10, le=300)  # printed width of the code
@@ -44,6 +52,7 @@ class PrintSettings(ChannelSettings):
     use_short_url: bool = True
     dek_chars: int = Field(default=160, ge=20, le=2000)
     per_page: int = Field(default=6, ge=1, le=12)  # snippets per A4 page of the edition sheet
+    fonts: FontSettings = FontSettings()
 
     @field_validator("utm", mode="before")
     @classmethod

@@ -7,7 +7,9 @@ widths (generous, so real fonts fit); the box grows with the text it holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from syndicate.catalogues import translations
 from syndicate.model import Article, Site
 from syndicate.templating import Templates
 
@@ -15,6 +17,7 @@ from .links import PrintLinks
 from .qrimages import QrArt
 from .text import cut, estimate_width, wrap
 
+LOCALE_DIR = Path(__file__).parent / "locale"  # labels' translations (English is the msgid)
 BOX_WIDTH_MM = 90.0
 PADDING_MM = 3.0
 HEADLINE_MM, HEADLINE_LEADING = 4.2, 5.0  # font size and line distance, in mm
@@ -32,25 +35,24 @@ class Snippet:
     headline: str
     dek: str
     short_url: str
+    scan_line: str  # "Scan to read: <short url>", in the article's language
     attribution: str
     language: str
     qr: QrArt
-
-    @property
-    def scan_line(self) -> str:
-        return f"Scan to read: {self.short_url}"
 
 
 def make_snippet(
     article: Article, site: Site, links: PrintLinks, art: QrArt, dek_chars: int
 ) -> Snippet:
     source = article.source.name if article.source else site.info.title
+    _ = translations(LOCALE_DIR, article.language).gettext
     return Snippet(
         slug=article.slug,
         headline=" ".join(article.title.split()),
         dek=cut(article.summary, dek_chars),
         short_url=links.short_url,
-        attribution=f"Source: {source}",
+        scan_line=_("Scan to read: %(url)s") % {"url": links.short_url},
+        attribution=_("Source: %(source)s") % {"source": source},
         language=article.language,
         qr=art,
     )

@@ -58,6 +58,24 @@ def test_new_scaffolds_a_valid_draft_with_ascii_slug(site: SiteFactory) -> None:
     assert again.exit_code == 1 and "already exists" in again.output
 
 
+def test_new_writes_the_language_and_says_which(site: SiteFactory) -> None:
+    result = site.cli("new", "culture", "文生视频：Sora 来了", "--language", "zh-Hans")
+    assert result.exit_code == 0, result.output
+    assert "(language: zh-Hans)" in result.output
+    path = site.content / "culture/wen-sheng-shi-pin-sora-lai-le.md"
+    split = split_front_matter(path.read_text(encoding="utf-8"))
+    assert split is not None and yaml.safe_load(split[0])["language"] == "zh-Hans"
+    assert (
+        site.build(drafts=True).site.by_slug["wen-sheng-shi-pin-sora-lai-le"].language == "zh-Hans"
+    )
+    default = site.cli("new", "culture", "Markets rally")
+    assert default.exit_code == 0 and "(language: en, the site's" in default.output
+    path = site.content / "culture/markets-rally.md"
+    assert "\nlanguage: en\n" in path.read_text(encoding="utf-8")
+    bad = site.cli("new", "culture", "Other", "--language", "not a tag")
+    assert bad.exit_code == 1 and "--language: 'not a tag' is not a BCP 47" in bad.output
+
+
 def test_new_rejects_bad_section(site: SiteFactory) -> None:
     result = site.cli("new", "../escape", "Title")
     assert result.exit_code == 1 and "section" in result.output

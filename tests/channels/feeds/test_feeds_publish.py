@@ -41,6 +41,8 @@ def test_every_feed_parses_and_lists_its_articles(newsroom, publish):
         expected |= {
             f"tags/{tag_slug(tag)}/{name}" for name in ("atom.xml", "rss.xml", "feed.json")
         }
+    for slug in site.by_author():
+        expected |= {f"authors/{slug}/{name}" for name in ("atom.xml", "rss.xml", "feed.json")}
     expected |= {p for p in feeds if p.startswith("archive/")}
     assert set(feeds) == expected
     # A parent section includes its subsections; the home feed has everything.

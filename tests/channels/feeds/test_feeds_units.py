@@ -250,7 +250,7 @@ def test_stylesheet_can_be_turned_off(newsroom, publish):
 
 
 def test_section_and_tag_feeds_can_be_turned_off(newsroom, publish):
-    newsroom.write(sections=False, tags=False, archive=False)
+    newsroom.write(sections=False, tags=False, authors=False, archive=False)
     publish()
     assert set(newsroom.feeds()) == {"atom.xml", "rss.xml", "feed.json"}
     assert b"prev-archive" not in (newsroom.public / "atom.xml").read_bytes()

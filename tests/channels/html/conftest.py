@@ -44,8 +44,20 @@ class Published:
         return html5lib.parse(self.page(rel), namespaceHTMLElements=False)
 
 
+def write_image(path: Path, size: tuple[int, int], fmt: str = "JPEG") -> Path:
+    """A real picture (a gradient, so encoders have work to do) for lead images."""
+    from PIL import Image
+
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, fmt)
+    return path
+
+
 def build_news_site(factory: SiteFactory, *, per_page: int = 2) -> None:
     factory.write_config(channels={"html": {"per_page": per_page}})
+    write_image(factory.root / "static/media/sora.jpg", (1200, 675))
+    write_image(factory.content / "world/old-photo.png", (500, 300), "PNG")  # beside its article
     factory.section("", "News Center", "All the news")
     factory.section("finance", "Finance", "Money & markets")
     factory.section("finance/financial-focus", "Financial Focus")
@@ -116,6 +128,7 @@ def build_news_site(factory: SiteFactory, *, per_page: int = 2) -> None:
         "Old.\n",
         title="An old story",
         published="2024-01-01T08:00:00+08:00",
+        image={"src": "old-photo.png", "alt": "An old photo"},
     )
 
 

@@ -72,8 +72,10 @@ def test_article_page_structure(published: Published) -> None:
     assert link is not None and link.get("href") == "https://example.com/original/123"
     figure = tree.find(".//figure")
     assert figure is not None
-    img = figure.find("img")
-    assert img is not None and img.get("src") == "../../../media/sora.jpg"
+    img = figure.find("picture/img")
+    assert img is not None and img.get("src", "").endswith("/sora-640.jpg")
+    assert (img.get("width"), img.get("height")) == ("1200", "675")
+    assert img.get("srcset", "").endswith("../../../media/sora.jpg 1200w")
     assert img.get("alt") == "A frame generated from a text prompt"
     assert "OpenAI" in texts(figure.findall("figcaption"))[0]
     anchors = {h.get("id") for h in tree.iter("h2")} | {h.get("id") for h in tree.iter("h3")}
@@ -226,7 +228,8 @@ def test_chinese_article_uses_chinese_labels_and_dates(published: Published) -> 
 def test_section_pages_paginate_newest_first(published: Published) -> None:
     first = parse(published.page("finance/index.html"))
     assert texts(list(first.iter("h1"))) == ["Finance"]
-    listed = first.findall(".//ul[@class='teasers']//h2/a")
+    lead = first.findall(".//article[@class='lead-story']/h2/a")
+    listed = lead + first.findall(".//ul[@class='teasers']//h2/a")
     assert texts(listed) == [
         "Will Sora become a director, a screenwriter, then unemployed?",
         "SASAC holds a meeting on AI in state firms",
@@ -250,7 +253,10 @@ def test_section_pages_paginate_newest_first(published: Published) -> None:
 def test_tag_home_and_404_pages(published: Published) -> None:
     tag = parse(published.page("tags/ai/index.html"))
     assert texts(list(tag.iter("h1"))) == ["Tag: AI"]
-    assert len(tag.findall(".//ul[@class='teasers']/li")) == 2  # per_page=2 of 3
+    shown = tag.findall(".//article[@class='lead-story']") + tag.findall(
+        ".//ul[@class='teasers']/li"
+    )
+    assert len(shown) == 2  # per_page=2 of 3
     assert (published.out / "tags/ai/page/2/index.html").is_file()
     feeds = [ln.get("href") for ln in tag.iter("link") if ln.get("rel") == "alternate"]
     assert "https://news.example.com/tags/ai/atom.xml" in feeds
@@ -259,10 +265,17 @@ def test_tag_home_and_404_pages(published: Published) -> None:
     assert len(list(home.iter("h1"))) == 1
     blocks = texts(home.findall(".//section/h2"))
     assert blocks == ["Latest news", "Finance", "World"]
-    world = home.findall(".//section")[2]
-    assert texts(world.findall(".//h3/a")) == ["文生视频会取代导演吗？", "An old story"]
-    assert world.findall(".//h3/a")[0].get("href") == "world/wenshengshipin/"
-    assert [li.get("lang") for li in world.findall(".//li")] == ["zh-Hans", None]
+    # The newest story with an image leads; every other story is listed once, newest first.
+    lead = home.findall(".//article[@class='lead-story']/h2/a")
+    assert texts(lead) == ["Will Sora become a director, a screenwriter, then unemployed?"]
+    latest = home.findall(".//section")[0]
+    stories = texts(latest.findall(".//h3/a"))
+    assert stories[:2] == ["文生视频会取代导演吗？", "SASAC holds a meeting on AI in state firms"]
+    hrefs = [a.get("href") for a in home.findall(".//main//h2/a") + home.findall(".//main//h3/a")]
+    stories_hrefs = [h for h in hrefs if h and h.count("/") >= 2]
+    assert len(stories_hrefs) == len(set(stories_hrefs)) == 6
+    zh = latest.findall(".//li")[0]
+    assert zh.get("lang") == "zh-Hans" and zh.find(".//a").get("href") == "world/wenshengshipin/"
     assert json_ld(home)["WebSite"]["name"] == "Taiwan Strait Network"
 
     missing = parse(published.page("404.html"))
@@ -301,7 +314,9 @@ def test_sitemaps_and_robots(published: Published) -> None:
     assert locs[base + "finance/financial-focus/sora-film-industry/"] == "2024-02-21T08:00:00+08:00"
     assert locs[base] == "2024-02-21T08:00:00+08:00"
     assert {base + "finance/", base + "world/", base + "tags/ai/"} <= set(locs)
-    assert len([u for u in locs if "/tags/" not in u]) == 6 + 4  # articles + home + sections
+    assert {base + "authors/li-wei/", base + "authors/zhang-min/"} <= set(locs)
+    pages = [u for u in locs if "/tags/" not in u and "/authors/" not in u]
+    assert len(pages) == 6 + 4  # articles + home + sections
 
     news = ElementTree.fromstring((published.out / "news-sitemap.xml").read_bytes())
     nsn = {**ns, "n": "http://www.google.com/schemas/sitemap-news/0.9"}

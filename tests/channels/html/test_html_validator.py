@@ -20,7 +20,9 @@ PAGES = [
     "finance/financial-focus/sora-film-industry/index.html",  # full article
     "finance/financial-focus/hostile/index.html",  # hostile input
     "world/wenshengshipin/index.html",  # Chinese
-    "world/old-news/index.html",  # bare article
+    "world/old-news/index.html",  # bare article, its image beside it
+    "tags/index.html",  # every tag
+    "authors/li-wei/index.html",  # an author's page
     "404.html",
 ]
 

@@ -126,7 +126,8 @@ def test_chinese_edition_renders(site: Any, decode_pdf: Decode) -> None:
     result, out = _edition(site)
     assert result.exit_code == 0, result.output
     pdf = (out / f"{DAY}.pdf").read_bytes()
-    expected = re.search(r"Scan to read: ([^\s<]+)", (out / f"{DAY}.html").read_text("utf-8"))
+    sheet = (out / f"{DAY}.html").read_text("utf-8")
+    expected = re.search(r"扫码阅读：([^\s<]+)", sheet)  # the box speaks the article's language
     assert expected
     assert decode_pdf(pdf) == [[expected.group(1)]]
 

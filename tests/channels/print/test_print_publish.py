@@ -81,9 +81,14 @@ def _snippet_fields(public: Path, slug: str) -> list[str]:
     return (public / "print" / slug / "snippet.txt").read_text(encoding="utf-8").splitlines()
 
 
+SCAN = {"sora-zh": "扫码阅读："}  # zh-Hans boxes say it in Chinese
+SOURCE = {"sora-zh": "来源："}
+
+
 def _short_url(public: Path, slug: str) -> str:
-    line = next(x for x in _snippet_fields(public, slug) if x.startswith("Scan to read: "))
-    return line.removeprefix("Scan to read: ")
+    scan = SCAN.get(slug, "Scan to read: ")
+    line = next(x for x in _snippet_fields(public, slug) if x.startswith(scan))
+    return line.removeprefix(scan)
 
 
 @pytest.mark.parametrize("slug", ["sora-film-industry", "sora-zh"])
@@ -163,7 +168,8 @@ def test_snippets_respect_the_dek_limit(site: Any, dek_chars: int) -> None:
         assert len(dek) <= dek_chars
         assert dek.endswith(ELLIPSIS)
         assert summary.startswith(dek.removesuffix(ELLIPSIS))
-        assert rest[-2:] == [f"Scan to read: {_short_url(public, slug)}", f"Source: {source}"]
+        scan, label = SCAN.get(slug, "Scan to read: "), SOURCE.get(slug, "Source: ")
+        assert rest[-2:] == [f"{scan}{_short_url(public, slug)}", f"{label}{source}"]
     chinese_dek = _snippet_fields(public, "sora-zh")[2]
     assert len(chinese_dek) == dek_chars  # no spaces to back up to: cut by characters
 
@@ -189,7 +195,8 @@ def test_snippet_svg_lines_fit_the_box(site: Any) -> None:
                 assert x + estimate_width(text.text or "") * size <= width - PADDING_MM + 0.01
                 texts.append(text.text or "")
         joined = "".join(texts).replace(" ", "")
-        assert "Scantoread:" in joined and "Source:" in joined
+        scan, label = SCAN.get(slug, "Scan to read: "), SOURCE.get(slug, "Source: ")
+        assert scan.replace(" ", "") in joined and label.replace(" ", "") in joined
 
 
 def test_unchanged_urls_are_not_encoded_again(site: Any, encoded: list[str]) -> None:
@@ -231,11 +238,11 @@ def test_unchanged_urls_are_not_encoded_again(site: Any, encoded: list[str]) -> 
 def test_site_title_change_updates_the_default_attribution(site: Any) -> None:
     _write(site)
     public = _publish(site)
-    assert _snippet_fields(public, "sora-zh")[-1] == "Source: Taiwan Strait Network"
+    assert _snippet_fields(public, "sora-zh")[-1] == "来源：Taiwan Strait Network"
     site.settings["site"]["title"] = "Strait Times Network"
     site.write_config()
     public = _publish(site)
-    assert _snippet_fields(public, "sora-zh")[-1] == "Source: Strait Times Network"
+    assert _snippet_fields(public, "sora-zh")[-1] == "来源：Strait Times Network"
     assert _snippet_fields(public, "sora-film-industry")[-1] == "Source: Chongqing Morning Post"
 
 
