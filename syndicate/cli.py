@@ -8,6 +8,7 @@ seconds of imports.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
@@ -201,6 +202,50 @@ def publish(
             say(f"written  {rel}")
         for rel in w.removed:
             say(f"removed  {rel}")
+
+
+@cli.command()
+@click.option("--channels", help="Comma-separated channels to run (default: from config).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
+@click.option("--drafts", is_flag=True, help="Publish drafts too (for previews).")
+@pass_state
+def watch(state: State, channels: str | None, out: Path | None, drafts: bool) -> None:
+    """Publish now, then every saved change, until stopped (the process to run all day)."""
+    import signal
+    import threading
+
+    from .engine.watch import ResidentPublisher
+
+    with user_errors(state):
+        state.config  # noqa: B018 - a missing or invalid config stops here, not in the loop
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the publish under way
+    publisher = ResidentPublisher(
+        state.config_path,
+        channels=_split_channels(channels),
+        output_dir=out.resolve() if out else None,
+        include_drafts=drafts,
+        report=(lambda line: None) if state.quiet else _say_now,
+        report_error=_error_now,
+    )
+    say(f"watching {state.config.root} (Ctrl-C or SIGTERM to stop)")
+    # Ctrl-C abandons a publish under way (its staging is thrown away): the live one stands.
+    with user_errors(state), contextlib.suppress(KeyboardInterrupt):
+        publisher.run(stop)
+    say("stopped")
+
+
+def _say_now(line: str) -> None:
+    say(line)
+    sys.stdout.flush()
+
+
+def _error_now(line: str) -> None:
+    severity, _, text = line.partition(": ")
+    if severity in ("error", "warning"):
+        print_error(text, severity)
+    else:
+        err.print(line, markup=False, highlight=False)
 
 
 @cli.command()

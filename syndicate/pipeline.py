@@ -17,7 +17,7 @@ from pathlib import Path
 from .builder import BuildResult, build_site
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
-from .engine.cache import BuildCache, read_incrementally
+from .engine.cache import BuildCache, Resident, read_incrementally
 from .engine.cachefile import secret_key
 from .engine.lock import publish_lock
 from .engine.render import Renderer
@@ -167,11 +167,15 @@ def publish(
     force: bool = False,
     skip_if_unchanged: bool = True,
     sources: InputsStamp | None = None,
+    resident: Resident | None = None,
 ) -> PublishOutcome:
     """Publish; `force` ignores the build cache, `skip_if_unchanged` allows the no-op exit.
 
     `sources` is a `sources_fingerprint` the caller took already (one walk, not two).
+    `resident` keeps the build cache in memory between publishes of a long-running
+    process (`watch`, `serve`) instead of loading it from disk each time.
     """
+    resident = resident or Resident()
     progress = progress or Progress()
     out = config.output_folder(output_dir)
     sources = sources or sources_fingerprint(config, channels, out, include_drafts)
@@ -185,10 +189,11 @@ def publish(
         if skip and unchanged_since_last_publish(config, out, inputs):  # the other one did it
             return nothing_to_do
         with cycle_collection_paused():
+            args = (config, channels, out, include_drafts, progress)
             try:
-                return _publish(config, channels, out, include_drafts, progress, force, sources)
+                return _publish(*args, force, sources, resident)
             except CacheError as exc:  # staged output was thrown away; the live one is intact
-                outcome = _publish(config, channels, out, include_drafts, progress, True, sources)
+                outcome = _publish(*args, True, sources, resident)
                 outcome.warnings.append(f"{exc}; rebuilt without it")
                 return outcome
 
@@ -220,11 +225,13 @@ def _publish(
     progress: Progress,
     force: bool,
     sources: InputsStamp,
+    resident: Resident,
 ) -> PublishOutcome:
     adapters = make_channels(config, channels, out)  # config errors before any reading
     names = [a.name for a in adapters]
     key = secret_key(config.state_dir)  # outside the cache folder: see cachefile
-    cache = BuildCache() if force else BuildCache.load(config.cache_dir, key)
+    cache = BuildCache() if force else resident.cache or BuildCache.load(config.cache_dir, key)
+    resident.cache = None  # until this publish has saved it, the copy on disk is the truth
     progress.start("reading", 1)
     built = load_site(config, include_drafts=include_drafts, cache=cache)
     if built.problems:
@@ -240,6 +247,7 @@ def _publish(
         staged.abort()
         raise
     cache.save(config.cache_dir, key)
+    resident.cache = cache
     counts = tally(config.cache_dir, out, report, staged.files, staged.previous, renderer.owners)
     published = PublishReport(site, report.written, report.removed)
     for adapter in adapters:

@@ -2,7 +2,9 @@
 
 The preview is written to its own folder under the cache dir (not the live output), and
 only runs the channels asked for (html by default), so a preview never pushes to
-partners or mails subscribers from their `after_publish` hooks.
+partners or mails subscribers from their `after_publish` hooks. Rebuilding is the
+engine's resident publisher (`syndicate.engine.watch`), the same loop `syndicate watch`
+runs on the live output.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import os
 import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -19,11 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-import watchfiles
 
 from syndicate.commands import State, err, pass_state, say, user_errors
-from syndicate.config import Config, load_config
-from syndicate.errors import SyndicateError
+from syndicate.engine.watch import ResidentPublisher
 from syndicate.pipeline import publish
 
 
@@ -101,58 +100,6 @@ def start_server(directory: Path, host: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
-def watched_paths(config: Config) -> list[Path]:
-    """The content folder and the site's templates folder (if any); the config is polled."""
-    paths = [config.content_dir]
-    templates = config.root / "templates"
-    if templates.is_dir():
-        paths.append(templates)
-    return [p for p in paths if p.exists()]
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
-
-
-def changes(config_path: Path, paths: list[Path], stop: threading.Event) -> Iterator[set[str]]:
-    """Yields the changed paths each time content, templates or the config change."""
-    last = _stamp(config_path)
-    for batch in watchfiles.watch(
-        *paths,
-        stop_event=stop,
-        yield_on_timeout=True,
-        rust_timeout=500,
-        debounce=200,
-        raise_interrupt=True,
-    ):
-        changed = {path for _, path in batch}
-        now = _stamp(config_path)
-        if now != last:
-            last = now
-            changed.add(str(config_path))
-        if changed:
-            yield changed
-
-
-def build(
-    config_path: Path, out: Path, channels: list[str], drafts: bool, report: Callable[[str], None]
-) -> bool:
-    """One publish into the preview folder; errors are printed, the old preview stays."""
-    try:
-        config = load_config(config_path)
-        outcome = publish(config, channels=channels, output_dir=out, include_drafts=drafts)
-    except SyndicateError as exc:
-        for line in str(exc).splitlines():
-            err.print(f"error: {line}", markup=False, highlight=False)
-        return False
-    report(f"built {outcome.articles} articles: {len(outcome.write.written)} files changed")
-    return True
-
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free).")
@@ -180,7 +127,17 @@ def serve(
     with user_errors(state):
         config = state.config
         target = (out or config.preview_dir).resolve()
-        publish(config, channels=names, output_dir=target, include_drafts=drafts)
+    publisher = ResidentPublisher(
+        state.config_path,
+        channels=names,
+        output_dir=target,
+        include_drafts=drafts,
+        report=_say_now,
+        report_error=lambda line: err.print(line, markup=False, highlight=False),
+    )
+    with user_errors(state):  # the first build must work: there is nothing to serve yet
+        publish(config, channels=names, output_dir=target, include_drafts=drafts,
+                resident=publisher.resident)  # fmt: skip
     server = start_server(target, host, port)
     bound_port = server.server_address[1]
     say(f"serving {target} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
@@ -188,12 +145,9 @@ def serve(
     stop = threading.Event()
     try:
         if not no_watch:
-            for changed in changes(state.config_path, watched_paths(config), stop):
-                say(f"changed: {', '.join(sorted(Path(p).name for p in changed)[:5])}")
-                build(state.config_path, target, names, drafts, say)
-                sys.stdout.flush()
+            publisher.run(stop)
         else:
-            threading.Event().wait()
+            stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
@@ -201,3 +155,8 @@ def serve(
         server.shutdown()
         server.server_close()
     say("stopped")
+
+
+def _say_now(line: str) -> None:
+    say(line)
+    sys.stdout.flush()

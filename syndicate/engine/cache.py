@@ -132,6 +132,13 @@ class BuildCache:
         return [self.bodies[src.digest] for src in sources]
 
 
+@dataclass
+class Resident:
+    """A build cache kept in memory by a long-running publisher, between its publishes."""
+
+    cache: BuildCache | None = None
+
+
 def cache_version() -> str:
     """Changes whenever the code that produces cached values changes, even without a release."""
     here = Path(__file__).parent

@@ -1,0 +1,162 @@
+"""The resident publisher: publish every saved change, for as long as the process runs.
+
+`syndicate watch` is the process a newsroom runs all day (under systemd): it publishes
+once, then waits for the content, static files, templates or config to change and
+publishes again through the same pipeline as `syndicate publish` (same staged writer,
+same atomic commit, same `after_publish` hooks), with the build cache kept in memory.
+A broken article or config is reported and the last good output stays live; the next
+good save publishes again. `syndicate serve` runs the same loop into a preview folder.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import watchfiles
+
+from ..config import Config, load_config
+from ..errors import ContentError, SyndicateError
+from ..reader import ARTICLE_SUFFIXES, INDEX_NAME
+from .cache import Resident
+
+Report = Callable[[str], None]
+# How long the watcher waits after the first event of a burst for more (an editor's
+# save is often several writes): short enough that an edit goes live at once.
+DEBOUNCE_MS = 50
+WAKE_MS = 1000  # how often the loop wakes without events (to notice config saves)
+
+
+def watched_folders(config: Config) -> list[Path]:
+    """Content, static files and the site's templates: what a publish reads besides the
+    config (whose folder usually also holds the output, so it is polled instead)."""
+    folders = [config.content_dir, config.static_dir, config.root / "templates"]
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def relevant(config: Config, path: str) -> bool:
+    """Whether a changed path can change the output: article files, section indexes,
+    static files and templates, not editors' swap and backup files."""
+    name = Path(path).name
+    if name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
+        return False  # vim's 4913 probe, emacs' .#locks, gedit's .goutputstream-*
+    try:
+        Path(path).relative_to(config.content_dir)
+    except ValueError:
+        return True  # static files and templates: every file counts
+    # Content: Markdown files and indexes, or a folder (renamed or removed).
+    return name == INDEX_NAME or name.endswith(ARTICLE_SUFFIXES) or "." not in name
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def changes(config: Config, config_path: Path, stop: threading.Event) -> Iterator[list[str]]:
+    """The changed paths each time something a publish reads changes (sorted, relative).
+
+    The first batch comes once the watcher is running, possibly empty: whatever was
+    saved between the publish before it and then is caught by publishing once more.
+    """
+    last = _stamp(config_path)
+    first = True
+    for batch in watchfiles.watch(
+        *watched_folders(config),
+        stop_event=stop,
+        debounce=DEBOUNCE_MS,
+        step=10,
+        rust_timeout=WAKE_MS,
+        yield_on_timeout=True,
+        raise_interrupt=True,  # Ctrl-C reaches the caller, which says it stopped
+    ):
+        changed = sorted({path for _, path in batch if relevant(config, path)})
+        now = _stamp(config_path)
+        if now != last:  # polled: editors save it by renaming a new file over it
+            last = now
+            changed.append(str(config_path))
+        if changed or first:
+            first = False
+            yield [_shown(config, path) for path in changed]
+
+
+def _shown(config: Config, path: str) -> str:
+    try:
+        return Path(path).relative_to(config.root).as_posix()
+    except ValueError:
+        return path
+
+
+@dataclass
+class ResidentPublisher:
+    """Publishes a site again and again, keeping what the last publish learned in memory."""
+
+    config_path: Path
+    channels: list[str] | None = None
+    output_dir: Path | None = None
+    include_drafts: bool = False
+    report: Report = print
+    report_error: Report = print
+    resident: Resident = field(default_factory=Resident)
+    config: Config | None = None
+
+    def publish(self, why: str = "", *, quiet_if_unchanged: bool = False) -> bool:
+        """One publish; problems are reported and the last good output stays live."""
+        from ..pipeline import publish
+
+        started = time.perf_counter()
+        try:
+            self.config = load_config(self.config_path)
+            outcome = publish(
+                self.config,
+                channels=self.channels,
+                output_dir=self.output_dir,
+                include_drafts=self.include_drafts,
+                resident=self.resident,
+            )
+        except ContentError as exc:
+            for problem in exc.problems:
+                self.report_error(f"error: {problem}")
+            self.report_error(f"{len(exc.problems)} problem(s): the last good output stays live")
+            return False
+        except SyndicateError as exc:
+            for line in str(exc).splitlines():
+                self.report_error(f"error: {line}")
+            self.report_error("the last good output stays live")
+            return False
+        for warning in outcome.warnings:
+            self.report_error(f"warning: {warning}")
+        elapsed = time.perf_counter() - started
+        w = outcome.write
+        if outcome.skipped and quiet_if_unchanged:
+            return True
+        if outcome.skipped:
+            self.report(f"{why or 'checked'}: nothing to publish ({elapsed:.2f}s)")
+        else:
+            self.report(
+                f"{why or 'published'}: {len(w.written)} written, {len(w.removed)} removed, "
+                f"{w.unchanged} unchanged in {elapsed:.2f}s"
+            )
+        return True
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish now, then after every change until `stop` is set."""
+        self.publish()
+        while not stop.is_set():
+            config = self.config or load_config(self.config_path)
+            folders = watched_folders(config)
+            for changed in changes(config, self.config_path, stop):
+                if not changed:  # the watcher started: anything saved just before it?
+                    self.publish(quiet_if_unchanged=True)
+                    self.report(f"watching {', '.join(_shown(config, str(f)) for f in folders)}")
+                    continue
+                more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+                self.publish(f"changed {', '.join(changed[:5])}{more}")
+                if self.config is not None and watched_folders(self.config) != folders:
+                    break  # the config named other folders: watch those

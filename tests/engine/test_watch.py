@@ -1,0 +1,139 @@
+"""`syndicate watch` as a newsroom runs it: a real process publishing every saved edit."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import feedparser
+from conftest import SiteFactory
+from lines import lines_of, wait_for
+
+from syndicate.engine.watch import relevant
+
+CHANNELS = "html,feeds"
+
+
+@contextmanager
+def watching(site: SiteFactory) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "syndicate", "--config", str(site.config_path)]
+    process = subprocess.Popen(
+        [*command, "watch", "--channels", CHANNELS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=site.root,
+    )
+    assert process.stdout is not None
+    try:
+        yield process, lines_of(process.stdout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def newsroom(site: SiteFactory, stories: int = 40) -> None:
+    site.section("finance", "Finance")
+    for n in range(stories):
+        day = n % 28 + 1
+        site.article(
+            "finance", f"story-{n}", f"Body {n}.\n", published=f"2024-02-{day:02d}T09:00:00+08:00"
+        )
+    site.write_config()
+
+
+def page(site: SiteFactory, slug: str) -> str:
+    return (site.root / "public/finance" / slug / "index.html").read_text("utf-8")
+
+
+def feed_titles(site: SiteFactory) -> list[str]:
+    parsed = feedparser.parse((site.root / "public/atom.xml").read_bytes())
+    assert not parsed.bozo, parsed.bozo_exception
+    return [entry.title for entry in parsed.entries]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_watch_publishes_edits_survives_broken_files_and_stops_on_sigterm(
+    site: SiteFactory,
+) -> None:
+    newsroom(site)
+    with watching(site) as (process, lines):
+        wait_for("published: ", lines)
+        wait_for("watching content", lines)
+        assert "Story 39" in page(site, "story-39")
+
+        site.article("finance", "story-39", "Corrected.\n", title="Six dead in harbour fire",
+                     published="2024-02-12T09:00:00+08:00")  # fmt: skip
+        assert "written" in wait_for("changed content/finance/story-39.md", lines)
+        assert "Six dead in harbour fire" in page(site, "story-39")
+        assert "Six dead in harbour fire" in feed_titles(site)
+
+        site.raw("finance/broken.md", "---\ntitle: [unclosed\n---\nBody\n")
+        assert "broken.md" in wait_for("error:", lines)
+        wait_for("the last good output stays live", lines)
+        assert "Six dead in harbour fire" in page(site, "story-39")
+
+        site.article("finance", "broken", "Fixed.\n", title="Mended story",
+                     published="2024-02-13T09:00:00+08:00")  # fmt: skip
+        wait_for("changed content/finance/broken.md", lines)
+        assert "Mended story" in page(site, "broken")
+        assert "Mended story" in feed_titles(site)
+
+        (site.content / "finance/.story-1.md.swp").write_bytes(b"vim swap")
+        site.article("finance", "story-2", "Second edit.\n", title="Port reopens",
+                     published="2024-02-03T09:00:00+08:00")  # fmt: skip
+        line = wait_for("changed ", lines)
+        assert "story-2.md" in line and ".swp" not in line  # editors' files are not edits
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+        wait_for("stopped", lines, 10)
+
+
+def test_a_watch_killed_mid_publish_leaves_output_a_restart_completes(
+    site: SiteFactory,
+) -> None:
+    newsroom(site, stories=120)
+    for kill_after in (0.05, 0.15, 0.3):
+        with watching(site) as (process, lines):
+            wait_for("watching content", lines)
+            footer = site.root / "templates/html/partials/footer.html"  # every page changes
+            footer.parent.mkdir(parents=True, exist_ok=True)
+            footer.write_text(f"<footer>Edition {kill_after}</footer>\n", encoding="utf-8")
+            time.sleep(kill_after)
+            process.kill()
+            process.wait(10)
+    with watching(site) as (process, lines):
+        wait_for("watching content", lines)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    fresh = site.root / "fresh"
+    assert (
+        site.cli("publish", "--channels", CHANNELS, "--force", "--out", str(fresh)).exit_code == 0
+    )
+    assert tree(site.root / "public") == tree(fresh)
+    assert "Edition 0.3" in page(site, "story-5")
+
+
+def test_only_files_a_publish_reads_count_as_changes(site: SiteFactory) -> None:
+    config = site.config()
+    content = config.content_dir
+    assert relevant(config, str(content / "finance/story.md"))
+    assert relevant(config, str(content / "finance/_index.md"))
+    assert relevant(config, str(content / "finance"))  # a folder renamed or removed
+    assert relevant(config, str(config.static_dir / "media/photo.jpg"))
+    for name in (".story.md.swp", "story.md~", ".#story.md", "4913", "notes.txt"):
+        assert not relevant(config, str(content / "finance" / name)), name
