@@ -30,8 +30,21 @@ def render_serially(sources: list[SourceArticle]) -> list[RenderedBody]:
 @dataclass
 class BuildResult:
     site: Site
-    problems: list[Problem]
+    problems: list[Problem]  # errors and warnings (`severity`)
     drafts: int  # articles left out because they are drafts
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def next_change(self) -> datetime | None:
+        """When time alone changes what is live: the next scheduled story goes out."""
+        return min((a.published for a in self.site.scheduled), default=None)
 
 
 def build_site(
@@ -41,8 +54,13 @@ def build_site(
     permalink: str,
     include_drafts: bool = False,
     render: BodyRenderer = render_serially,
+    now: datetime | None = None,
 ) -> BuildResult:
-    """Link and render every article; problems are collected, never raised."""
+    """Link and render every article; problems are collected, never raised.
+
+    An article published after `now` is scheduled: built (embargo partners get it) but
+    kept out of `site.articles`, so no channel lists or links it. `now=None`: all live.
+    """
     problems = list(read.problems)
     sections = build_sections(read, info)
     problems.extend(_section_problems(sections))
@@ -56,15 +74,21 @@ def build_site(
     problems.extend(_path_problems(stamped, placed, sections))
     # A related slug naming a draft, or an article with a problem of its own (reported
     # there), is left out without a second problem.
-    silent = draft_slugs | _failed_slugs(read, chosen.keys() - stamped.keys())
-    related = _resolve_related(stamped, placed, problems, silent)
+    live = {s for s, (_, (published, _)) in stamped.items() if now is None or published <= now}
+    gone = Gone(draft_slugs, _failed_slugs(read, chosen.keys() - stamped.keys()), stamped, live)
+    related = _resolve_related(stamped, placed, problems, gone)
     articles = [
         _article(slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info)
         for slug, (src, when) in stamped.items()
     ]
     problems.extend(_uid_problems(articles, stamped))
     articles.sort(key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
-    site = Site(info=info, articles=tuple(articles), sections=MappingProxyType(sections))
+    site = Site(
+        info=info,
+        articles=tuple(a for a in articles if a.slug in live),
+        sections=MappingProxyType(sections),
+        scheduled=tuple(a for a in reversed(articles) if a.slug not in live),
+    )
     return BuildResult(site, problems, drafts)
 
 
@@ -333,16 +357,40 @@ def _place(
     return placed
 
 
+@dataclass(frozen=True)
+class Gone:
+    """Why a `related` slug may name no live article: what a takedown leaves behind."""
+
+    drafts: set[str]
+    failed: set[str]  # articles with a problem of their own, reported there
+    stamped: Stamped
+    live: set[str]
+
+    def why(self, slug: str, referrer: str) -> str | None:
+        """None when `slug` may be linked from `referrer` (a live one, or a scheduled one
+        from another scheduled story); else why not, for the warning ("" for silence)."""
+        if slug in self.live or (slug in self.stamped and referrer not in self.live):
+            return None
+        if slug in self.failed:
+            return ""
+        if slug in self.drafts:
+            return f"{slug!r} is a draft; left out"
+        if slug in self.stamped:
+            published = self.stamped[slug][1][0]
+            return f"{slug!r} is scheduled for {published.isoformat()}; left out until then"
+        return f"unknown slug {slug!r} (no article has it); left out"
+
+
 def _resolve_related(
-    stamped: Stamped, placed: Places, problems: list[Problem], draft_slugs: set[str]
+    stamped: Stamped, placed: Places, problems: list[Problem], gone: Gone
 ) -> dict[str, tuple[RelatedArticle, ...]]:
+    """Related entries that can be linked; the rest are dropped with a warning, so a
+    takedown never waits for every article that mentions the story to be edited."""
     resolved: dict[str, tuple[RelatedArticle, ...]] = {}
     for slug, (src, _) in stamped.items():
         items = []
         for other in dict.fromkeys(src.matter.related):
-            if other in placed and other != slug:
-                items.append(placed[other][1])
-            elif other == slug:
+            if other == slug:
                 problems.append(
                     Problem(
                         src.path,
@@ -350,14 +398,13 @@ def _resolve_related(
                         key_line_of(src, "related"),
                     )
                 )
-            elif other not in draft_slugs:
-                problems.append(
-                    Problem(
-                        src.path,
-                        f"related: unknown slug {other!r} (no article has it)",
-                        key_line_of(src, "related"),
-                    )
-                )
+                continue
+            why = gone.why(other, slug)
+            if why is None:
+                items.append(placed[other][1])
+            elif why:
+                line = key_line_of(src, "related")
+                problems.append(Problem(src.path, f"related: {why}", line, "warning"))
         resolved[slug] = tuple(items)
     return resolved
 

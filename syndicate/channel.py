@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -69,6 +70,7 @@ class PublishReport:
     site: Site
     written: tuple[str, ...]  # output paths whose bytes changed
     removed: tuple[str, ...]
+    now: datetime | None = None  # the time the publish ran at (`--now`), for deliveries
 
 
 class Channel(ABC):

@@ -15,19 +15,30 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .commands import State, err, pass_state, print_error, report_problems, say, user_errors
+from .commands import (
+    NOW_OPTION,
+    State,
+    err,
+    pass_state,
+    print_error,
+    report_problems,
+    say,
+    user_errors,
+)
 from .config import CONFIG_NAME
 from .engine.stamps import inputs_fingerprint, sources_fingerprint, unchanged_since_last_publish
 from .errors import ChannelError, ConfigError, Problem
 from .ingest.cli import ingest as ingest_command
 
 if TYPE_CHECKING:
+    from .model import Article
     from .pipeline import Progress as PipelineProgress
 
 
@@ -146,14 +157,27 @@ def _split_channels(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()] if value else None
 
 
+STRICT_OPTION = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
 @cli.command()
 @click.option("--channels", help="Comma-separated channels to run (default: from config).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
 @click.option("--drafts", is_flag=True, help="Publish drafts too (for previews).")
+@click.option("--future", is_flag=True, help="Publish scheduled stories too (for previews).")
 @click.option("--force", is_flag=True, help="Ignore the build cache and render everything.")
+@NOW_OPTION
+@STRICT_OPTION
 @pass_state
 def publish(
-    state: State, channels: str | None, out: Path | None, drafts: bool, force: bool
+    state: State,
+    channels: str | None,
+    out: Path | None,
+    drafts: bool,
+    future: bool,
+    force: bool,
+    now: datetime,
+    strict: bool,
 ) -> None:
     """Build every enabled channel and put what changed live (files not ours are kept)."""
     started = time.perf_counter()
@@ -161,14 +185,15 @@ def publish(
     with user_errors(state):
         config = state.config
         target = config.output_folder(out)
-        sources = sources_fingerprint(config, names, target, drafts)
+        sources = sources_fingerprint(config, names, target, drafts, future)
         inputs = inputs_fingerprint(config, target, sources)
-        skip = not force and unchanged_since_last_publish(config, target, inputs)
+        skip = not force and unchanged_since_last_publish(config, target, inputs, now)
     if skip:
         if not state.quiet:
             elapsed = time.perf_counter() - started
             say(f"nothing changed since the last publish; {target} left as it is ({elapsed:.2f}s)")
         return
+    from .pipeline import When
     from .pipeline import publish as publish_site
 
     with user_errors(state), progress_bar(state) as progress:
@@ -181,6 +206,8 @@ def publish(
             force=force,
             skip_if_unchanged=False,  # just checked above
             sources=sources,
+            when=When(now, future),
+            strict=strict,
         )
     if state.quiet:
         return
@@ -197,6 +224,8 @@ def publish(
         f"{outcome.reused} pieces reused from cache, in {elapsed:.2f}s"
     )
     say(format_table(outcome.by_channel))
+    if outcome.next_change is not None:
+        say(f"next scheduled story goes out at {outcome.next_change.isoformat()}")
     if state.verbose:
         for rel in w.written:
             say(f"written  {rel}")
@@ -256,24 +285,33 @@ def _error_now(line: str) -> None:
     is_flag=True,
     help="Print problems as a JSON list of {file, line, key, message, severity} on stdout.",
 )
+@NOW_OPTION
+@STRICT_OPTION
 @pass_state
-def check(state: State, no_drafts: bool, as_json: bool) -> None:
-    """Validate config and every content file; list every problem; exit 1 if any."""
+def check(state: State, no_drafts: bool, as_json: bool, now: datetime, strict: bool) -> None:
+    """Validate config and every content file; list every problem and every scheduled
+    story; exit 1 if any error (or, with --strict, any warning)."""
     from .ingest.review import conflict_warnings
-    from .pipeline import check as check_site
+    from .pipeline import When, check_report
 
+    scheduled: tuple[Article, ...] = ()
     with user_errors(state):
         try:
-            problems = check_site(state.config, include_drafts=not no_drafts)
+            problems, scheduled = check_report(
+                state.config, include_drafts=not no_drafts, when=When(now)
+            )
             problems += conflict_warnings(state.config)  # stories changed here and at the source
         except ConfigError as exc:  # a problem like any other, in the same format
             problems = [Problem.parse(line) for line in str(exc).splitlines()]
-    failed = any(p.severity == "error" for p in problems)
+    failed = any(p.severity == "error" or strict for p in problems)
     if as_json:
         click.echo(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=1))
         sys.exit(1 if failed else 0)
     if problems:
         report_problems(problems)
+    if not state.quiet:
+        for article in scheduled:
+            say(f"scheduled {article.published.isoformat()}  {article.source_file}")
     if failed:
         sys.exit(1)
     if not state.quiet and not problems:

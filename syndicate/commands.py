@@ -10,11 +10,13 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from .clock import parse_now, utc_now
 from .config import Config, load_config
 from .errors import ContentError, Problem, SyndicateError
 
@@ -64,6 +66,24 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime:
+    if value is None:
+        return utc_now()
+    try:
+        return parse_now(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+# `--now TIME` on every command that decides what is live (publish, check, newsletter).
+NOW_OPTION = click.option(
+    "--now",
+    callback=_parse_now,
+    metavar="TIME",
+    help="Run as if it were TIME (ISO 8601 with offset): stories scheduled until then are out.",
+)
 
 
 def print_error(line: str, severity: str = "error") -> None:

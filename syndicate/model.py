@@ -270,6 +270,8 @@ class Site:
     info: SiteInfo
     articles: tuple[Article, ...]
     sections: Mapping[str, Section]
+    # Published after this publish's "now": in no channel's output; embargo partners only.
+    scheduled: tuple[Article, ...] = ()
     by_slug: Mapping[str, Article] = field(init=False)
     by_tag: Mapping[str, tuple[Article, ...]] = field(init=False)
 

@@ -11,11 +11,13 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from .builder import BuildResult, build_site
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
+from .clock import utc_now
 from .config import Config
 from .engine.cache import BuildCache, Resident, read_incrementally
 from .engine.cachefile import secret_key
@@ -24,12 +26,14 @@ from .engine.render import Renderer
 from .engine.stamps import (
     InputsStamp,
     inputs_fingerprint,
+    next_change_recorded,
     remember_publish,
     sources_fingerprint,
     templates_stamp,
     unchanged_since_last_publish,
 )
 from .errors import CacheError, ContentError, Problem, SyndicateError
+from .model import Article
 from .summary import ChannelCount, tally
 from .templating import Templates
 from .writer import StagedOutput, WriteReport
@@ -57,10 +61,32 @@ class PublishOutcome:
     by_channel: list[ChannelCount] = field(default_factory=list)
     skipped: bool = False  # no input changed: nothing was read or rendered
     warnings: list[str] = field(default_factory=list)
+    next_change: datetime | None = None  # when the next scheduled story goes out
+
+
+@dataclass(frozen=True)
+class When:
+    """The time a publish runs at: `now` (None: the clock, read once) or, with
+    `future`, every scheduled story as if its time had come (previews)."""
+
+    now: datetime | None = None
+    future: bool = False
+
+    def resolved(self) -> When:
+        return When(self.now or utc_now(), self.future)
+
+    @property
+    def cutoff(self) -> datetime | None:
+        """Stories published after this are scheduled (None: none are)."""
+        return None if self.future else (self.now or utc_now())
 
 
 def load_site(
-    config: Config, *, include_drafts: bool = False, cache: BuildCache | None = None
+    config: Config,
+    *,
+    include_drafts: bool = False,
+    cache: BuildCache | None = None,
+    when: When = When(),
 ) -> BuildResult:
     """Read and build the whole site, collecting every problem instead of stopping."""
     cache = cache if cache is not None else BuildCache()  # empty: still reads across cores
@@ -72,19 +98,28 @@ def load_site(
         permalink=config.file.permalink,
         include_drafts=include_drafts,
         render=cache.render,
+        now=when.cutoff,
     )
 
 
 def check(config: Config, *, include_drafts: bool = True) -> list[Problem]:
-    """Every problem in content and channel settings; an empty list means publishable."""
+    """Every problem in content and channel settings; no error means publishable."""
+    return check_report(config, include_drafts=include_drafts)[0]
+
+
+def check_report(
+    config: Config, *, include_drafts: bool = True, when: When = When()
+) -> tuple[list[Problem], tuple[Article, ...]]:
+    """`check`'s problems, and the stories scheduled after `when` (soonest first)."""
     with cycle_collection_paused():
-        problems = load_site(config, include_drafts=include_drafts).problems
+        built = load_site(config, include_drafts=include_drafts, when=when)
+    problems = built.problems
     for cls in select_channels(config, None):
         try:
             channel_settings(cls, config)
         except SyndicateError as exc:  # lines already start with "syndicate.yaml: "
             problems.extend(Problem.parse(line) for line in str(exc).splitlines())
-    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0)), built.site.scheduled
 
 
 def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[Channel]:
@@ -168,28 +203,35 @@ def publish(
     skip_if_unchanged: bool = True,
     sources: InputsStamp | None = None,
     resident: Resident | None = None,
+    when: When = When(),
+    strict: bool = False,
 ) -> PublishOutcome:
     """Publish; `force` ignores the build cache, `skip_if_unchanged` allows the no-op exit.
 
     `sources` is a `sources_fingerprint` the caller took already (one walk, not two).
     `resident` keeps the build cache in memory between publishes of a long-running
-    process (`watch`, `serve`) instead of loading it from disk each time.
+    process (`watch`, `serve`) instead of loading it from disk each time. `when` is
+    the time the publish runs at (`--now`, `--future`); `strict` makes warnings errors.
     """
     resident = resident or Resident()
     progress = progress or Progress()
+    when = when.resolved()  # one "now" for the whole publish
+    assert when.now is not None
     out = config.output_folder(output_dir)
-    sources = sources or sources_fingerprint(config, channels, out, include_drafts)
+    sources = sources or sources_fingerprint(config, channels, out, include_drafts, when.future)
     inputs = inputs_fingerprint(config, out, sources)
     skip = skip_if_unchanged and not force
     nothing_to_do = PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
-    if skip and unchanged_since_last_publish(config, out, inputs):
+    if skip and unchanged_since_last_publish(config, out, inputs, when.now):
         # Checked before importing any channel: an unchanged site costs a directory walk.
+        nothing_to_do.next_change = next_change_recorded(config, out)
         return nothing_to_do
     with publish_lock(config.cache_dir, lambda: progress.start("waiting for another publish", 1)):
-        if skip and unchanged_since_last_publish(config, out, inputs):  # the other one did it
+        if skip and unchanged_since_last_publish(config, out, inputs, when.now):  # done already
+            nothing_to_do.next_change = next_change_recorded(config, out)
             return nothing_to_do
         with cycle_collection_paused():
-            args = (config, channels, out, include_drafts, progress)
+            args = (config, channels, out, include_drafts, progress, when, strict)
             try:
                 return _publish(*args, force, sources, resident)
             except CacheError as exc:  # staged output was thrown away; the live one is intact
@@ -223,6 +265,8 @@ def _publish(
     out: Path,
     include_drafts: bool,
     progress: Progress,
+    when: When,
+    strict: bool,
     force: bool,
     sources: InputsStamp,
     resident: Resident,
@@ -233,14 +277,15 @@ def _publish(
     cache = BuildCache() if force else resident.cache or BuildCache.load(config.cache_dir, key)
     resident.cache = None  # until this publish has saved it, the copy on disk is the truth
     progress.start("reading", 1)
-    built = load_site(config, include_drafts=include_drafts, cache=cache)
-    if built.problems:
-        raise ContentError(built.problems)
+    built = load_site(config, include_drafts=include_drafts, cache=cache, when=when)
+    if built.errors or (strict and built.warnings):  # warnings too, as check shows them
+        raise ContentError([replace(p, severity="error") for p in built.problems] if strict
+                           else built.problems)  # fmt: skip
     site = built.site
     staged = StagedOutput(out, config.cache_dir, verify=force)
     renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
-        warnings = copy_static(config.static_dir, staged)
+        warnings = [str(p) for p in built.warnings] + copy_static(config.static_dir, staged)
         renderer.run(adapters, progress.start, progress.advance)
         report = staged.commit()
     except BaseException:
@@ -249,11 +294,12 @@ def _publish(
     cache.save(config.cache_dir, key)
     resident.cache = cache
     counts = tally(config.cache_dir, out, report, staged.files, staged.previous, renderer.owners)
-    published = PublishReport(site, report.written, report.removed)
+    published = PublishReport(site, report.written, report.removed, when.now)
     for adapter in adapters:
         adapter.after_publish(published)
     # After the manifest was rewritten, so the next run sees the same stamps.
-    remember_publish(config, out, inputs_fingerprint(config, out, sources))
+    due = None if when.future else built.next_change
+    remember_publish(config, out, inputs_fingerprint(config, out, sources), when.now, due)
     return PublishOutcome(
         articles=len(site.articles),
         drafts_skipped=built.drafts,
@@ -263,4 +309,5 @@ def _publish(
         reused=renderer.reused,
         by_channel=counts,
         warnings=warnings,
+        next_change=due,
     )

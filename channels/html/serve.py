@@ -23,7 +23,7 @@ import click
 
 from syndicate.commands import State, err, pass_state, say, user_errors
 from syndicate.engine.watch import ResidentPublisher
-from syndicate.pipeline import publish
+from syndicate.pipeline import When, publish
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
@@ -111,6 +111,7 @@ def start_server(directory: Path, host: str, port: int) -> ThreadingHTTPServer:
 )
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Preview folder.")
 @click.option("--drafts", is_flag=True, help="Include drafts in the preview.")
+@click.option("--future", is_flag=True, help="Include scheduled stories in the preview.")
 @click.option("--no-watch", is_flag=True, help="Build and serve once; do not rebuild.")
 @pass_state
 def serve(
@@ -120,6 +121,7 @@ def serve(
     channels: str,
     out: Path | None,
     drafts: bool,
+    future: bool,
     no_watch: bool,
 ) -> None:
     """Preview the site on http://127.0.0.1:8000/, rebuilding when content or templates change."""
@@ -132,12 +134,14 @@ def serve(
         channels=names,
         output_dir=target,
         include_drafts=drafts,
+        include_future=future,
         report=_say_now,
         report_error=lambda line: err.print(line, markup=False, highlight=False),
     )
     with user_errors(state):  # the first build must work: there is nothing to serve yet
-        publish(config, channels=names, output_dir=target, include_drafts=drafts,
-                resident=publisher.resident)  # fmt: skip
+        outcome = publish(config, channels=names, output_dir=target, include_drafts=drafts,
+                          resident=publisher.resident, when=When(None, future))  # fmt: skip
+    publisher.next_change = outcome.next_change
     server = start_server(target, host, port)
     bound_port = server.server_address[1]
     say(f"serving {target} at http://{host}:{bound_port}/ (Ctrl-C to stop)")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from syndicate.commands import State, err, pass_state, say, user_errors
+from syndicate.commands import NOW_OPTION, State, err, pass_state, say, user_errors
 from syndicate.delivery.mailing import SUBSCRIBER_STATUSES, SqliteMailingStore, SubscriberStatus
 from syndicate.errors import ContentError, SyndicateError
 from syndicate.model import Site
-from syndicate.pipeline import load_site
+from syndicate.pipeline import When, load_site
 from syndicate.templating import Templates
 
 from .addresses import CsvProblem, normalize_address, read_subscriber_csv
@@ -51,10 +52,10 @@ def sending_lock(nl: Newsletter, list_id: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _site(state: State) -> Site:
-    built = load_site(state.config)
-    if built.problems:
-        raise ContentError(built.problems)
+def _site(state: State, now: datetime | None = None) -> Site:
+    built = load_site(state.config, when=When(now))
+    if built.errors:
+        raise ContentError(built.errors)
     return built.site
 
 
@@ -79,12 +80,13 @@ def newsletter() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for the .eml files (implies --dry-run; default: <cache>/newsletter/dry-run).",
 )
+@NOW_OPTION
 @pass_state
-def build(state: State, list_id: str, dry_run: bool, out: Path | None) -> None:
+def build(state: State, list_id: str, dry_run: bool, out: Path | None, now: datetime) -> None:
     """Build the list's next issue from the articles since its last sent one."""
     with user_errors(state), open_newsletter(state) as nl:
         lst = nl.settings.get_list(list_id)
-        site = _site(state)
+        site = _site(state, now)
         if dry_run or out is not None:
             folder = out or state.config.cache_dir / "newsletter" / "dry-run"
             issue, files = nl.preview(lst, site, folder)

@@ -27,8 +27,8 @@ def print_channel(config: Config) -> PrintChannel:
 
 def build_edition(channel: PrintChannel, day: date, section: str | None) -> Edition:
     built = load_site(channel.context.config)
-    if built.problems:
-        raise ContentError(built.problems)
+    if built.errors:  # warnings (a related story taken down) do not stop an edition
+        raise ContentError(built.errors)
     site = built.site
     section = section.strip("/") if section else None
     articles = edition_articles(site, day, section)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import click
 
@@ -54,7 +55,7 @@ class PushChannel(Channel):
             )
             return
         if settings.partners:
-            added = self.record(report.site)
+            added = self.record(report.site, report.now)
             log.info("push: %d deliveries recorded", added)
         if hubs:
             # HTTP (httpx) only when there is something to ping: most publishes never
@@ -70,12 +71,13 @@ class PushChannel(Channel):
                 for warning in asyncio.run(ping(hubs, feeds, verify=verify)):
                     log.warning("warning: %s", warning)
 
-    def record(self, site: Site) -> int:
-        """Add one pending delivery per changed article version and matching partner."""
+    def record(self, site: Site, at: datetime | None = None) -> int:
+        """Add one pending delivery per changed article version and matching partner;
+        `at` is the publish's time (versions are dated with it)."""
         settings = self.push_settings
         config = self.context.config
         path = settings.store_path(config)
-        created = utc_now()
+        created = (at or utc_now()).astimezone(UTC).replace(microsecond=0)
 
         def source_exists(relpath: str) -> bool:
             return (config.content_dir / relpath).exists()

@@ -2,7 +2,8 @@
 
 Compares the published site with the last version recorded per (partner, article) by
 the source file's content hash. New and changed articles get the next version; articles
-recorded before but absent now are withdrawn: `canceled` when their source file is gone
+recorded before but absent now are withdrawn (scheduled stories are absent except for
+embargo partners, who get them ahead): `canceled` when their source file is gone
 (NewsML-G2: will not be made available again), `withheld` when it still exists, i.e. it
 became a draft or stopped matching the partner (not available until further notice).
 """
@@ -42,7 +43,7 @@ def changes(
 ) -> Iterator[NewDelivery]:
     """The deliveries one publish adds for one partner (withdrawals last)."""
     present: set[str] = set()
-    for article in site.articles:
+    for article in site.articles + (site.scheduled if partner.embargo else ()):
         if article.draft or not partner.wants(article.section, article.tags):
             continue
         present.add(article.uid)
@@ -51,7 +52,7 @@ def changes(
             continue
         version = last.version + 1 if last else 1
         yield _usable(partner, article, site, version, created)
-    by_uid = {a.uid: a for a in site.articles}
+    by_uid = {a.uid: a for a in site.articles + site.scheduled}
     for uid, last in sorted(recorded.items()):
         if uid in present or last.pubstatus != "usable":
             continue

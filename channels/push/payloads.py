@@ -100,6 +100,7 @@ def ninjs(article: Article, info: SiteInfo, version: int, created: datetime) -> 
         "firstcreated": _iso(article.published),
         "versioncreated": _iso(created),
         "pubstatus": "usable",
+        **({"embargoed": _iso(article.published)} if article.published > created else {}),
         "language": article.language,
         "slugline": article.slug,
         "headlines": [{"role": "main", "value": article.title}],

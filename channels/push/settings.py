@@ -103,6 +103,8 @@ class Partner(StrictModel):
     sections: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     format: Format = "ninjs"
+    # A trusted wire client: gets scheduled stories ahead, marked embargoed until their time.
+    embargo: bool = False
     auth: Auth
     timeout: Timeouts = Timeouts()
     concurrency: int = Field(default=4, ge=1, le=256)

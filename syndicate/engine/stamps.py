@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -90,7 +91,7 @@ class InputsStamp:
 
 
 def sources_fingerprint(
-    config: Config, channels: list[str] | None, out: Path, drafts: bool
+    config: Config, channels: list[str] | None, out: Path, drafts: bool, future: bool = False
 ) -> InputsStamp:
     """Everything a publish reads, the output's manifest aside.
 
@@ -103,7 +104,7 @@ def sources_fingerprint(
     config_text = config.source.read_bytes() if config.source else b""
     whole = fingerprint(
         __version__, config_text, channels, str(out), drafts, content, static,
-        templates_stamp(config), channels_stamp(),
+        templates_stamp(config), channels_stamp(), *(["future"] if future else []),
     )  # fmt: skip
     return InputsStamp(whole, tuple(racy))
 
@@ -121,21 +122,55 @@ def inputs_fingerprint(config: Config, out: Path, sources: InputsStamp) -> Input
     return InputsStamp(whole, sources.racy)
 
 
-def unchanged_since_last_publish(config: Config, out: Path, stamp: InputsStamp) -> bool:
-    """The same stamps as the last publish, and the same content in the files whose stamps
-    could not vouch for them then."""
+def unchanged_since_last_publish(
+    config: Config, out: Path, stamp: InputsStamp, now: datetime
+) -> bool:
+    """The same stamps as the last publish, the same content in the files whose stamps
+    could not vouch for them then, and no scheduled story due between then and `now`
+    (nor `now` before then: a rehearsal with `--now` in the future is not the live site)."""
     try:
         path = output_cache(config.cache_dir, out) / STAMP_NAME
         last = json.loads(path.read_text(encoding="utf-8"))
         if last["fingerprint"] != stamp.fingerprint:
+            return False
+        if not _same_period(last.get("now"), last.get("due"), now):
             return False
         return all(file_digest(name) == digest for name, digest in last["racy"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
-def remember_publish(config: Config, out: Path, stamp: InputsStamp) -> None:
+def _same_period(then: str | None, due: str | None, now: datetime) -> bool:
+    """Whether `now` shows the same stories live as the publish at `then` did."""
+    if then is not None and now < datetime.fromisoformat(then):
+        return False
+    return due is None or now < datetime.fromisoformat(due)
+
+
+def next_change_recorded(config: Config, out: Path) -> datetime | None:
+    """When the last publish said time alone changes the output next (None: never)."""
+    try:
+        path = output_cache(config.cache_dir, out) / STAMP_NAME
+        due = json.loads(path.read_text(encoding="utf-8")).get("due")
+        return datetime.fromisoformat(due) if due else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def remember_publish(
+    config: Config,
+    out: Path,
+    stamp: InputsStamp,
+    now: datetime | None = None,
+    due: datetime | None = None,
+) -> None:
+    """What the next publish compares with; `due`: when the next scheduled story goes out."""
     path = output_cache(config.cache_dir, out) / STAMP_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"fingerprint": stamp.fingerprint, "racy": stamp.racy}
+    record = {
+        "fingerprint": stamp.fingerprint,
+        "racy": stamp.racy,
+        "now": now.isoformat() if now else None,
+        "due": due.isoformat() if due else None,
+    }
     path.write_text(json.dumps(record), encoding="utf-8")

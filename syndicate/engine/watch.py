@@ -6,6 +6,9 @@ publishes again through the same pipeline as `syndicate publish` (same staged wr
 same atomic commit, same `after_publish` hooks), with the build cache kept in memory.
 A broken article or config is reported and the last good output stays live; the next
 good save publishes again. `syndicate serve` runs the same loop into a preview folder.
+
+Time moves on by itself too: when the last publish left a story scheduled, the loop
+publishes again as of that story's time (not a second before), as if it were edited.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import watchfiles
 
+from ..clock import Clock, utc_now
 from ..config import Config, load_config
 from ..errors import ContentError, SyndicateError
 from ..reader import ARTICLE_SUFFIXES, INDEX_NAME
@@ -59,8 +64,14 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
-def changes(config: Config, config_path: Path, stop: threading.Event) -> Iterator[list[str]]:
-    """The changed paths each time something a publish reads changes (sorted, relative).
+def changes(
+    config: Config,
+    config_path: Path,
+    stop: threading.Event,
+    wake: Callable[[], bool] = lambda: False,
+) -> Iterator[list[str] | None]:
+    """The changed paths each time something a publish reads changes (sorted, relative),
+    or None when `wake()` says a scheduled time has come (asked at least every second).
 
     The first batch comes once the watcher is running, possibly empty: whatever was
     saved between the publish before it and then is caught by publishing once more.
@@ -84,6 +95,8 @@ def changes(config: Config, config_path: Path, stop: threading.Event) -> Iterato
         if changed or first:
             first = False
             yield [_shown(config, path) for path in changed]
+        elif wake():
+            yield None
 
 
 def _shown(config: Config, path: str) -> str:
@@ -105,10 +118,17 @@ class ResidentPublisher:
     report_error: Report = print
     resident: Resident = field(default_factory=Resident)
     config: Config | None = None
+    include_future: bool = False  # serve --future: scheduled stories shown as if live
+    clock: Clock = utc_now
+    # When time alone changes the output next (the last publish's soonest scheduled story).
+    next_change: datetime | None = None
 
-    def publish(self, why: str = "", *, quiet_if_unchanged: bool = False) -> bool:
-        """One publish; problems are reported and the last good output stays live."""
-        from ..pipeline import publish
+    def publish(
+        self, why: str = "", *, quiet_if_unchanged: bool = False, at: datetime | None = None
+    ) -> bool:
+        """One publish (as of `at`, else the clock); problems are reported and the last
+        good output stays live."""
+        from ..pipeline import When, publish
 
         started = time.perf_counter()
         try:
@@ -119,10 +139,11 @@ class ResidentPublisher:
                 output_dir=self.output_dir,
                 include_drafts=self.include_drafts,
                 resident=self.resident,
+                when=When(at or self.clock(), self.include_future),
             )
         except ContentError as exc:
             for problem in exc.problems:
-                self.report_error(f"error: {problem}")
+                self.report_error(f"{problem.severity}: {problem}")
             self.report_error(f"{len(exc.problems)} problem(s): the last good output stays live")
             return False
         except SyndicateError as exc:
@@ -130,6 +151,7 @@ class ResidentPublisher:
                 self.report_error(f"error: {line}")
             self.report_error("the last good output stays live")
             return False
+        self.next_change = outcome.next_change
         for warning in outcome.warnings:
             self.report_error(f"warning: {warning}")
         elapsed = time.perf_counter() - started
@@ -145,13 +167,30 @@ class ResidentPublisher:
             )
         return True
 
+    def due_soon(self) -> bool:
+        """Whether the next scheduled story goes out before the loop wakes again."""
+        due = self.next_change
+        return due is not None and (due - self.clock()).total_seconds() * 1000 < WAKE_MS
+
+    def publish_scheduled(self, stop: threading.Event) -> None:
+        """Wait for the scheduled time to the moment, then publish as of that time."""
+        due = self.next_change
+        assert due is not None
+        if stop.wait(max(0.0, (due - self.clock()).total_seconds())):
+            return
+        self.publish(f"scheduled for {due.isoformat()}", at=max(due, self.clock()))
+
     def run(self, stop: threading.Event) -> None:
-        """Publish now, then after every change until `stop` is set."""
+        """Publish now, then after every change and at every scheduled time until `stop`
+        is set."""
         self.publish()
         while not stop.is_set():
             config = self.config or load_config(self.config_path)
             folders = watched_folders(config)
-            for changed in changes(config, self.config_path, stop):
+            for changed in changes(config, self.config_path, stop, self.due_soon):
+                if changed is None:
+                    self.publish_scheduled(stop)
+                    continue
                 if not changed:  # the watcher started: anything saved just before it?
                     self.publish(quiet_if_unchanged=True)
                     self.report(f"watching {', '.join(_shown(config, str(f)) for f in folders)}")

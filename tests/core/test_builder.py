@@ -58,7 +58,9 @@ def test_drafts_are_skipped_unless_requested(site: SiteFactory) -> None:
     site.article("news", "live", related=["draft-one"])
     built = site.build()
     assert [a.slug for a in built.site.articles] == ["live"]
-    assert built.drafts == 1 and built.problems == []
+    assert built.drafts == 1 and built.errors == []
+    (warning,) = built.warnings  # a takedown by drafting never waits for the referrers
+    assert str(warning) == "news/live.md:2: related: 'draft-one' is a draft; left out"
     assert {a.slug for a in site.build(drafts=True).site.articles} == {"draft-one", "live"}
 
 
@@ -81,6 +83,7 @@ def test_unknown_related_names_both(site: SiteFactory) -> None:
     site.article("a", "x", related=["nowhere"])
     (problem,) = site.build().problems
     assert str(problem.path).endswith("x.md") and "'nowhere'" in problem.message
+    assert problem.severity == "warning"
 
 
 def test_naive_datetime_needs_a_site_timezone(site: SiteFactory) -> None:

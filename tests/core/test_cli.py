@@ -26,7 +26,7 @@ def test_check_lists_every_problem_and_fails(site: SiteFactory) -> None:
         "bad-yaml.md:",
         "empty.md: empty file",
         "duplicate slug 'good'",
-        "unknown slug 'missing-one'",
+        "warning: news/rel.md:2: related: unknown slug 'missing-one'",
         "5 problem(s) found",
     ):
         assert needle in result.output, needle
