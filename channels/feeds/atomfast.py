@@ -35,8 +35,9 @@ def atom_entry(item: FeedItem, *, full: bool = True) -> bytes:
 def atom_entry_parts(item: FeedItem, *, full: bool = True) -> tuple[bytes, ...]:
     """`atom_entry` in pieces (markup, body, markup): an entry written once need not be
     joined on its own before the page it goes in is joined."""
+    lang = f' xml:lang="{_attr(item.own_language)}"' if item.own_language else ""
     out = [
-        f"<entry>\n{_IN}<id>{_text(item.uid)}</id>\n{_IN}<title>{_text(item.title)}</title>\n"
+        f"<entry{lang}>\n{_IN}<id>{_text(item.uid)}</id>\n{_IN}<title>{_text(item.title)}</title>\n"
         f"{_IN}<updated>{item.modified.isoformat()}</updated>\n"
     ]
     for name in item.authors:

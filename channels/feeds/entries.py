@@ -30,19 +30,25 @@ from . import atomfast, rssfast
 from .items import FeedItem
 from .xmlfeeds import XmlFormat
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ATOM_LINK_ATTRIBUTES = ("rel", "type", "href", "hreflang", "title", "length")
 
 
 class RepairedEntry(FeedEntry):  # type: ignore[misc]
     """A FeedEntry with its Atom links repaired and an HTML-escaped RSS description."""
 
-    def __init__(self, atom_links: list[dict[str, str]], rss_description: str) -> None:
+    def __init__(
+        self, atom_links: list[dict[str, str]], rss_description: str, own_language: str | None
+    ) -> None:
         super().__init__()
+        self.own_language = own_language
         self._atom_links = atom_links
         self._rss_description = rss_description
 
     def atom_entry(self, extensions: bool = True) -> Any:
         element = super().atom_entry(extensions)
+        if self.own_language:
+            element.set(XML_LANG, self.own_language)
         old = element.findall("link")
         index = element.index(old[0]) if old else len(element)
         for link in old:
@@ -73,7 +79,8 @@ def build_entry(item: FeedItem, *, full: bool = True) -> RepairedEntry:
     if item.source is not None and item.source.url:
         links.append({"rel": "via", "href": item.source.url, "title": item.source.name})
     # RSS description is HTML by convention: escape so "<" and "&" show as typed.
-    entry = RepairedEntry(links, html.escape(item.summary or item.title, quote=False))
+    description = html.escape(item.summary or item.title, quote=False)
+    entry = RepairedEntry(links, description, item.own_language)
     entry.register_extension("media", MediaEntryExtension, atom=True, rss=True)
     entry.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     entry.id(item.uid)  # also the RSS guid, isPermaLink="false"
@@ -84,6 +91,8 @@ def build_entry(item: FeedItem, *, full: bool = True) -> RepairedEntry:
     if item.authors:
         entry.author([{"name": name} for name in item.authors])
         entry.dc.dc_creator(list(item.authors))  # RSS <author> must be an e-mail address
+    if item.own_language:
+        entry.dc.dc_language(item.own_language)
     entry.summary(item.summary or item.title)  # Atom summary; RSS description (see above)
     if full and item.content_html:
         entry.content(item.content_html, type="html")

@@ -77,6 +77,9 @@ class FeedItem:
     image: LeadImage | None
     source: SourceRef | None
     language: str
+    # The article's language when it is not the site's (every feed's): Atom xml:lang,
+    # RSS dc:language, so a zh-Hans story in an English feed is not read as English.
+    own_language: str | None = None
     # `content_html` escaped as XML text, in UTF-8: what Atom `content` and RSS
     # `content:encoded` hold. Worked out with the item (see `xml_content`).
     content_xml: bytes | None = field(default=None, compare=False, repr=False)
@@ -138,6 +141,9 @@ def make_item(article: Article, site: Site) -> FeedItem:
         image=image,
         source=source,
         language=article.language,
+        own_language=None
+        if article.language.lower() == info.language.lower()
+        else article.language,
         content_xml=None if data is None else escape_utf8_text(data),
     )
     if data is not None and utf8_is_xml_safe(data) and _clean(_strings(item)):

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .items import Category, FeedItem, xml_content
 from .xmlsafe import escape_attr as _attr
+from .xmlsafe import escape_plain_text
 from .xmlsafe import escape_text as _text
 
 _IN = "      "  # children of an item (level 2 in the document)
@@ -37,11 +38,15 @@ def _element(name: str, text: str) -> str:
     return f"{_IN}<{name}>{_text(text)}</{name}>\n"
 
 
+def _plain(name: str, text: str) -> str:
+    return f"{_IN}<{name}>{escape_plain_text(text)}</{name}>\n"
+
+
 def rss_item(item: FeedItem, *, full: bool = True) -> bytes:
     """The RSS item of `item` as `serialize_entry(build_entry(item), "rss")` writes it."""
     out = ["<item>\n"]
     if item.title:
-        out.append(_element("title", item.title))
+        out.append(_plain("title", item.title))
     if item.url:
         out.append(_element("link", item.url))
     described = item.summary or item.title
@@ -65,6 +70,8 @@ def rss_item(item: FeedItem, *, full: bool = True) -> bytes:
         out.append(f'{_IN}<media:content url="{_attr(image.url)}"{kind} medium="image"/>\n')
     for name in item.authors:
         out.append(_element("dc:creator", name))
+    if item.own_language:
+        out.append(_element("dc:language", item.own_language))
     if item.source is not None:
         out.append(_element("dc:source", item.source.url or item.source.name))
     out.append("    </item>\n")

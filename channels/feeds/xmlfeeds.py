@@ -29,6 +29,8 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from .xmlsafe import hex_plain_text
+
 # feedgen's load_extension() first tries `feedgen.ext.<name>_entry` and falls back to the
 # feed module when there is none. A failed import is not remembered, so every feed head
 # searched sys.path twice again; None in sys.modules makes that import fail at once.
@@ -97,6 +99,16 @@ class ChannelExtras(BaseExtension):  # type: ignore[misc]
         return feed
 
 
+# RSS elements of plain text (the W3C validator's "nonhtml"): see `escape_plain_text`.
+_RSS_PLAIN = re.compile(rb"<(title|description)>([^<]*)</\1>")
+_RSS_TITLE = re.compile(rb"<(title)>([^<]*)</title>")
+
+
+def _hex_plain(match: re.Match[bytes]) -> bytes:
+    name, text = match.group(1), match.group(2)
+    return b"<" + name + b">" + hex_plain_text(text) + b"</" + name + b">"
+
+
 def render_head(fmt: XmlFormat, head: FeedHead) -> bytes:
     """The feed document without entries, as feedgen writes it."""
     fg = FeedGenerator()
@@ -119,6 +131,8 @@ def render_head(fmt: XmlFormat, head: FeedHead) -> bytes:
         fg.link(href=href, rel=rel, type="application/atom+xml")
     fg.link(href=head.home_url, rel="alternate", type="text/html")  # last: the RSS <link>
     data: bytes = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
+    if fmt == "rss":  # the channel's title and description (no entries yet)
+        data = _RSS_PLAIN.sub(_hex_plain, data)
     if head.stylesheet_url:
         data = add_stylesheet(data, head.stylesheet_url)
     return data
@@ -136,6 +150,8 @@ def serialize_entry(entry: FeedEntry, fmt: XmlFormat) -> bytes:
     etree.Element("root", nsmap=declared).append(element)
     etree.indent(element, space="  ", level=_LEVEL[fmt])
     data: bytes = etree.tostring(element, encoding="utf-8") + b"\n"
+    if fmt == "rss":
+        data = _RSS_TITLE.sub(_hex_plain, data, count=1)  # the item's own title
     end = data.index(b">")
 
     def drop(match: re.Match[bytes]) -> bytes:

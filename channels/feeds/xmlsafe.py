@@ -52,6 +52,24 @@ def escape_text(value: str) -> str:
     return value.replace("\r", "&#13;") if "\r" in value else value
 
 
+def escape_plain_text(value: str) -> str:
+    """RSS plain text (titles): "&", "<" and ">" as hexadecimal character references.
+
+    RSS never said whether titles may hold HTML, so readers guess; the RSS Best
+    Practices Profile (and the W3C validator's CharacterData warning) ask for `&#x26;`
+    and `&#x3C;`, the one spelling every reader shows as the character itself.
+    """
+    value = value.replace("&", "&#x26;").replace("<", "&#x3C;").replace(">", "&#x3E;")
+    return value.replace("\r", "&#13;") if "\r" in value else value
+
+
+def hex_plain_text(escaped: bytes) -> bytes:
+    """`escape_plain_text` of a text lxml escaped already (its three entities swapped)."""
+    return (
+        escaped.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;").replace(b"&gt;", b"&#x3E;")
+    )
+
+
 def escape_attr(value: str) -> str:
     """Escaped as lxml escapes attribute values."""
     value = escape_text(value).replace('"', "&quot;")

@@ -7,7 +7,7 @@ Catalogues ship as .po files in locale/, compiled in memory on first use
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from babel.dates import (
     format_time,
     get_datetime_format,
     get_time_format,
+    get_timezone_gmt,
     tokenize_pattern,
 )
 from babel.lists import format_list
@@ -102,6 +103,17 @@ def _clock_time(language: str, hour: int, minute: int) -> str:
     return format_time(time(hour, minute), "short", locale=babel_locale(language))
 
 
+@lru_cache(maxsize=256)
+def _zone_label(language: str, offset: timedelta | None) -> str:
+    """ "GMT+08:00" (CLDR's localized GMT format): a shown time is useless to a reader
+    in another zone without it, and abbreviations such as CST are ambiguous. "UTC" for
+    no offset (babel would write GMT+00:00)."""
+    if not offset:
+        return "UTC"
+    moment = datetime(2000, 1, 1, tzinfo=timezone(offset or timedelta(0)))
+    return get_timezone_gmt(moment, width="long", locale=babel_locale(language))
+
+
 @dataclass(frozen=True)
 class Dates:
     """Formats dates for one language, shown in the site's time zone when it has one.
@@ -127,4 +139,5 @@ class Dates:
         else:  # the pattern shows seconds or a zone: format this exact moment
             locale = babel_locale(self.language)
             time_text = format_time(local, "short", tzinfo=local.tzinfo, locale=locale)
+        time_text = f"{time_text} {_zone_label(self.language, local.utcoffset())}"
         return glue.replace("{1}", self.date(value)).replace("{0}", time_text)

@@ -67,6 +67,7 @@ items = st.builds(
     ),
     source=st.none() | st.builds(SourceRef, text, st.none() | urls),
     language=st.just("en"),
+    own_language=st.none() | st.sampled_from(["zh-Hans", "de-CH"]),
 )
 
 

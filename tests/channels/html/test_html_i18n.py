@@ -61,9 +61,10 @@ def test_dates_use_the_locale_and_site_time_zone() -> None:
     moment = datetime(2024, 2, 20, 1, 30, tzinfo=UTC)
     taipei = ZoneInfo("Asia/Taipei")
     assert (
-        i18n.Dates("en", taipei).datetime(moment) == "February 20, 2024, 9:30\u202fAM"
-    )  # CLDR: narrow no-break space
-    assert i18n.Dates("zh-Hans", taipei).datetime(moment) == "2024年2月20日 09:30"
+        i18n.Dates("en", taipei).datetime(moment) == "February 20, 2024, 9:30\u202fAM GMT+08:00"
+    )  # CLDR: narrow no-break space; the zone shown, as a reader elsewhere needs it
+    assert i18n.Dates("zh-Hans", taipei).datetime(moment) == "2024年2月20日 09:30 GMT+08:00"
+    assert i18n.Dates("en", None).datetime(moment).endswith("1:30\u202fAM UTC")  # UTC
     assert i18n.Dates("zh-Hans", taipei).date(moment) == "2024年2月20日"
     # Without a site zone the date keeps its own offset.
     late = datetime(2024, 2, 20, 23, 30, tzinfo=timezone(timedelta(hours=-5)))

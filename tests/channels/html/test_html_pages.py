@@ -64,7 +64,7 @@ def test_article_page_structure(published: Published) -> None:
     times = {t.get("datetime"): t for t in tree.iter("time")}
     assert "2024-02-20T09:30:00+08:00" in times and "2024-02-21T08:00:00+08:00" in times
     # Shown in the site's time zone (Asia/Taipei) in the article's language.
-    assert texts([times["2024-02-20T09:30:00+08:00"]]) == ["February 20, 2024, 9:30 AM"]
+    assert texts([times["2024-02-20T09:30:00+08:00"]]) == ["February 20, 2024, 9:30 AM GMT+08:00"]
     assert texts(tree.findall(".//p[@class='byline']")) == ["By Li Wei and Zhang Min"]
     source = tree.find(".//p[@class='source']")
     assert source is not None and texts([source]) == ["Source: Chongqing Morning Post"]
