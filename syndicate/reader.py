@@ -63,7 +63,7 @@ class ReadResult:
     articles: list[SourceArticle]
     sections: dict[str, SourceSection]
     problems: list[Problem]
-    stamps: list[tuple[str, int, int]] = field(default_factory=list)  # (file, mtime, size)
+    stamps: list[Stamp] = field(default_factory=list)
 
     def add(self, found: list[Source | None]) -> None:
         """Sort what was read into sections and articles, keeping the walk's order."""
@@ -94,6 +94,7 @@ def walk_content(content_dir: str) -> Iterator[tuple[str, str]]:
 
 
 Source = SourceArticle | SourceSection
+Stamp = tuple[str, int, int]  # (file relative to the content folder, mtime ns, size)
 ReadItem = tuple[Path, Path, str]  # (file, path relative to content, section)
 
 
@@ -109,25 +110,36 @@ def read_one(
 def read_content(content_dir: Path, *, max_file_bytes: int) -> ReadResult:
     """Read every article and section index below content_dir, in a stable order."""
     result = ReadResult([], {}, [])
+    found: list[Source | None] = []
+    for full, (key, _, _) in stat_content(content_dir, result):
+        rel = Path(key)
+        source, problems = read_one(Path(full), rel, section_of(rel), max_file_bytes)
+        result.problems.extend(problems)
+        found.append(source)
+    result.add(found)
+    return result
+
+
+def stat_content(content_dir: Path, result: ReadResult) -> Iterator[tuple[str, Stamp]]:
+    """(full path, (path relative to content_dir, mtime, size)) of every content file,
+    each stamp recorded in `result`; a missing folder or unreadable file is a problem."""
     if not content_dir.is_dir():
         result.problems.append(Problem(content_dir, "content folder not found"))
-        return result
-    found: list[Source | None] = []
+        return
     for full, key in walk_content(str(content_dir)):
         try:
             stat = os.stat(full)
         except OSError as exc:
             result.problems.append(Problem(key, f"cannot read: {exc.strerror}"))
             continue
-        result.stamps.append((key, stat.st_mtime_ns, stat.st_size))
-        rel = Path(key)
-        source, problems = read_one(
-            Path(full), rel, rel.parent.as_posix().strip("."), max_file_bytes
-        )
-        result.problems.extend(problems)
-        found.append(source)
-    result.add(found)
-    return result
+        stamp = (key, stat.st_mtime_ns, stat.st_size)
+        result.stamps.append(stamp)
+        yield full, stamp
+
+
+def section_of(rel: Path) -> str:
+    """The section path of a content file ("" for the home page's folder)."""
+    return rel.parent.as_posix().strip(".")
 
 
 def read_article(

@@ -8,19 +8,16 @@ After the last one settles, the live tree must equal a `--force` build's, byte f
 
 from __future__ import annotations
 
-import os
 import queue
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lines import lines_of, wait_for
+from lines import running, wait_for
 from test_incremental_sequences import CHANNELS, EDITS, Newsroom, publish, start, tree
 
 
@@ -59,18 +56,7 @@ def test_edits_saved_while_watch_runs_match_a_cold_build(
 ) -> None:
     root = tmp_path_factory.mktemp("newsroom")
     room = start(root)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "syndicate", "--config", str(root / "syndicate.yaml")]
-    watch = subprocess.Popen(
-        [*command, "watch", "--channels", CHANNELS],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert watch.stdout is not None
-    lines = lines_of(watch.stdout)
-    try:
+    with running(root / "syndicate.yaml", "watch", "--channels", CHANNELS) as (watch, lines):
         wait_for("watching content", lines)
         for number, batch in enumerate(edits):
             for edit, *values in batch:
@@ -81,10 +67,6 @@ def test_edits_saved_while_watch_runs_match_a_cold_build(
             settle(lines)
         watch.send_signal(signal.SIGTERM)
         assert watch.wait(30) == 0
-    finally:
-        if watch.poll() is None:
-            watch.kill()
-            watch.wait(10)
     publish(root, "--force", "--out", str(root / "cold"))
     live, cold = tree(root / "public"), tree(root / "cold")
     assert sorted(live) == sorted(cold)
