@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -17,7 +19,7 @@ from syndicate.pipeline import load_site
 from syndicate.templating import Templates
 
 from .addresses import CsvProblem, normalize_address, read_subscriber_csv
-from .mailer import Newsletter, NothingNew
+from .mailer import Newsletter, NothingNew, SendReport
 from .sender import SmtpSender
 from .settings import load_settings, store_path
 from .unsubscribe import UnsubscribeApp, make_unsubscribe_server
@@ -130,9 +132,18 @@ def send(state: State, list_id: str) -> None:
         _info(
             state,
             f"{lst.id} #{number}: {report.sent} sent, {len(report.refused)} refused, "
-            f"{report.skipped} skipped, {report.pending} pending"
-            + ("" if report.done else " (run send again later)"),
+            f"{report.skipped} skipped, {report.pending} pending" + _later(report),
         )
+
+
+def _later(report: SendReport) -> str:
+    """When a rerun has something to do (deferred copies wait for their retry time)."""
+    if report.done:
+        return ""
+    if report.next_due is None or report.next_due <= time.time():
+        return " (run send again later)"
+    when = datetime.fromtimestamp(report.next_due).astimezone().strftime("%Y-%m-%d %H:%M")
+    return f" (next retry due {when}: run send again then, or from a timer)"
 
 
 def _interrupted(nl: Newsletter, list_id: str) -> str:
@@ -149,22 +160,31 @@ def _interrupted(nl: Newsletter, list_id: str) -> str:
 @newsletter.command("unsubscribe-server")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds before an idle or incomplete request is cut off.",
+)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 @pass_state
-def unsubscribe_server(state: State, host: str, port: int) -> None:
+def unsubscribe_server(state: State, host: str, port: int, timeout: float, threads: int) -> None:
     """Serve the one-click unsubscribe endpoint (put it behind your HTTPS proxy)."""
     with user_errors(state), open_newsletter(state) as nl:
         app = UnsubscribeApp(nl.store, nl.settings, nl.signer())
         try:
-            server = make_unsubscribe_server(app, host, port)
+            server = make_unsubscribe_server(app, host, port, timeout=timeout, threads=threads)
         except OSError as exc:
             raise SyndicateError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-        with server:
-            bound = server.server_address[1]
-            _info(state, f"unsubscribe endpoint on http://{host}:{bound}/ (Ctrl-C stops)")
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                _info(state, "stopped")
+        bound = server.effective_port
+        _info(state, f"unsubscribe endpoint on http://{host}:{bound}/ (Ctrl-C stops)")
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            _info(state, "stopped")
+        finally:
+            server.close()
 
 
 @click.group()

@@ -54,6 +54,7 @@ class Delivery:
     status: DeliveryStatus
     attempts: int
     error: str
+    deferred_since: float | None = None  # when the first temporary refusal came back
 
 
 class MailingStore(Protocol):
@@ -99,12 +100,24 @@ class MailingStore(Protocol):
         """Freeze the issue and queue it for every subscriber active now (idempotent)."""
         ...
 
-    def pending(self, issue_id: int) -> list[Delivery]: ...
+    def pending(self, issue_id: int, *, now: float | None = None) -> list[Delivery]:
+        """Pending deliveries, only those due by `now` when it is given."""
+        ...
 
     def record(
         self, issue_id: int, subscriber_id: int, status: DeliveryStatus, error: str = ""
     ) -> None:
         """Durably record one delivery's outcome (counts an attempt)."""
+        ...
+
+    def defer(
+        self, issue_id: int, subscriber_id: int, error: str, *, now: float, due_at: float
+    ) -> None:
+        """Record a temporary refusal: try again at `due_at` (counts an attempt)."""
+        ...
+
+    def next_due(self, issue_id: int) -> float | None:
+        """When the issue's next deferred delivery may be tried (None: none waiting)."""
         ...
 
     def finish_if_done(self, issue_id: int) -> bool:
@@ -153,6 +166,11 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (issue_id, subscriber_id)
     );
     CREATE INDEX deliveries_pending ON deliveries (issue_id, status)
+    """,
+    # Temporary refusals (4xx) wait for a retry time instead of the next rerun.
+    """
+    ALTER TABLE deliveries ADD COLUMN due_at REAL NOT NULL DEFAULT 0;
+    ALTER TABLE deliveries ADD COLUMN deferred_since REAL
     """,
 )
 
@@ -308,12 +326,12 @@ class SqliteMailingStore:
                 (_now(), issue_id),
             )
 
-    def pending(self, issue_id: int) -> list[Delivery]:
+    def pending(self, issue_id: int, *, now: float | None = None) -> list[Delivery]:
         rows = self.conn.execute(
-            "SELECT s.*, d.issue_id, d.status AS delivery_status, d.attempts, d.error "
-            "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
-            "WHERE d.issue_id = ? AND d.status = 'pending' ORDER BY s.id",
-            (issue_id,),
+            "SELECT s.*, d.issue_id, d.status AS delivery_status, d.attempts, d.error, "
+            "d.deferred_since FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+            "WHERE d.issue_id = ? AND d.status = 'pending' AND d.due_at <= ? ORDER BY s.id",
+            (issue_id, float("inf") if now is None else now),
         )
         return [
             Delivery(
@@ -322,9 +340,28 @@ class SqliteMailingStore:
                 status=row["delivery_status"],
                 attempts=row["attempts"],
                 error=row["error"],
+                deferred_since=row["deferred_since"],
             )
             for row in rows
         ]
+
+    def defer(
+        self, issue_id: int, subscriber_id: int, error: str, *, now: float, due_at: float
+    ) -> None:
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE deliveries SET error = ?, attempts = attempts + 1, due_at = ?, "
+                "deferred_since = COALESCE(deferred_since, ?), updated = ? "
+                "WHERE issue_id = ? AND subscriber_id = ? AND status = 'pending'",
+                (error, due_at, now, _now(), issue_id, subscriber_id),
+            )
+
+    def next_due(self, issue_id: int) -> float | None:
+        row = self.conn.execute(
+            "SELECT MIN(due_at) FROM deliveries WHERE issue_id = ? AND status = 'pending'",
+            (issue_id,),
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
 
     def record(
         self, issue_id: int, subscriber_id: int, status: DeliveryStatus, error: str = ""
