@@ -98,6 +98,7 @@ def deliver(store: Path, url: str, concurrency: int) -> tuple[int, float]:
                     "url": url,
                     "auth": {"secret": "${BENCH_PUSH_SECRET}"},
                     "concurrency": concurrency,
+                    "allow_private_network": True,  # the receiver is on 127.0.0.1
                 }
             ],
         }

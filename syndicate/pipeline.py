@@ -78,11 +78,10 @@ def check(config: Config, *, include_drafts: bool = True) -> list[Problem]:
         problems = load_site(config, include_drafts=include_drafts).problems
     for cls in select_channels(config, None):
         try:
-            channel_settings(cls, config)
+            lines = cls.settings_problems(channel_settings(cls, config))
         except SyndicateError as exc:
-            problems.extend(
-                Problem(config.source or "syndicate.yaml", line) for line in str(exc).splitlines()
-            )
+            lines = str(exc).splitlines()
+        problems.extend(Problem(config.source or "syndicate.yaml", line) for line in lines)
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
 
 

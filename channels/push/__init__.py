@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import click
 
 from syndicate.channel import Channel, OutputFile, PublishReport
+from syndicate.config import ChannelSettings
 from syndicate.delivery.outbox import NewDelivery, SqliteOutbox, now
 from syndicate.errors import SyndicateError
 from syndicate.model import Site
@@ -42,6 +43,13 @@ class PushChannel(Channel):
     def render_site(self, site: Site) -> Iterable[OutputFile]:
         return ()
 
+    @classmethod
+    def settings_problems(cls, settings: ChannelSettings) -> list[str]:
+        """Partners that cannot be sent to (unset variable, bad secret); the rest can."""
+        assert isinstance(settings, PushSettings)
+        found = (p.problem() for p in settings.partners)
+        return [f"channels.push.partners: {problem}" for problem in found if problem]
+
     def after_publish(self, report: PublishReport) -> None:
         settings = self.push_settings
         config = self.context.config
@@ -56,6 +64,10 @@ class PushChannel(Channel):
         if settings.partners:
             added = self.record(report.site)
             log.info("push: %d deliveries recorded", added)
+            for problem in self.settings_problems(settings):
+                log.warning(
+                    "warning: %s; its deliveries wait (see `syndicate push status`)", problem
+                )
         if hubs:
             # HTTP (httpx) only when there is something to ping: most publishes never
             # import it, which keeps them ~0.1 s shorter.
