@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install syndicate with its test tools, plus the few system programs the tests drive for
-# real: zbar (decodes the QR codes we print), Chromium (renders pages at phone size) and a
-# Java runtime (runs the Nu HTML Checker). System packages are installed only when missing
+# real: zbar (decodes the QR codes we print), Chromium (renders pages at phone size), a
+# Java runtime (runs the Nu HTML Checker) and PostgreSQL (the delivery store's server; the
+# tests run their own with initdb + pg_ctl, the Debian package's service is not used). System packages are installed only when missing
 # and only when we can (root, or sudo without a password); otherwise the affected tests
 # skip and say why.
 set -euo pipefail
@@ -12,6 +13,10 @@ command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools libzbar0)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+# Debian keeps initdb/pg_ctl in /usr/lib/postgresql/<version>/bin, off the PATH.
+if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=skip; fi
   if [ "$sudo" != skip ]; then

@@ -240,3 +240,12 @@ def _add_channel_commands(group: click.Group) -> None:
 
 def main() -> None:
     cli(prog_name="syndicate")
+
+
+def _add_state_commands() -> None:
+    from .delivery.cli import state_group  # click only: psycopg is imported on use
+
+    cli.add_command(state_group)
+
+
+_add_state_commands()

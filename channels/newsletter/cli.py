@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +11,8 @@ from pathlib import Path
 import click
 
 from syndicate.commands import State, err, pass_state, say, user_errors
-from syndicate.delivery.mailing import SUBSCRIBER_STATUSES, SqliteMailingStore, SubscriberStatus
+from syndicate.delivery.mailing import SUBSCRIBER_STATUSES, SubscriberStatus
+from syndicate.delivery.stores import open_mailing
 from syndicate.errors import ContentError, SyndicateError
 from syndicate.model import Site
 from syndicate.pipeline import load_site
@@ -29,28 +29,11 @@ from .unsubscribe import UnsubscribeApp, make_unsubscribe_server
 def open_newsletter(state: State) -> Iterator[Newsletter]:
     config = state.config
     settings = load_settings(config)
-    store = SqliteMailingStore(store_path(settings, config))
+    store = open_mailing(config, store_path(settings, config))
     try:
         yield Newsletter(config, settings, store, Templates(config.root / "templates"))
     finally:
         store.close()
-
-
-@contextmanager
-def sending_lock(nl: Newsletter, list_id: str) -> Iterator[None]:
-    """One `send` per list at a time: two would both take the same pending rows."""
-    path = store_path(nl.settings, nl.config).with_name(f"send-{list_id}.lock")
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SyndicateError(
-                f"another `syndicate newsletter send --list {list_id}` is running"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _site(state: State) -> Site:
@@ -114,10 +97,9 @@ def send(state: State, list_id: str) -> None:
     with user_errors(state), open_newsletter(state) as nl:
         lst = nl.settings.get_list(list_id)
         try:
-            with (
-                sending_lock(nl, lst.id),
-                SmtpSender(nl.settings.smtp, root=state.config.root) as sender,
-            ):
+            # No lock: senders claim copies with leases, so several may share an issue
+            # (on PostgreSQL, from many hosts); each subscriber still gets one copy.
+            with SmtpSender(nl.settings.smtp, root=state.config.root) as sender:
                 report = nl.send(lst, sender, lambda: _site(state))
         except KeyboardInterrupt:
             raise SyndicateError(_interrupted(nl, lst.id)) from None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from syndicate.config import Config
 from syndicate.delivery.mailing import Delivery, Issue, MailingStore, Subscriber
+from syndicate.delivery.workers import owner_gone, owner_id
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.model import Site
 from syndicate.templating import Templates
@@ -25,6 +26,8 @@ from .message import build_message, mailto_url, message_id, one_click_url, site_
 from .sender import SmtpSender, SmtpUnavailable
 from .settings import ListSettings, NewsletterSettings
 from .tokens import TokenSigner
+
+CLAIM_BATCH = 50  # copies a sender leases at a time: others take the rest in parallel
 
 
 class IssueInProgress(SyndicateError):
@@ -109,6 +112,10 @@ class Newsletter:
     def build(self, lst: ListSettings, site: Site) -> Issue | None:
         """Store the list's next issue as a draft (replacing an unsent draft); None: no news."""
         self._refuse_if_sending(lst)
+        return self._save_next(lst, site)
+
+    def _save_next(self, lst: ListSettings, site: Site) -> Issue | None:
+        """The next issue as a draft, or the issue another sender started meanwhile."""
         digest = self.next_digest(lst, site, self.store.next_number(lst.id))
         if digest is None:
             return None
@@ -186,7 +193,7 @@ class Newsletter:
         self.check_can_send()
         issue = self.store.open_issue(lst.id)
         if issue is None:
-            issue = self.build(lst, load_site())
+            issue = self._save_next(lst, load_site())
             if issue is None:
                 return SendReport(issue=None, done=True)
         try:
@@ -197,10 +204,20 @@ class Newsletter:
             ) from None
         self.store.start_sending(issue.id)
         report = SendReport(issue=issue)
+        owner = owner_id()
+        self.store.register(owner)
+        self.store.release_owners(owner_gone)  # copies a killed sender had claimed
         try:
-            for delivery in self.store.pending(issue.id, now=clock()):
-                self._send_one(lst, issue, delivery, sender, report, clock())
-                on_progress(delivery.subscriber, report.last)
+            while batch := self.store.claim(
+                issue.id, owner=owner, limit=CLAIM_BATCH, lease=self.lease(sender), now=clock()
+            ):
+                for number, delivery in enumerate(batch):
+                    try:
+                        self._send_one(lst, issue, delivery, sender, report, clock())
+                    except BaseException:
+                        self.store.release(batch[number:])  # not attempted: due at once
+                        raise
+                    on_progress(delivery.subscriber, report.last)
         except SmtpUnavailable as exc:
             left = self.store.counts(issue.id).get("pending", 0)
             raise SmtpUnavailable(
@@ -212,6 +229,11 @@ class Newsletter:
         report.pending = self.store.counts(issue.id).get("pending", 0)
         report.next_due = self.store.next_due(issue.id)
         return report
+
+    def lease(self, sender: SmtpSender) -> float:
+        """Long enough for a whole batch at the worst the server may take per message."""
+        per_message = sender.settings.timeout * 2 + sender.settings.rate.interval
+        return max(60.0, CLAIM_BATCH * per_message)
 
     def _send_one(
         self,
@@ -226,28 +248,28 @@ class Newsletter:
         # Look again right before sending: the reader may have unsubscribed meanwhile.
         subscriber = self.store.get_subscriber(delivery.subscriber.id) or delivery.subscriber
         if subscriber.status != "active":  # unsubscribed or bounced since it was queued
-            self.store.record(issue.id, subscriber.id, "skipped", subscriber.status)
+            self.store.record(delivery, "skipped", subscriber.status)
             report.skipped += 1
             report.last = "skipped"
             return
         try:
             message = self.message(lst, issue, subscriber)
         except (ValueError, UnicodeError) as exc:  # a name or address no header can carry
-            self.store.record(issue.id, subscriber.id, "failed", f"cannot build message: {exc}")
+            self.store.record(delivery, "failed", f"cannot build message: {exc}")
             report.refused.append((subscriber.email, f"undeliverable: cannot build message: {exc}"))
             report.last = "undeliverable"
             return
         outcome = sender.send(message, lst.envelope_sender, subscriber.email)
         report.last = outcome.status
         if outcome.status == "sent":
-            self.store.record(issue.id, subscriber.id, "sent")
+            self.store.record(delivery, "sent")
             report.sent += 1
         elif outcome.status == "refused":
-            self.store.record(issue.id, subscriber.id, "failed", outcome.detail)
+            self.store.record(delivery, "failed", outcome.detail)
             self.store.set_status(subscriber.id, "bounced")
             report.refused.append((subscriber.email, outcome.detail))
         elif outcome.status == "undeliverable":  # this server cannot carry it; not a bounce
-            self.store.record(issue.id, subscriber.id, "failed", outcome.detail)
+            self.store.record(delivery, "failed", outcome.detail)
             report.refused.append((subscriber.email, f"undeliverable: {outcome.detail}"))
         else:
             self._defer(issue, delivery, outcome.detail, report, now)
@@ -262,11 +284,11 @@ class Newsletter:
         if now - since >= retry.give_up_after:
             hours = (now - since) / 3600
             reason = f"gave up after {delivery.attempts + 1} attempts over {hours:.1f} h: {detail}"
-            self.store.record(issue.id, subscriber.id, "failed", reason)
+            self.store.record(delivery, "failed", reason)
             report.refused.append((subscriber.email, reason))
             return
         due = now + retry.delay(delivery.attempts + 1)
-        self.store.defer(issue.id, subscriber.id, detail, now=now, due_at=due)
+        self.store.defer(delivery, detail, now=now, due_at=due)
         report.deferred.append((subscriber.email, detail))
 
 

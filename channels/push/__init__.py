@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 
 import click
 
 from syndicate.channel import Channel, OutputFile, PublishReport
 from syndicate.config import ChannelSettings
-from syndicate.delivery.outbox import NewDelivery, SqliteOutbox, now
+from syndicate.delivery.outbox import NewDelivery, now
+from syndicate.delivery.stores import open_outbox
 from syndicate.errors import SyndicateError
 from syndicate.model import Site
 
@@ -93,7 +95,7 @@ class PushChannel(Channel):
             return (config.content_dir / relpath).exists()
 
         try:
-            with SqliteOutbox(path) as outbox:
+            with closing(open_outbox(config, path)) as outbox:
                 items: list[NewDelivery] = []
                 for partner in settings.partners:
                     recorded = outbox.recorded(partner.name)
@@ -101,9 +103,10 @@ class PushChannel(Channel):
                         partner, site, recorded, created=created, source_exists=source_exists
                     )
                 return outbox.enqueue(items, now=now())
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, SyndicateError) as exc:
+            where = "on PostgreSQL (state_url)" if config.file.state_url else str(path)
             raise PushError(
-                f"push outbox {path}: could not record deliveries ({exc}); the site is "
+                f"push outbox {where}: could not record deliveries ({exc}); the site is "
                 "published, run `syndicate publish` again to record them"
             ) from None
 

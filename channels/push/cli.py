@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import signal
+from contextlib import closing
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -14,15 +15,16 @@ import click
 
 from syndicate.commands import State, err, pass_state, say, user_errors
 from syndicate.config import Config
-from syndicate.delivery.outbox import Endpoint, PartnerStats, SqliteOutbox, now
+from syndicate.delivery.outbox import Endpoint, Outbox, PartnerStats, now
+from syndicate.delivery.stores import open_outbox
 from syndicate.errors import ConfigError
 
 from .deliverer import Deliverer, Mode, RunReport
 from .settings import PushSettings, load_settings
 
 
-def _open(config: Config, settings: PushSettings) -> SqliteOutbox:
-    return SqliteOutbox(settings.store_path(config))
+def _open(config: Config, settings: PushSettings) -> closing[Outbox]:
+    return closing(open_outbox(config, settings.store_path(config)))
 
 
 async def _run(deliverer: Deliverer, mode: Mode) -> RunReport:
@@ -223,7 +225,7 @@ def _moment(value: str | None, option: str) -> float | None:
     return moment.timestamp()
 
 
-def _known_partner(settings: PushSettings, outbox: SqliteOutbox, name: str | None) -> None:
+def _known_partner(settings: PushSettings, outbox: Outbox, name: str | None) -> None:
     if name is None or settings.partner(name) is not None:
         return
     if any(s.partner == name for s in outbox.stats()):

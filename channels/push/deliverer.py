@@ -10,10 +10,7 @@ stable webhook-id lets partners drop the rare duplicate.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import secrets
-import socket
 import ssl
 import time
 from collections import Counter
@@ -27,6 +24,7 @@ import httpx
 
 from syndicate import __version__
 from syndicate.delivery.outbox import Delivery, Outbox, Result
+from syndicate.delivery.workers import owner_gone, owner_id
 from syndicate.errors import ConfigError
 
 from .netguard import GuardedTransport, refused_by_guard
@@ -46,34 +44,6 @@ class RunReport:
     dead: int = 0
     by_partner: Counter[str] = field(default_factory=Counter)
     broken: dict[str, str] = field(default_factory=dict)  # partner -> why it was skipped
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed child not yet reaped is a zombie: alive for kill(0), gone for us
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
-
-
-def owner_gone(owner: str) -> bool:
-    """True when `owner` was a process on this host that no longer runs."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    return pid != os.getpid() and not _pid_alive(pid)
 
 
 def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -132,6 +102,7 @@ class Deliverer:
         """Deliver what is due (`once`), until nothing is pending (`drain`), or until `stop`."""
         stop = stop or asyncio.Event()
         force = force or asyncio.Event()
+        self.outbox.register(self.owner)
         self.outbox.release_owners(owner_gone)
         limits = httpx.Limits(
             max_connections=self.settings.concurrency,

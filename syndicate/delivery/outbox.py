@@ -129,6 +129,10 @@ class DeadLetter:
 class Outbox(Protocol):
     """Durable delivery state for partner push (at-least-once, one row per delivery)."""
 
+    def register(self, owner: str) -> None:
+        """Announce a worker, so others can tell when it has died (no-op where unneeded)."""
+        ...
+
     def recorded(self, partner: str) -> Mapping[str, Recorded]:
         """Last recorded version of every article ever enqueued for `partner`, by uid."""
         ...
@@ -375,6 +379,9 @@ class SqliteOutbox:
 
     def __enter__(self) -> SqliteOutbox:
         return self
+
+    def register(self, owner: str) -> None:
+        """Nothing to do: on one host, `release_owners` asks whether the process runs."""
 
     def __exit__(self, *exc: object) -> None:
         self.close()

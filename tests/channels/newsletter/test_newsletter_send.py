@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from email import message_from_bytes, message_from_string
 from email.policy import default
@@ -412,22 +412,45 @@ def test_build_stores_a_draft_that_send_sends_as_built(
     assert "".join(CHINESE_TITLE.split()) in "".join(text.split())  # newest only (max 1)
 
 
-def test_a_second_concurrent_send_is_refused(
-    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, site: SiteFactory) -> str:
+    """The store the test's site uses: SQLite files, or PostgreSQL through state_url."""
+    if request.param == "postgresql":
+        site.settings["state_url"] = request.getfixturevalue("pg_url")
+    return str(request.param)
+
+
+def test_concurrent_senders_share_one_issue_and_nobody_gets_two(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any, backend: str
 ) -> None:
+    """Three `newsletter send` processes at once (on PostgreSQL they could be three hosts)."""
+    addresses = [f"reader{n:03d}@example.com" for n in range(120)]
     make_site(site, smtp_server.port, nl_config)
-    subscribe_all(site, nl_cli, SUBSCRIBERS)
-    config = load_config(site.config_path)
-    lock = store_path(load_settings(config), config).with_name("send-daily.lock")
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # as a running `send` holds it
-        busy = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    assert busy.exit_code == 1
-    assert "another `syndicate newsletter send --list daily` is running" in busy.stderr
-    assert smtp_server.recorder.messages == []
-    done = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
-    assert done.exit_code == 0 and "3 sent" in done.output
+    import_file = site.root / "readers.csv"
+    import_file.write_text("email\n" + "\n".join(addresses) + "\n", encoding="utf-8")
+    imported = nl_cli(
+        site.config_path, "subscribers", "import", str(import_file), "--list", "daily"
+    )
+    assert imported.exit_code == 0, imported.output
+
+    def slow(accepted: int) -> None:
+        time.sleep(0.003)  # so that the senders overlap
+
+    smtp_server.recorder.on_data = slow
+    command = [sys.executable, "-c", "from syndicate.cli import main; main()"]
+    args = ["--config", str(site.config_path), "newsletter", "send", "--list", "daily"]
+    senders = [
+        subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=120) for p in senders]
+    for process, (_, errors) in zip(senders, outputs, strict=True):
+        assert process.returncode == 0, errors.decode()
+    counts = Counter(smtp_server.recorder.recipients())
+    assert sorted(counts) == addresses and set(counts.values()) == {1}
+    sent = [int(re.search(rb"(\d+) sent", out).group(1)) for out, _ in outputs]  # type: ignore[union-attr]
+    assert sum(sent) == len(addresses)
+    assert len({m.message["Subject"] for m in smtp_server.recorder.messages}) == 1
 
 
 def test_a_site_template_changes_the_layout_and_is_still_wrapped(

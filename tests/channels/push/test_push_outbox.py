@@ -1,12 +1,15 @@
-"""The SQLite outbox on its own: leases, per-article order, stale workers, requeue."""
+"""The outbox on its own, SQLite and PostgreSQL alike: leases, order, fencing, requeue."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from syndicate.delivery.outbox import NewDelivery, Result, SqliteOutbox
+from syndicate.delivery.outbox import NewDelivery, Outbox, Result, SqliteOutbox
+from syndicate.delivery.pg_outbox import PgOutbox
 
 
 def _item(uid: str, version: int, partner: str = "p") -> NewDelivery:
@@ -23,18 +26,25 @@ def _item(uid: str, version: int, partner: str = "p") -> NewDelivery:
     )
 
 
-def open_outbox(path: Path) -> SqliteOutbox:
-    return SqliteOutbox(path)
+def open_outbox(ref: Path | str) -> Outbox:
+    """The same suite runs against both stores: a SQLite file or a PostgreSQL database."""
+    if isinstance(ref, Path):
+        return SqliteOutbox(ref)
+    return PgOutbox(ref, retry_for=5)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    if request.param == "sqlite":
+        return tmp_path / "outbox.sqlite3"
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "outbox.sqlite3"
-
-
-@pytest.fixture
-def outbox(store_path: Path) -> SqliteOutbox:
-    return open_outbox(store_path)
+def outbox(store_path: Path | str) -> Iterator[Outbox]:
+    store = open_outbox(store_path)
+    yield store
+    store.close()
 
 
 def test_enqueue_is_idempotent_and_records_last_version(outbox):
@@ -176,3 +186,40 @@ def test_replay_by_partner_article_and_time(outbox):
     assert outbox.replay(partner=None, uid=None, since=101, until=350, now=500) == 2  # b, q/a
     assert sorted(d.uid for d in outbox.claim("p", owner="w", limit=5, lease=30, now=500)) == ["b"]
     assert [d.partner for d in outbox.claim("q", owner="w", limit=5, lease=30, now=500)] == ["q"]
+
+
+def test_a_dead_workers_leases_come_back_at_once(store_path):
+    """PostgreSQL: the worker's advisory lock dies with its connection; SQLite: its pid."""
+    first, second = open_outbox(store_path), open_outbox(store_path)
+    try:
+        first.register("host-a:1:x")
+        second.register("host-b:2:y")
+        first.enqueue([_item("a", 1), _item("b", 1)], now=100)
+        assert len(first.claim("p", owner="host-a:1:x", limit=5, lease=999, now=100)) == 2
+        assert second.release_owners(lambda owner: False) == 0  # alive: leases kept
+        assert second.claim("p", owner="host-b:2:y", limit=5, lease=999, now=101) == []
+        first.close()  # the worker dies, and its connection with it
+        released = 0
+        for _ in range(100):  # the server ends the closed session's backend a moment later
+            released += second.release_owners(lambda owner: owner == "host-a:1:x")
+            if released:
+                break
+            time.sleep(0.05)
+        assert released == 2
+        assert len(second.claim("p", owner="host-b:2:y", limit=5, lease=999, now=102)) == 2
+    finally:
+        second.close()
+
+
+def test_concurrent_claims_never_share_a_row(store_path):
+    stores = [open_outbox(store_path) for _ in range(3)]
+    try:
+        stores[0].enqueue([_item(f"u{n}", 1) for n in range(30)], now=0)
+        taken: list[int] = []
+        for turn in range(12):
+            store = stores[turn % 3]
+            taken += [d.id for d in store.claim("p", owner=f"w{turn}", limit=3, lease=99, now=1)]
+        assert len(taken) == 30 and len(set(taken)) == 30
+    finally:
+        for store in stores:
+            store.close()

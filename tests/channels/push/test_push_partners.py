@@ -182,3 +182,33 @@ def test_an_endpoint_failing_continuously_is_disabled_then_enabled(site, push, r
     assert _push(site, "--drain").exit_code == 0
     assert push.rows(site.root)[0]["state"] == "delivered"
     assert "disabled" not in _push(site, "status").stdout
+
+
+def test_publish_push_status_and_log_on_postgresql(site, push, receiver, pg_url, monkeypatch):
+    """state_url moves the outbox to PostgreSQL; the CLI works the same (credentials as ${VAR})."""
+    user, rest = pg_url.removeprefix("postgresql://").split("@", 1)
+    monkeypatch.setenv("STATE_DB_USER", user)
+    site.settings["state_url"] = "postgresql://${STATE_DB_USER}@" + rest
+    receiver.plan = [("status", 503, {"Retry-After": "0"}, b"busy")]
+    site.article("news", "story", "Body.\n")
+    site.write_config(channels=push.settings(push.partner(receiver.url)))
+    migrated = site.cli("state", "migrate")
+    assert migrated.exit_code == 0, migrated.output
+    assert "syndicate_push: schema version 0 -> 1" in migrated.output
+    assert "syndicate_mail: schema version 0 -> 1" in migrated.output
+    assert "up to date" in site.cli("state", "migrate").output
+    assert site.cli("publish", "--channels", "push").exit_code == 0
+    assert not (site.root / ".syndicate" / "state" / "push").exists()  # nothing in SQLite
+    result = _push(site, "--drain")
+    assert result.exit_code == 0, result.output
+    assert "1 delivered" in result.stdout
+    log = json.loads(_push(site, "log", "--json").stdout)
+    assert [(a["outcome"], a["status"]) for a in log] == [("retry", 503), ("delivered", 200)]
+    rows = json.loads(_push(site, "status", "--json").stdout)["partners"]
+    assert rows[0]["delivered"] == 1 and rows[0]["pending"] == 0
+    assert "PostgreSQL at postgresql://postgres@" in site.cli("state", "where").output
+
+    monkeypatch.delenv("STATE_DB_USER")
+    missing = _push(site, "status")
+    assert missing.exit_code == 1
+    assert "state_url: environment variable STATE_DB_USER is not set" in missing.stderr
