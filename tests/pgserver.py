@@ -106,15 +106,19 @@ class PgServer:
         return self.url(name)
 
 
+class PgUnavailable(Exception):
+    """PostgreSQL cannot be run here (not installed, no user to run it as)."""
+
+
 def start_server() -> PgServer:
-    """A fresh server, or pytest.skip with the reason it cannot be had here."""
+    """A fresh server on a free port (benchmarks use it too), or PgUnavailable saying why."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (scripts/setup.sh installs it)")
+        raise PgUnavailable("PostgreSQL is not installed (scripts/setup.sh installs it)")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg is not installed (pip install -e .)")
+        raise PgUnavailable("psycopg is not installed (pip install -e .)") from None
     user = None
     if os.geteuid() == 0:
         for candidate in ("postgres", "nobody"):
@@ -125,7 +129,7 @@ def start_server() -> PgServer:
             user = candidate
             break
         if user is None:
-            pytest.skip("running as root and no unprivileged user to run PostgreSQL as")
+            raise PgUnavailable("running as root and no unprivileged user to run PostgreSQL as")
     data = Path(tempfile.mkdtemp(prefix="syndicate-pg-"))
     if user is not None:
         entry = pwd.getpwnam(user)
@@ -144,7 +148,10 @@ def start_server() -> PgServer:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    server = start_server()
+    try:
+        server = start_server()
+    except PgUnavailable as exc:
+        pytest.skip(str(exc))
     try:
         yield server
     finally:

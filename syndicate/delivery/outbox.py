@@ -581,10 +581,13 @@ def health_updates(
         return [(HEALTHY, {})]
     updates: list[tuple[str, dict[str, object]]] = [(FAILING, {})]
     if disable_after > 0:
-        hours = disable_after / 3600
-        reason = f"every attempt failed for {hours:g} h; last: {result.error}"
+        reason = disable_reason(result, disable_after)
         updates.append((DISABLE, {"cutoff": result.now - disable_after, "reason": reason}))
     return updates
+
+
+def disable_reason(result: Result, disable_after: float) -> str:
+    return f"every attempt failed for {disable_after / 3600:g} h; last: {result.error}"
 
 
 def now() -> float:

@@ -32,8 +32,8 @@ from .outbox import (
     Recorded,
     Result,
     claimed,
+    disable_reason,
     filters,
-    health_updates,
     report_params,
 )
 from .postgres import PgSession, named
@@ -125,8 +125,46 @@ WHERE lease_owner IS NOT NULL AND NOT EXISTS (
 )
 """)
 
-_REPORT = {kind: named(query) for kind, query in REPORT.items()}
-_LOG_ATTEMPT = named(LOG_ATTEMPT)
+
+def _report_statement(kind: str, disable: bool) -> bytes:
+    """Report, attempt log and endpoint health as one statement (data-modifying CTEs)."""
+    update = REPORT[kind] + " RETURNING id"
+    current = "EXISTS (SELECT 1 FROM done)"
+    log = LOG_ATTEMPT.replace(
+        "VALUES (:id, :attempt, :now, :outcome, :status, :error, :duration, :worker)",
+        f"SELECT :id, :attempt, :now, CASE WHEN {current} THEN :outcome ELSE 'stale' END, "
+        ":status, :error, :duration, :worker",
+    )
+    parts = [f"done AS ({update})", f"logged AS ({log})"]
+    if kind == "delivered":
+        parts.append(
+            "healthy AS (UPDATE endpoints SET failing_since = NULL WHERE partner = :partner "
+            f"AND failing_since IS NOT NULL AND {current})"
+        )
+    else:
+        # One upsert: a row may be changed only once per statement.
+        due = (
+            "endpoints.disabled_at IS NULL AND endpoints.failing_since <= :cutoff"
+            if disable
+            else "FALSE"
+        )
+        parts.append(
+            "failing AS (INSERT INTO endpoints (partner, failing_since) "
+            f"SELECT :partner, :now WHERE {current} ON CONFLICT (partner) DO UPDATE SET "
+            "failing_since = COALESCE(endpoints.failing_since, excluded.failing_since), "
+            f"disabled_at = CASE WHEN {due} THEN :now ELSE endpoints.disabled_at END, "
+            f"disabled_reason = CASE WHEN {due} THEN :reason "
+            "ELSE endpoints.disabled_reason END "
+            f"WHERE endpoints.failing_since IS NULL OR ({due}))"
+        )
+    return named("WITH " + ",\n".join(parts) + f"\nSELECT {current}")
+
+
+_REPORT_ONE = {
+    (kind, disable): _report_statement(kind, disable)
+    for kind in REPORT
+    for disable in (False, True)
+}
 
 
 class PgOutbox:
@@ -225,17 +263,12 @@ class PgOutbox:
         self, delivery: Delivery, result: Result, *, worker: str, disable_after: float = 0
     ) -> bool:
         params = report_params(delivery, result, worker)
-
-        def work(conn: Conn) -> bool:
-            current = conn.execute(_REPORT[result.kind], params).rowcount == 1
-            outcome = result.kind if current else "stale"
-            conn.execute(_LOG_ATTEMPT, {**params, "outcome": outcome})
-            if current:
-                for query, extra in health_updates(delivery, result, disable_after):
-                    conn.execute(named(query), {**params, **extra})
-            return current
-
-        return self.session.run(work)
+        params |= {"outcome": result.kind, "cutoff": result.now - disable_after}
+        params["reason"] = disable_reason(result, disable_after)
+        query = _REPORT_ONE[result.kind, disable_after > 0]
+        # One statement, one round trip, atomic on its own: the hot path of every worker.
+        row = self.session.run(lambda conn: conn.execute(query, params).fetchone(), atomic=True)
+        return bool(row and row[0])
 
     def release(self, deliveries: Iterable[Delivery]) -> None:
         ids = [(d.id, d.token) for d in deliveries]

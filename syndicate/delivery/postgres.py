@@ -104,13 +104,21 @@ class PgSession:
                 action(self._conn)
         return self._conn
 
-    def run(self, work: Callable[[psycopg.Connection[tuple[object, ...]]], T]) -> T:
-        """`work` in one transaction; reconnects and repeats it while the server is away."""
+    def run(
+        self, work: Callable[[psycopg.Connection[tuple[object, ...]]], T], *, atomic: bool = False
+    ) -> T:
+        """`work` in one transaction; reconnects and repeats it while the server is away.
+
+        `atomic`: `work` runs a single statement, which is its own transaction (saves the
+        BEGIN and COMMIT round trips).
+        """
         deadline = time.monotonic() + self._retry_for
         delay = 0.1
         while True:
             try:
                 conn = self._connect()
+                if atomic:
+                    return work(conn)
                 with conn.transaction():
                     return work(conn)
             except psycopg.OperationalError as exc:

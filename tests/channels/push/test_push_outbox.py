@@ -172,6 +172,8 @@ def test_a_partner_failing_for_a_day_is_disabled_until_enabled(outbox):
     assert outbox.endpoints()["p"].disabled_at is None
     _delivered(outbox, due[0], now=day + 21, disable_after=day)
     assert outbox.endpoints()["p"].failing_since is None
+    outbox.report(due[1], Result("retry", 500, "x", day + 30, day + 40), worker="w")
+    assert outbox.endpoints()["p"].failing_since == day + 30  # failing again, from now
 
 
 def test_replay_by_partner_article_and_time(outbox):
