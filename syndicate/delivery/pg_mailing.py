@@ -102,13 +102,14 @@ class PgMailingStore:
         self.session.close()
 
     def _one(self, name: str, **params: object) -> Sequence[object] | None:
-        return self.session.run(lambda conn: conn.execute(_Q[name], params).fetchone())
+        return self.session.run(lambda conn: conn.execute(_Q[name], params).fetchone(), atomic=True)
 
     def _all(self, name: str, **params: object) -> list[tuple[object, ...]]:
-        return self.session.run(lambda conn: conn.execute(_Q[name], params).fetchall())
+        return self.session.run(lambda conn: conn.execute(_Q[name], params).fetchall(), atomic=True)
 
     def _write(self, name: str, **params: object) -> int:
-        return self.session.run(lambda conn: conn.execute(_Q[name], params).rowcount)
+        # One statement is its own transaction: no BEGIN/COMMIT round trips.
+        return self.session.run(lambda conn: conn.execute(_Q[name], params).rowcount, atomic=True)
 
     # subscribers
 

@@ -257,7 +257,7 @@ class PgOutbox:
         def work(conn: Conn) -> list[Delivery]:
             return [claimed(row) for row in conn.execute(_CLAIM, params).fetchall()]
 
-        return sorted(self.session.run(work), key=lambda d: d.id)
+        return sorted(self.session.run(work, atomic=True), key=lambda d: d.id)
 
     def report(
         self, delivery: Delivery, result: Result, *, worker: str, disable_after: float = 0
