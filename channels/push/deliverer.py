@@ -92,6 +92,7 @@ class Deliverer:
         self.rng = rng or random.Random()
         self.owner = owner_id()
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._next_release_check = 0.0
 
     async def run(
         self,
@@ -161,6 +162,7 @@ class Deliverer:
                 if not tasks and mode == "once":
                     return
                 if not tasks:
+                    self._release_dead_workers()
                     next_due = self.outbox.next_due(names)
                     if next_due is None and mode == "drain":
                         return
@@ -191,6 +193,13 @@ class Deliverer:
         finally:
             await self._shutdown(tasks, started, force)
             stop_wait.cancel()
+
+    def _release_dead_workers(self) -> None:
+        """Now and then while idle: work leased by a worker that died is due again at once."""
+        now = self.clock()
+        if now >= self._next_release_check:
+            self._next_release_check = now + max(5.0, 10 * self.settings.poll_interval)
+            self.outbox.release_owners(owner_gone)
 
     async def _shutdown(
         self, tasks: dict[asyncio.Future[Any], Delivery], started: set[int], force: asyncio.Event

@@ -54,6 +54,7 @@ class Seen:
     body: bytes
     verified: bool
     answer: str
+    at: float = field(default_factory=time.time)  # when the request arrived
 
     @property
     def id(self) -> str:
