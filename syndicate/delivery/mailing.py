@@ -317,7 +317,67 @@ def copy_key(delivery: Delivery) -> dict[str, object]:
     }
 
 
-class SqliteMailingStore:
+class SqlMailingStore:
+    """The store methods that are one shared statement; subclasses run statements."""
+
+    def _one(self, name: str, **params: object) -> Sequence[object] | None:
+        raise NotImplementedError
+
+    def _all(self, name: str, **params: object) -> list[Sequence[object]]:
+        raise NotImplementedError
+
+    def _write(self, name: str, **params: object) -> int:
+        raise NotImplementedError
+
+    def find_subscriber(self, list_id: str, email: str) -> Subscriber | None:
+        row = self._one("find_subscriber", list=list_id, key=email.casefold())
+        return subscriber_of(row) if row else None
+
+    def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
+        row = self._one("get_subscriber", id=subscriber_id)
+        return subscriber_of(row) if row else None
+
+    def subscribers(self, list_id: str, status: SubscriberStatus | None = None) -> list[Subscriber]:
+        name = "subscribers" if status is None else "subscribers_with"
+        return [subscriber_of(row) for row in self._all(name, list=list_id, status=status)]
+
+    def set_status(self, subscriber_id: int, status: SubscriberStatus) -> None:
+        self._write("set_status", status=status, now=now_text(), id=subscriber_id)
+
+    def remove_subscriber(self, subscriber_id: int) -> None:
+        self._write("remove_subscriber", id=subscriber_id)
+
+    def newest_covered(self, list_id: str) -> datetime | None:
+        rows = self._all("newest_covered", list=list_id)
+        dates = [datetime.fromisoformat(str(row[0])) for row in rows]
+        return max(dates) if dates else None
+
+    def open_issue(self, list_id: str) -> Issue | None:
+        row = self._one("open_issue", list=list_id)
+        return issue_of(row) if row else None
+
+    def next_number(self, list_id: str) -> int:
+        row = self._one("next_number", list=list_id)
+        return int(row[0]) if row else 1  # type: ignore[call-overload]
+
+    def record(self, delivery: Delivery, status: DeliveryStatus, error: str = "") -> bool:
+        params = {**copy_key(delivery), "status": status, "error": error, "now": now_text()}
+        return self._write("record", **params) == 1
+
+    def defer(self, delivery: Delivery, error: str, *, now: float, due_at: float) -> bool:
+        params = {**copy_key(delivery), "error": error, "due_at": due_at, "at": now}
+        return self._write("defer", **params, now=now_text()) == 1
+
+    def next_due(self, issue_id: int) -> float | None:
+        row = self._one("next_due", issue=issue_id)
+        return None if row is None or row[0] is None else float(row[0])  # type: ignore[arg-type]
+
+    def counts(self, issue_id: int) -> dict[str, int]:
+        rows = self._all("counts", issue=issue_id)
+        return {str(row[0]): int(row[1]) for row in rows}  # type: ignore[call-overload]
+
+
+class SqliteMailingStore(SqlMailingStore):
     """The embedded store (one file, WAL): good for lists up to a few hundred thousand."""
 
     def __init__(self, path: Path) -> None:
@@ -330,6 +390,9 @@ class SqliteMailingStore:
     def _one(self, name: str, **params: object) -> Sequence[object] | None:
         row = self.conn.execute(SQL[name], params).fetchone()
         return None if row is None else tuple(row)
+
+    def _all(self, name: str, **params: object) -> list[Sequence[object]]:
+        return [tuple(row) for row in self.conn.execute(SQL[name], params)]
 
     def _write(self, name: str, **params: object) -> int:
         with transaction(self.conn):
@@ -347,39 +410,7 @@ class SqliteMailingStore:
             row = self.conn.execute(SQL["find_subscriber"], {"list": list_id, "key": key})
             return subscriber_of(tuple(row.fetchone())), cursor.rowcount == 1
 
-    def find_subscriber(self, list_id: str, email: str) -> Subscriber | None:
-        row = self._one("find_subscriber", list=list_id, key=email.casefold())
-        return subscriber_of(row) if row else None
-
-    def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
-        row = self._one("get_subscriber", id=subscriber_id)
-        return subscriber_of(row) if row else None
-
-    def subscribers(self, list_id: str, status: SubscriberStatus | None = None) -> list[Subscriber]:
-        query = SQL["subscribers" if status is None else "subscribers_with"]
-        rows = self.conn.execute(query, {"list": list_id, "status": status})
-        return [subscriber_of(tuple(row)) for row in rows]
-
-    def set_status(self, subscriber_id: int, status: SubscriberStatus) -> None:
-        self._write("set_status", status=status, now=now_text(), id=subscriber_id)
-
-    def remove_subscriber(self, subscriber_id: int) -> None:
-        self._write("remove_subscriber", id=subscriber_id)
-
     # issues
-
-    def newest_covered(self, list_id: str) -> datetime | None:
-        rows = self.conn.execute(SQL["newest_covered"], {"list": list_id})
-        dates = [datetime.fromisoformat(row[0]) for row in rows]
-        return max(dates) if dates else None
-
-    def open_issue(self, list_id: str) -> Issue | None:
-        row = self._one("open_issue", list=list_id)
-        return issue_of(row) if row else None
-
-    def next_number(self, list_id: str) -> int:
-        row = self._one("next_number", list=list_id)
-        return int(row[0]) if row else 1  # type: ignore[call-overload]
 
     def save_draft(
         self, list_id: str, subject: str, body: str, newest: datetime, articles: int
@@ -420,30 +451,14 @@ class SqliteMailingStore:
             rows = self.conn.execute(SQL["claimed"], params).fetchall()
         return [delivery_of(tuple(row)) for row in rows]
 
-    def record(self, delivery: Delivery, status: DeliveryStatus, error: str = "") -> bool:
-        params = {**copy_key(delivery), "status": status, "error": error, "now": now_text()}
-        return self._write("record", **params) == 1
-
-    def defer(self, delivery: Delivery, error: str, *, now: float, due_at: float) -> bool:
-        params = {**copy_key(delivery), "error": error, "due_at": due_at, "at": now}
-        return self._write("defer", **params, now=now_text()) == 1
-
     def release(self, deliveries: Iterable[Delivery]) -> None:
         keys = [copy_key(d) for d in deliveries]
         if keys:
             with transaction(self.conn):
                 self.conn.executemany(SQL["release"], keys)
 
-    def next_due(self, issue_id: int) -> float | None:
-        row = self._one("next_due", issue=issue_id)
-        return None if row is None or row[0] is None else float(row[0])  # type: ignore[arg-type]
-
     def finish_if_done(self, issue_id: int) -> bool:
         with transaction(self.conn):
             self.conn.execute(SQL["finish"], {"issue": issue_id})
             row = self.conn.execute(SQL["issue_status"], {"issue": issue_id}).fetchone()
         return bool(row and row[0] == "sent")
-
-    def counts(self, issue_id: int) -> dict[str, int]:
-        rows = self.conn.execute(SQL["counts"], {"issue": issue_id})
-        return {str(row[0]): int(row[1]) for row in rows}

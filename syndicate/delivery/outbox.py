@@ -367,6 +367,23 @@ def filters(
     return " AND ".join(where), params
 
 
+def requeue(
+    state: str,
+    partner: str | None,
+    uid: str | None,
+    since: float | None,
+    until: float | None,
+    now: float,
+) -> tuple[str, dict[str, object]]:
+    """Make finished deliveries (`dead`: retry-dead, `delivered`: replay) pending again."""
+    where, params = filters(partner, uid, "d.finished_at", since, until)
+    query = (
+        "UPDATE deliveries AS d SET state = 'pending', attempts = 0, due_at = :now, "
+        f"finished_at = NULL WHERE d.state = '{state}' AND {where}"
+    )
+    return query, {**params, "now": now}
+
+
 class SqliteOutbox:
     """The embedded outbox: one SQLite file in WAL mode, safe across processes on one host."""
 
@@ -469,13 +486,9 @@ class SqliteOutbox:
             return conn.total_changes - before
 
     def requeue_dead(self, *, partner: str | None, now: float) -> int:
-        where, params = filters(partner, None, "d.finished_at", None, None)
+        query, params = requeue("dead", partner, None, None, None, now)
         with transaction(self._conn) as conn:
-            return conn.execute(
-                "UPDATE deliveries AS d SET state = 'pending', attempts = 0, due_at = :now, "
-                f"finished_at = NULL WHERE d.state = 'dead' AND {where}",
-                {**params, "now": now},
-            ).rowcount
+            return conn.execute(query, params).rowcount
 
     def replay(
         self,
@@ -486,13 +499,9 @@ class SqliteOutbox:
         until: float | None,
         now: float,
     ) -> int:
-        where, params = filters(partner, uid, "d.finished_at", since, until)
+        query, params = requeue("delivered", partner, uid, since, until, now)
         with transaction(self._conn) as conn:
-            return conn.execute(
-                "UPDATE deliveries AS d SET state = 'pending', attempts = 0, due_at = :now, "
-                f"finished_at = NULL WHERE d.state = 'delivered' AND {where}",
-                {**params, "now": now},
-            ).rowcount
+            return conn.execute(query, params).rowcount
 
     def dead_letters(self, *, partner: str | None, limit: int) -> list[DeadLetter]:
         where, params = filters(partner, None, "d.finished_at", None, None)

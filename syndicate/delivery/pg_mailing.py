@@ -16,10 +16,9 @@ import psycopg
 from .mailing import (
     SQL,
     Delivery,
-    DeliveryStatus,
     Issue,
+    SqlMailingStore,
     Subscriber,
-    SubscriberStatus,
     claim_sql,
     copy_key,
     delivery_of,
@@ -92,7 +91,7 @@ WHERE lease_owner IS NOT NULL AND NOT EXISTS (
 """)
 
 
-class PgMailingStore:
+class PgMailingStore(SqlMailingStore):
     """Lists, subscribers and sends in the `syndicate_mail` schema of the state database."""
 
     def __init__(self, url: str, *, retry_for: float = 120.0) -> None:
@@ -104,8 +103,9 @@ class PgMailingStore:
     def _one(self, name: str, **params: object) -> Sequence[object] | None:
         return self.session.run(lambda conn: conn.execute(_Q[name], params).fetchone(), atomic=True)
 
-    def _all(self, name: str, **params: object) -> list[tuple[object, ...]]:
-        return self.session.run(lambda conn: conn.execute(_Q[name], params).fetchall(), atomic=True)
+    def _all(self, name: str, **params: object) -> list[Sequence[object]]:
+        rows = self.session.run(lambda conn: conn.execute(_Q[name], params).fetchall(), atomic=True)
+        return list(rows)
 
     def _write(self, name: str, **params: object) -> int:
         # One statement is its own transaction: no BEGIN/COMMIT round trips.
@@ -125,38 +125,7 @@ class PgMailingStore:
 
         return self.session.run(work)
 
-    def find_subscriber(self, list_id: str, email: str) -> Subscriber | None:
-        row = self._one("find_subscriber", list=list_id, key=email.casefold())
-        return subscriber_of(row) if row else None
-
-    def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
-        row = self._one("get_subscriber", id=subscriber_id)
-        return subscriber_of(row) if row else None
-
-    def subscribers(self, list_id: str, status: SubscriberStatus | None = None) -> list[Subscriber]:
-        name = "subscribers" if status is None else "subscribers_with"
-        return [subscriber_of(row) for row in self._all(name, list=list_id, status=status)]
-
-    def set_status(self, subscriber_id: int, status: SubscriberStatus) -> None:
-        self._write("set_status", status=status, now=now_text(), id=subscriber_id)
-
-    def remove_subscriber(self, subscriber_id: int) -> None:
-        self._write("remove_subscriber", id=subscriber_id)
-
     # issues
-
-    def newest_covered(self, list_id: str) -> datetime | None:
-        rows = self._all("newest_covered", list=list_id)
-        dates = [datetime.fromisoformat(str(row[0])) for row in rows]
-        return max(dates) if dates else None
-
-    def open_issue(self, list_id: str) -> Issue | None:
-        row = self._one("open_issue", list=list_id)
-        return issue_of(row) if row else None
-
-    def next_number(self, list_id: str) -> int:
-        row = self._one("next_number", list=list_id)
-        return int(row[0]) if row else 1  # type: ignore[call-overload]
 
     def save_draft(
         self, list_id: str, subject: str, body: str, newest: datetime, articles: int
@@ -209,22 +178,10 @@ class PgMailingStore:
 
         return self.session.run(work)
 
-    def record(self, delivery: Delivery, status: DeliveryStatus, error: str = "") -> bool:
-        params = {**copy_key(delivery), "status": status, "error": error, "now": now_text()}
-        return self._write("record", **params) == 1
-
-    def defer(self, delivery: Delivery, error: str, *, now: float, due_at: float) -> bool:
-        params = {**copy_key(delivery), "error": error, "due_at": due_at, "at": now}
-        return self._write("defer", **params, now=now_text()) == 1
-
     def release(self, deliveries: Iterable[Delivery]) -> None:
         keys = [copy_key(d) for d in deliveries]
         if keys:
             self.session.run(lambda conn: conn.cursor().executemany(_Q["release"], keys))
-
-    def next_due(self, issue_id: int) -> float | None:
-        row = self._one("next_due", issue=issue_id)
-        return None if row is None or row[0] is None else float(row[0])  # type: ignore[arg-type]
 
     def finish_if_done(self, issue_id: int) -> bool:
         def work(conn: Conn) -> bool:
@@ -233,7 +190,3 @@ class PgMailingStore:
             return bool(row and row[0] == "sent")
 
         return self.session.run(work)
-
-    def counts(self, issue_id: int) -> dict[str, int]:
-        rows = self._all("counts", issue=issue_id)
-        return {str(row[0]): int(row[1]) for row in rows}  # type: ignore[call-overload]

@@ -35,6 +35,7 @@ from .outbox import (
     disable_reason,
     filters,
     report_params,
+    requeue,
 )
 from .postgres import PgSession, named
 
@@ -294,12 +295,8 @@ class PgOutbox:
         return self.session.run(lambda conn: conn.execute(_RELEASE_GONE).rowcount)
 
     def requeue_dead(self, *, partner: str | None, now: float) -> int:
-        where, params = filters(partner, None, "d.finished_at", None, None)
-        query = named(
-            "UPDATE deliveries AS d SET state = 'pending', attempts = 0, due_at = :now, "
-            f"finished_at = NULL WHERE d.state = 'dead' AND {where}"
-        )
-        return self.session.run(lambda conn: conn.execute(query, {**params, "now": now}).rowcount)
+        query, params = requeue("dead", partner, None, None, None, now)
+        return self.session.run(lambda conn: conn.execute(named(query), params).rowcount)
 
     def replay(
         self,
@@ -310,12 +307,8 @@ class PgOutbox:
         until: float | None,
         now: float,
     ) -> int:
-        where, params = filters(partner, uid, "d.finished_at", since, until)
-        query = named(
-            "UPDATE deliveries AS d SET state = 'pending', attempts = 0, due_at = :now, "
-            f"finished_at = NULL WHERE d.state = 'delivered' AND {where}"
-        )
-        return self.session.run(lambda conn: conn.execute(query, {**params, "now": now}).rowcount)
+        query, params = requeue("delivered", partner, uid, since, until, now)
+        return self.session.run(lambda conn: conn.execute(named(query), params).rowcount)
 
     def dead_letters(self, *, partner: str | None, limit: int) -> list[DeadLetter]:
         where, params = filters(partner, None, "d.finished_at", None, None)
