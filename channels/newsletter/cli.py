@@ -12,7 +12,7 @@ import click
 
 from syndicate.commands import State, err, pass_state, say, user_errors
 from syndicate.delivery.mailing import SUBSCRIBER_STATUSES, SubscriberStatus
-from syndicate.delivery.stores import open_mailing
+from syndicate.delivery.stores import COMMAND_PATIENCE, WORKER_PATIENCE, open_mailing
 from syndicate.errors import ContentError, SyndicateError
 from syndicate.model import Site
 from syndicate.pipeline import load_site
@@ -26,10 +26,12 @@ from .unsubscribe import UnsubscribeApp, make_unsubscribe_server
 
 
 @contextmanager
-def open_newsletter(state: State) -> Iterator[Newsletter]:
+def open_newsletter(state: State, *, worker: bool = False) -> Iterator[Newsletter]:
+    """`worker`: a sender, which rides out a database restart rather than failing fast."""
     config = state.config
     settings = load_settings(config)
-    store = open_mailing(config, store_path(settings, config))
+    patience = WORKER_PATIENCE if worker else COMMAND_PATIENCE
+    store = open_mailing(config, store_path(settings, config), retry_for=patience)
     try:
         yield Newsletter(config, settings, store, Templates(config.root / "templates"))
     finally:
@@ -94,7 +96,7 @@ def build(state: State, list_id: str, dry_run: bool, out: Path | None) -> None:
 @pass_state
 def send(state: State, list_id: str) -> None:
     """Send the list's open issue (building it if needed) to every active subscriber."""
-    with user_errors(state), open_newsletter(state) as nl:
+    with user_errors(state), open_newsletter(state, worker=True) as nl:
         lst = nl.settings.get_list(list_id)
         try:
             # No lock: senders claim copies with leases, so several may share an issue

@@ -16,15 +16,16 @@ import click
 from syndicate.commands import State, err, pass_state, say, user_errors
 from syndicate.config import Config
 from syndicate.delivery.outbox import Endpoint, Outbox, PartnerStats, now
-from syndicate.delivery.stores import open_outbox
+from syndicate.delivery.stores import COMMAND_PATIENCE, WORKER_PATIENCE, open_outbox
 from syndicate.errors import ConfigError
 
 from .deliverer import Deliverer, Mode, RunReport
 from .settings import PushSettings, load_settings
 
 
-def _open(config: Config, settings: PushSettings) -> closing[Outbox]:
-    return closing(open_outbox(config, settings.store_path(config)))
+def _open(config: Config, settings: PushSettings, *, worker: bool = False) -> closing[Outbox]:
+    patience = WORKER_PATIENCE if worker else COMMAND_PATIENCE
+    return closing(open_outbox(config, settings.store_path(config), retry_for=patience))
 
 
 async def _run(deliverer: Deliverer, mode: Mode) -> RunReport:
@@ -64,7 +65,7 @@ def push(state: State, follow: bool, drain: bool, partners: tuple[str, ...]) -> 
             if settings.partner(name) is None:
                 raise ConfigError(f"no partner named {name!r} in channels.push.partners")
         on_event = None if state.quiet else _warn
-        with _open(state.config, settings) as outbox:
+        with _open(state.config, settings, worker=True) as outbox:
             deliverer = Deliverer(
                 settings,
                 outbox,

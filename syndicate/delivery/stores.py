@@ -17,23 +17,33 @@ def state_url(config: Config) -> str | None:
     return config.file.state_url
 
 
-def open_outbox(config: Config, sqlite_path: Path) -> Outbox:
+# How long a PostgreSQL store keeps reconnecting before it gives up: long for workers
+# (ride out a database restart), short for commands a person is waiting on.
+WORKER_PATIENCE = 120.0
+COMMAND_PATIENCE = 15.0
+
+
+def open_outbox(
+    config: Config, sqlite_path: Path, *, retry_for: float = COMMAND_PATIENCE
+) -> Outbox:
     url = state_url(config)
     if url is not None:
         from .pg_outbox import PgOutbox
 
-        return PgOutbox(url)
+        return PgOutbox(url, retry_for=retry_for)
     from .outbox import SqliteOutbox
 
     return SqliteOutbox(sqlite_path)
 
 
-def open_mailing(config: Config, sqlite_path: Path) -> MailingStore:
+def open_mailing(
+    config: Config, sqlite_path: Path, *, retry_for: float = COMMAND_PATIENCE
+) -> MailingStore:
     url = state_url(config)
     if url is not None:
         from .pg_mailing import PgMailingStore
 
-        return PgMailingStore(url)
+        return PgMailingStore(url, retry_for=retry_for)
     from .mailing import SqliteMailingStore
 
     return SqliteMailingStore(sqlite_path)
