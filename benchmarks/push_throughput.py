@@ -1,10 +1,13 @@
-"""Partner push throughput: signed deliveries per second to a local receiver.
+"""Partner push throughput: signed deliveries per second to a local always-2xx receiver.
 
 Starts a minimal keep-alive HTTP/1.1 receiver (asyncio + h11) in a subprocess, enqueues
-N ninjs-sized deliveries into a fresh SQLite outbox, runs the real deliverer (httpx,
-signing, one transaction per outcome) and prints deliveries per second.
+N ninjs-sized deliveries, runs the real deliverer (httpx, signing, one transaction per
+outcome) and prints deliveries per second: SQLite with one worker, then one PostgreSQL
+(started here with initdb + pg_ctl, as the tests do) with 1, 2 and 4 worker processes
+sharing the queue, side by side.
 
     python benchmarks/push_throughput.py [--deliveries 5000] [--concurrency 8]
+        [--workers 1,2,4] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 RECEIVER = r"""
 import asyncio, sys
@@ -59,8 +65,19 @@ asyncio.run(main())
 """
 
 
-def enqueue(store: Path, n: int, partner: str) -> float:
-    from syndicate.delivery.outbox import NewDelivery, SqliteOutbox
+def open_store(ref: str) -> Any:
+    """A SQLite path or a postgresql:// URL, as `state_url` would choose."""
+    if ref.startswith("postgresql://"):
+        from syndicate.delivery.pg_outbox import PgOutbox
+
+        return PgOutbox(ref)
+    from syndicate.delivery.outbox import SqliteOutbox
+
+    return SqliteOutbox(Path(ref))
+
+
+def enqueue(ref: str, n: int, partner: str) -> float:
+    from syndicate.delivery.outbox import NewDelivery
 
     body = b'{"uri":"tag:x","bodies":[{"value":"' + b"x" * 3000 + b'"}]}'
     items = [
@@ -78,35 +95,71 @@ def enqueue(store: Path, n: int, partner: str) -> float:
         for i in range(n)
     ]
     started = time.perf_counter()
-    with SqliteOutbox(store) as outbox:
+    outbox = open_store(ref)
+    try:
         outbox.enqueue(items, now=time.time())
+    finally:
+        outbox.close()
     return time.perf_counter() - started
 
 
-def deliver(store: Path, url: str, concurrency: int) -> tuple[int, float]:
+def deliver(ref: str, url: str, concurrency: int) -> tuple[int, float, float]:
+    """One worker draining the queue: (delivered, first claim, last outcome) wall times."""
     from syndicate_channels.push.deliverer import Deliverer
     from syndicate_channels.push.settings import PushSettings
-
-    from syndicate.delivery.outbox import SqliteOutbox
 
     settings = PushSettings.model_validate(
         {
             "concurrency": concurrency,
+            "poll_interval": 0.05,
             "partners": [
                 {
                     "name": "bench",
                     "url": url,
                     "auth": {"secret": "${BENCH_PUSH_SECRET}"},
                     "concurrency": concurrency,
+                    "allow_private_network": True,  # the receiver is on 127.0.0.1
                 }
             ],
         }
     )
-    with SqliteOutbox(store) as outbox:
+    outbox = open_store(ref)
+    try:
+        report_calls: list[float] = []
+        real_report = outbox.report
+
+        def timed_report(*args: Any, **kwargs: Any) -> bool:
+            report_calls.append(time.time())
+            return bool(real_report(*args, **kwargs))
+
+        outbox.report = timed_report
         deliverer = Deliverer(settings, outbox)
-        started = time.perf_counter()
-        report = asyncio.run(deliverer.run("once"))
-        return report.delivered, time.perf_counter() - started
+        started = time.time()
+        report = asyncio.run(deliverer.run("drain"))
+        last = report_calls[-1] if report_calls else time.time()
+        return report.delivered, started, last
+    finally:
+        outbox.close()
+
+
+def workers(ref: str, url: str, concurrency: int, count: int) -> tuple[int, float]:
+    """`count` worker processes on one store: total delivered, wall seconds first to last."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import push_throughput as b; "
+        "print(json.dumps(b.deliver(sys.argv[2], sys.argv[3], int(sys.argv[4]))))"
+    )
+    here = str(Path(__file__).resolve().parent)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, here, ref, url, str(concurrency)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    results = [json.loads(p.communicate()[0]) for p in procs]
+    delivered = sum(r[0] for r in results)
+    return delivered, max(r[2] for r in results) - min(r[1] for r in results)
 
 
 def baseline(url: str, n: int, concurrency: int) -> float:
@@ -132,29 +185,46 @@ def baseline(url: str, n: int, concurrency: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight/worker")
+    parser.add_argument("--workers", default="1,2,4", help="PostgreSQL worker counts")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()
     os.environ["BENCH_PUSH_SECRET"] = "whsec_" + base64.b64encode(os.urandom(32)).decode()
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+    rows: list[tuple[str, int, float, float]] = []
+    server = None
     try:
         assert receiver.stdout is not None
-        port = int(receiver.stdout.readline())
+        url = f"http://127.0.0.1:{int(receiver.stdout.readline())}/hook"
         with tempfile.TemporaryDirectory() as tmp:
-            store = Path(tmp) / "outbox.sqlite3"
-            enqueue_s = enqueue(store, args.deliveries, "bench")
-            url = f"http://127.0.0.1:{port}/hook"
-            delivered, elapsed = deliver(store, url, args.concurrency)
-            bare = baseline(url, args.deliveries, args.concurrency)
+            ref = str(Path(tmp) / "outbox.sqlite3")
+            enqueued = enqueue(ref, args.deliveries, "bench")
+            delivered, elapsed = workers(ref, url, args.concurrency, 1)
+            rows.append(("SQLite", 1, delivered / elapsed, enqueued))
+        if not args.no_postgres:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+            from pgserver import start_server
+
+            server = start_server()
+            for count in (int(c) for c in args.workers.split(",")):
+                ref = server.new_database()
+                enqueued = enqueue(ref, args.deliveries, "bench")
+                delivered, elapsed = workers(ref, url, args.concurrency, count)
+                assert delivered == args.deliveries, f"{delivered} of {args.deliveries}"
+                rows.append(("PostgreSQL", count, delivered / elapsed, enqueued))
+        bare = baseline(url, args.deliveries, args.concurrency)
     finally:
         receiver.terminate()
         receiver.wait()
-    assert delivered == args.deliveries, f"only {delivered} of {args.deliveries} delivered"
-    print(f"enqueue: {args.deliveries} deliveries in {enqueue_s:.2f}s")
-    print(
-        f"deliver: {delivered} signed deliveries in {elapsed:.2f}s = "
-        f"{delivered / elapsed:,.0f} deliveries/s (concurrency {args.concurrency})"
-    )
-    print(f"bare httpx POSTs, same size and concurrency: {args.deliveries / bare:,.0f}/s")
+        if server is not None:
+            server.stop("immediate")
+            shutil.rmtree(server.data, ignore_errors=True)
+    first = rows[0][2]
+    print(f"{args.deliveries} signed ~3 KB deliveries, concurrency {args.concurrency} per worker")
+    print(f"{'store':<11} {'workers':>7} {'deliveries/s':>13} {'vs SQLite':>9} {'enqueue s':>9}")
+    for store, count, rate, enqueued in rows:
+        print(f"{store:<11} {count:>7} {rate:>13,.0f} {rate / first:>8.2f}x {enqueued:>9.2f}")
+    print(f"bare httpx POSTs, one process, same size: {args.deliveries / bare:,.0f}/s")
 
 
 if __name__ == "__main__":

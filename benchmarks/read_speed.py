@@ -11,8 +11,8 @@ user + system of this process) read between the stages, and prints the best roun
 microseconds per article:
 
     file read     open/read/close, UTF-8 decoding, forbidden-character check
-    front matter  digest, splitting off the YAML, plainyaml (PyYAML where it steps aside)
-    validation    the values -> `reader.Matter` (plain-type fast path, else pydantic)
+    front matter  digest, splitting off the YAML, PyYAML's C loader (`yamlio.load`)
+    validation    the values -> `fields.Matter` (pydantic)
     markdown      cmark-gfm -> HTML, heading anchors
     sanitise      nh3, for the bodies that need it
     rest          first paragraph, word count, body sizes
@@ -39,11 +39,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from syndicate import markdown, plainyaml, reader
+from syndicate import markdown, reader, yamlio
 from syndicate.engine.cache import _read_and_render
-from syndicate.yamlio import Loader
+from syndicate.fields import read_matter
 
 MAX_BYTES = 1 << 22
 STAGES = ("file read", "front matter", "validation", "markdown", "sanitise", "rest")
@@ -53,7 +51,7 @@ Job = tuple[Path, Path, str, int]  # what _read_and_render takes
 def _articles(corpus: Path, limit: int) -> list[Job]:
     content = corpus / "content" if (corpus / "content").is_dir() else corpus
     jobs = []
-    for full, key in reader._walk(str(content)):
+    for full, key in reader.walk_content(str(content)):
         if not key.endswith(reader.INDEX_NAME):
             rel = Path(key)
             jobs.append((Path(full), rel, rel.parent.as_posix().strip("."), MAX_BYTES))
@@ -95,14 +93,9 @@ def _read_staged(job: Job, spent: list[int]) -> None:
     split = reader.split_front_matter(text)
     assert split is not None, job[0]
     matter_text, body, _ = split
-    data = plainyaml.load(matter_text)
-    plain = data is not None
-    if data is None:
-        data = yaml.load(matter_text, Loader=Loader)
+    data = yamlio.load(matter_text)
     after_yaml = clock()
-    matter = reader._plain_matter(data) if plain else None
-    if matter is None:
-        reader.FrontMatter.model_validate(data).plain()
+    read_matter(data)
     after_validation = clock()
     html, _headings = markdown._anchor_headings(markdown._markdown_html(body))
     after_markdown = clock()

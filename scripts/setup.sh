@@ -7,7 +7,8 @@
 #                                  programs only the tests drive for real: zbar (decodes
 #                                  the QR codes we print), Chromium and chromedriver
 #                                  (render pages at phone size), a Java runtime (runs the
-#                                  Nu HTML Checker)
+#                                  Nu HTML Checker), PostgreSQL (the tests start their own
+#                                  server for the delivery store)
 #
 # System packages are installed only when missing and only when we can (root, or sudo
 # without a password); otherwise the tests that need them skip and say why. Running it
@@ -62,6 +63,11 @@ if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
   command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+  # The delivery store's tests start their own PostgreSQL (initdb + pg_ctl); Debian keeps
+  # those in /usr/lib/postgresql/<version>/bin, off the PATH.
+  if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+    need+=(postgresql)
+  fi
   if [ ${#need[@]} -gt 0 ]; then
     apt_install "${need[@]}" || echo "note: the tests that need ${need[*]} will skip" >&2
   fi

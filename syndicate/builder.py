@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import urls
 from .errors import Problem
+from .fields import Matter
 from .markdown import RenderedBody, render_body, shorten
 from .model import Article, Crumb, RelatedArticle, Section, Site, SiteInfo
-from .reader import ARTICLE_SUFFIXES, Matter, ReadResult, SourceArticle, key_line
+from .reader import ARTICLE_SUFFIXES, ReadResult, SourceArticle, key_line
 from .slug import is_valid_slug, slugify
 
 BodyRenderer = Callable[[list[SourceArticle]], list[RenderedBody]]
@@ -248,8 +248,7 @@ Stamped = dict[str, tuple[SourceArticle, tuple[datetime, datetime | None]]]
 
 
 def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[Problem]) -> Stamped:
-    """Give every article aware datetimes; drop (and report) those we cannot date, or
-    whose `canonical` (a syndicated story's original) is no http(s) URL."""
+    """Give every article aware datetimes; drop (and report) those we cannot date."""
     stamped: Stamped = {}
     for slug, src in chosen.items():
         try:
@@ -279,18 +278,8 @@ def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[P
                 Problem(src.path, "updated: is earlier than published", key_line_of(src, "updated"))
             )
             continue
-        canonical = src.matter.extra.get("canonical")
-        if canonical is not None and not _is_http_url(canonical):
-            message = f"canonical: {canonical!r} is not an absolute http:// or https:// URL"
-            problems.append(Problem(src.path, message, key_line_of(src, "canonical")))
-            continue
         stamped[slug] = (src, (published, updated))
     return stamped
-
-
-def _is_http_url(value: object) -> bool:
-    parts = urlsplit(value) if isinstance(value, str) else None
-    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 # A day inside what `datetime` holds: every time zone a channel shows a date in fits.
@@ -446,4 +435,5 @@ def _article(
         uid=str(extra.pop("id", None) or info.article_uid(slug)),
         draft=m.draft,
         extra=MappingProxyType(extra),
+        matter=m,
     )

@@ -113,6 +113,14 @@ class Channel(ABC):
         """Runs after the new output is live: record deliveries, ping hubs."""
 
     @classmethod
+    def settings_problems(cls, settings: ChannelSettings) -> list[str]:
+        """Problems `syndicate check` reports that do not stop a publish (one per line).
+
+        E.g. a partner whose `${VAR}` is unset: that partner waits, the site still builds.
+        """
+        return []
+
+    @classmethod
     def commands(cls) -> Iterable[click.Command]:
         """Extra CLI commands this channel adds (`syndicate push`, `syndicate print`...)."""
         return ()

@@ -439,3 +439,12 @@ cli.add_command(ingest_command)
 
 def main() -> None:
     cli(prog_name="syndicate")
+
+
+def _add_state_commands() -> None:
+    from .delivery.cli import state_group  # click only: psycopg is imported on use
+
+    cli.add_command(state_group)
+
+
+_add_state_commands()

@@ -179,6 +179,9 @@ class ConfigFile(StrictModel):
     static_dir: str = "static"  # copied as is into the output (images, robots extras)
     cache_dir: str = ".syndicate/cache"  # safe to delete: the next publish is a cold one
     state_dir: str = ".syndicate/state"  # delivery state (outbox, subscribers): keep it
+    # Delivery state on PostgreSQL instead (workers on many hosts): postgresql://... with
+    # ${VAR}s for credentials, expanded only when the store is opened.
+    state_url: str | None = None
     permalink: str = "{section}/{slug}/"
     max_file_bytes: int = Field(default=5_000_000, gt=0)
     publish: PublishSettings = PublishSettings()
@@ -195,6 +198,13 @@ class ConfigFile(StrictModel):
                 "delivery state (outbox, subscribers) is not"
             )
         return self
+
+    @field_validator("state_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://", "${")):
+            raise ValueError("must be a postgresql:// URL (credentials as ${VARIABLES})")
+        return value
 
     @field_validator("permalink")
     @classmethod

@@ -14,25 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .digests import article_fingerprint
+from .fields import DECLARED, Image, Matter, Source
 from .slug import author_slug
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    src: str
-    alt: str = ""
-    caption: str | None = None
-    credit: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Attribution when a story comes from another outlet ("Source: Chongqing Morning Post")."""
-
-    name: str
-    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +156,19 @@ class Article:
     draft: bool = False
     extra: Mapping[str, Any] = field(
         default_factory=lambda: EMPTY
-    )  # front matter keys we do not model
+    )  # front matter keys `Matter` does not declare
+    # The front matter as declared (`fields.Matter`): any field of it that the model does
+    # not carry itself (a newsroom's `subtitle`, say) reads as `article.<field>`.
+    matter: Matter | None = None
     # Worked out on first use; dataclasses.replace() starts a copy without it.
     _fingerprint: str = field(default="", init=False, repr=False, compare=False)
+
+    def __getattr__(self, name: str) -> Any:
+        """Declared front matter fields the model does not carry itself (see `matter`)."""
+        matter = object.__getattribute__(self, "matter") if name != "matter" else None
+        if matter is None or name not in DECLARED:
+            raise AttributeError(f"Article has no field {name!r}")
+        return getattr(matter, name)
 
     @property
     def fingerprint(self) -> str:

@@ -116,7 +116,9 @@ def check_report(
     problems = built.problems
     for cls in select_channels(config, None):
         try:
-            channel_settings(cls, config)
+            where = config.source or "syndicate.yaml"
+            settings = channel_settings(cls, config)
+            problems.extend(Problem(where, line) for line in cls.settings_problems(settings))
         except SyndicateError as exc:  # lines already start with "syndicate.yaml: "
             problems.extend(Problem.parse(line) for line in str(exc).splitlines())
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0)), built.site.scheduled

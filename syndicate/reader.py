@@ -9,261 +9,27 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    Field,
-    PlainValidator,
     ValidationError,
 )
 
-from . import model, plainyaml, validate, yamlio
+from . import validate, yamlio
 from .errors import Problem
+from .fields import Matter, read_matter
 from .xmlchars import XML_FORBIDDEN, may_hold_forbidden
 from .yamlio import yaml_error_line
 
 INDEX_NAME = "_index.md"
 ARTICLE_SUFFIXES = (".md", ".markdown")
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-
-
-def _as_list(value: Any) -> Any:
-    """`authors: Li Wei` is as natural as `authors: [Li Wei]`; accept both."""
-    return [value] if isinstance(value, str) else value
-
-
-def _as_name(value: Any) -> Any:
-    return {"name": value} if isinstance(value, str) else value
-
-
-def _as_src(value: Any) -> Any:
-    return {"src": value} if isinstance(value, str) else value
-
-
-def _as_when(value: Any) -> datetime | date:
-    """YAML gives datetime/date objects; a quoted string is parsed as ISO 8601."""
-    if isinstance(value, datetime | date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            pass
-    raise ValueError(
-        f"{value!r} is not an ISO 8601 date-time with offset "
-        "(2024-02-20T09:30:00+08:00) or a date (2024-02-20)"
-    )
-
-
-StrList = Annotated[list[str], BeforeValidator(_as_list)]
-# Every URL field of the front matter, so no channel ever receives a `javascript:` link.
-Url = Annotated[str, AfterValidator(validate.url)]  # web or relative: media
-WebUrl = Annotated[str, AfterValidator(validate.web_url)]  # another site
-Language = Annotated[str, AfterValidator(validate.language_tag)]
-When = Annotated[datetime | date, PlainValidator(_as_when)]
-OptionalWhen = Annotated[
-    datetime | date | None, PlainValidator(lambda v: None if v is None else _as_when(v))
-]
-
-
-class ImageMatter(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
-    src: Url = Field(min_length=1)
-    alt: str = ""
-    caption: str | None = None
-    credit: str | None = None
-
-
-class SourceMatter(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
-    name: str = Field(min_length=1)
-    url: WebUrl | None = None
-
-
-class FrontMatter(BaseModel):
-    """An article's front matter as CONTENT.md defines it; other keys are kept as extras."""
-
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
-    title: str = Field(min_length=1)
-    published: When
-    updated: OptionalWhen = None
-    slug: str | None = None
-    summary: str | None = None
-    authors: StrList = []
-    source: Annotated[SourceMatter | None, BeforeValidator(_as_name)] = None
-    tags: StrList = []
-    related: StrList = []
-    image: Annotated[ImageMatter | None, BeforeValidator(_as_src)] = None
-    language: Language | None = None
-    draft: bool = False
-
-    def plain(self) -> Matter:
-        """The validated values as a plain record: ~10x cheaper to cache and rebuild."""
-        source = self.source
-        image = self.image
-        return Matter(
-            title=self.title,
-            published=self.published,
-            updated=self.updated,
-            slug=self.slug,
-            summary=self.summary,
-            authors=tuple(self.authors),
-            source=model.Source(source.name, source.url) if source else None,
-            tags=tuple(self.tags),
-            related=tuple(self.related),
-            image=model.Image(image.src, image.alt, image.caption, image.credit) if image else None,
-            language=self.language,
-            draft=self.draft,
-            extra=dict(self.model_extra or {}),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Matter:
-    """An article's front matter after validation (`FrontMatter`), as plain values."""
-
-    title: str
-    published: datetime | date
-    updated: datetime | date | None
-    slug: str | None
-    summary: str | None
-    authors: tuple[str, ...]
-    source: model.Source | None
-    tags: tuple[str, ...]
-    related: tuple[str, ...]
-    image: model.Image | None
-    language: str | None
-    draft: bool
-    extra: dict[str, Any]  # keys CONTENT.md does not define, kept for channels
-
-
-_MATTER_FIELDS = frozenset(FrontMatter.model_fields)
-_SOURCE_KEYS = frozenset(SourceMatter.model_fields)
-_IMAGE_KEYS = frozenset(ImageMatter.model_fields)
-
-
-class _NeedsValidation(Exception):
-    """A value pydantic must convert, or report in its own words."""
-
-
-def _plain_matter(data: dict[str, Any]) -> Matter | None:
-    """`FrontMatter.model_validate(data).plain()` for front matter whose values all have
-    their final types already (a typical article: ~2x faster); None to leave it to pydantic.
-
-    Only for `plainyaml` results: their strings never hold surrogates, which pydantic
-    refuses and this does not check.
-    """
-    try:
-        return _matter_from_plain_values(data)
-    except _NeedsValidation:
-        return None
-
-
-def _matter_from_plain_values(data: dict[str, Any]) -> Matter:
-    get = data.get
-    title = get("title")
-    if type(title) is not str or not title:
-        raise _NeedsValidation
-    draft = get("draft", False)
-    if type(draft) is not bool:
-        raise _NeedsValidation
-    updated = get("updated")
-    extra = {} if _MATTER_FIELDS.issuperset(data) else _extra(data)
-    return Matter(
-        title=title,
-        published=_when(get("published")),
-        updated=None if updated is None else _when(updated),
-        slug=_text(get("slug")),
-        summary=_text(get("summary")),
-        authors=_texts(data, "authors"),
-        source=_source(get("source")),
-        tags=_texts(data, "tags"),
-        related=_texts(data, "related"),
-        image=_image(get("image")),
-        language=_checked(validate.language_tag, _text(get("language"))),
-        draft=draft,
-        extra=extra,
-    )
-
-
-def _when(value: Any) -> datetime | date:
-    if not isinstance(value, date):  # a datetime is a date too
-        raise _NeedsValidation
-    return value
-
-
-def _checked(check: Callable[[str], str], value: str | None) -> str | None:
-    """`value` if `check` passes it; pydantic reports it in its own words otherwise."""
-    if value is not None:
-        try:
-            check(value)
-        except ValueError:
-            raise _NeedsValidation from None
-    return value
-
-
-def _text(value: Any) -> str | None:
-    if value is not None and type(value) is not str:
-        raise _NeedsValidation
-    return value
-
-
-def _texts(data: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key, ())
-    if type(value) is str:
-        return (value,)
-    if type(value) not in (list, tuple) or not all(type(item) is str for item in value):
-        raise _NeedsValidation
-    return tuple(value)
-
-
-def _record(value: Any, short_key: str, keys: frozenset[str]) -> dict[str, Any] | None:
-    """A nested record (source, image) as a dict; a bare string is short for its main key."""
-    if value is None:
-        return None
-    if type(value) is str:
-        return {short_key: value}
-    if type(value) is not dict or not keys.issuperset(value):
-        raise _NeedsValidation
-    return value
-
-
-def _source(value: Any) -> model.Source | None:
-    record = _record(value, "name", _SOURCE_KEYS)
-    if record is None:
-        return None
-    name = record.get("name")
-    if type(name) is not str or not name:
-        raise _NeedsValidation
-    return model.Source(name, _checked(validate.web_url, _text(record.get("url"))))
-
-
-def _image(value: Any) -> model.Image | None:
-    record = _record(value, "src", _IMAGE_KEYS)
-    if record is None:
-        return None
-    src, alt = record.get("src"), record.get("alt", "")
-    if type(src) is not str or not src or type(alt) is not str:
-        raise _NeedsValidation
-    _checked(validate.url, src)
-    return model.Image(src, alt, _text(record.get("caption")), _text(record.get("credit")))
-
-
-def _extra(data: dict[str, Any]) -> dict[str, Any]:
-    """Keys CONTENT.md does not define, in their order, as pydantic keeps them."""
-    extra = {key: value for key, value in data.items() if key not in _MATTER_FIELDS}
-    if not all(type(key) is str for key in extra):
-        raise _NeedsValidation
-    return extra
 
 
 class SectionMatter(BaseModel):
@@ -297,7 +63,7 @@ class ReadResult:
     articles: list[SourceArticle]
     sections: dict[str, SourceSection]
     problems: list[Problem]
-    stamps: list[tuple[str, int, int]] = field(default_factory=list)  # (file, mtime, size)
+    stamps: list[Stamp] = field(default_factory=list)
 
     def add(self, found: list[Source | None]) -> None:
         """Sort what was read into sections and articles, keeping the walk's order."""
@@ -328,6 +94,7 @@ def walk_content(content_dir: str) -> Iterator[tuple[str, str]]:
 
 
 Source = SourceArticle | SourceSection
+Stamp = tuple[str, int, int]  # (file relative to the content folder, mtime ns, size)
 ReadItem = tuple[Path, Path, str]  # (file, path relative to content, section)
 
 
@@ -343,25 +110,36 @@ def read_one(
 def read_content(content_dir: Path, *, max_file_bytes: int) -> ReadResult:
     """Read every article and section index below content_dir, in a stable order."""
     result = ReadResult([], {}, [])
+    found: list[Source | None] = []
+    for full, (key, _, _) in stat_content(content_dir, result):
+        rel = Path(key)
+        source, problems = read_one(Path(full), rel, section_of(rel), max_file_bytes)
+        result.problems.extend(problems)
+        found.append(source)
+    result.add(found)
+    return result
+
+
+def stat_content(content_dir: Path, result: ReadResult) -> Iterator[tuple[str, Stamp]]:
+    """(full path, (path relative to content_dir, mtime, size)) of every content file,
+    each stamp recorded in `result`; a missing folder or unreadable file is a problem."""
     if not content_dir.is_dir():
         result.problems.append(Problem(content_dir, "content folder not found"))
-        return result
-    found: list[Source | None] = []
+        return
     for full, key in walk_content(str(content_dir)):
         try:
             stat = os.stat(full)
         except OSError as exc:
             result.problems.append(Problem(key, f"cannot read: {exc.strerror}"))
             continue
-        result.stamps.append((key, stat.st_mtime_ns, stat.st_size))
-        rel = Path(key)
-        source, problems = read_one(
-            Path(full), rel, rel.parent.as_posix().strip("."), max_file_bytes
-        )
-        result.problems.extend(problems)
-        found.append(source)
-    result.add(found)
-    return result
+        stamp = (key, stat.st_mtime_ns, stat.st_size)
+        result.stamps.append(stamp)
+        yield full, stamp
+
+
+def section_of(rel: Path) -> str:
+    """The section path of a content file ("" for the home page's folder)."""
+    return rel.parent.as_posix().strip(".")
 
 
 def read_article(
@@ -370,14 +148,12 @@ def read_article(
     parsed = _read_front_matter(file, rel, max_bytes, problems, required=True)
     if parsed is None:
         return None
-    data, matter_text, body, body_line, digest, plain = parsed
-    matter = _plain_matter(data) if plain else None
-    if matter is None:
-        try:
-            matter = FrontMatter.model_validate(data).plain()
-        except ValidationError as exc:
-            problems.extend(_matter_problems(rel, exc, matter_text))
-            return None
+    data, matter_text, body, body_line, digest = parsed
+    try:
+        matter = read_matter(data)
+    except ValidationError as exc:
+        problems.extend(_matter_problems(rel, exc, matter_text))
+        return None
     return SourceArticle(rel.as_posix(), section, matter, matter_text, body, body_line, digest)
 
 
@@ -397,9 +173,9 @@ def read_section(
 
 def _read_front_matter(
     file: Path, rel: Path, max_bytes: int, problems: list[Problem], *, required: bool
-) -> tuple[dict[str, Any], str, str, int, str, bool] | None:
-    """(front matter, its YAML text, body, body start line, digest, whether `plainyaml`
-    read it) or None after recording why."""
+) -> tuple[dict[str, Any], str, str, int, str] | None:
+    """(front matter, its YAML text, body, body start line, digest) or None after
+    recording why."""
     read = _read_text(file, rel, max_bytes, problems, allow_empty=not required)
     if read is None:
         return None
@@ -417,13 +193,10 @@ def _read_front_matter(
                 )
             )
             return None
-        return {}, "", text, 1, digest, False
+        return {}, "", text, 1, digest
     matter_text, body, body_line = split
     try:
-        data = plainyaml.load(matter_text)  # most front matter: ~10x faster than PyYAML
-        plain = data is not None
-        if data is None:
-            data = yamlio.load(matter_text)
+        data = yamlio.load(matter_text)
     except yamlio.TooComplexError as exc:
         problems.append(Problem(rel, f"front matter is too complex: {exc}"))
         return None
@@ -442,15 +215,15 @@ def _read_front_matter(
     if not isinstance(data, dict):
         problems.append(Problem(rel, "front matter must be a mapping of keys to values", 2))
         return None
-    # plainyaml decodes no escapes, so only PyYAML can turn clean bytes ("\\0") into
+    # Only an escape ("\\0" in a double-quoted string) can turn clean bytes into
     # characters the byte check above refuses.
-    found = None if plain else next(validate.forbidden_characters(data), None)
+    found = next(validate.forbidden_characters(data), None) if "\\" in matter_text else None
     if found is not None:
         key, char = found
         line = key_line(matter_text, key.partition(".")[0].partition("[")[0])
         problems.append(Problem(rel, f"{key}: {_forbidden(char)}", line))
         return None
-    return data, matter_text, body, body_line, digest, plain
+    return data, matter_text, body, body_line, digest
 
 
 def _read_bytes(file: Path, max_bytes: int) -> bytes | None:
@@ -552,7 +325,7 @@ def _matter_problems(rel: Path, error: ValidationError, text: str) -> list[Probl
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "is required"
-        elif item["type"] == "extra_forbidden":
+        elif item["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             message = "unknown key"
         line = key_line(text, str(loc[0])) if loc else None
         problems.append(Problem(rel, f"{key}: {message}", line))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from pgserver import pg_server, pg_url  # noqa: F401  (fixtures: a real PostgreSQL)
 
 from syndicate.builder import BuildResult
 from syndicate.cli import cli

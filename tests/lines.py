@@ -1,11 +1,38 @@
-"""Reading a long-running `syndicate` process's output line by line, with a deadline."""
+"""A long-running `syndicate` process (watch, serve) and its output, line by line."""
 
 from __future__ import annotations
 
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
+
+
+@contextmanager
+def running(config: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
+    """`syndicate --config CONFIG ARGS...` in the site folder, killed if still running."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syndicate", "--config", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=config.parent,
+    )
+    assert process.stdout is not None
+    try:
+        yield process, lines_of(process.stdout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 
 
 def lines_of(stream: IO[str]) -> queue.Queue[str]:

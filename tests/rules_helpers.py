@@ -41,7 +41,12 @@ def all_channels(site: SiteFactory, partner_url: str = "http://127.0.0.1:9/hook"
             },
             "push": {
                 "partners": [
-                    {"name": "wire", "url": partner_url, "auth": {"secret": "${RULES_PUSH_SECRET}"}}
+                    {
+                        "name": "wire",
+                        "url": partner_url,
+                        "auth": {"secret": "${RULES_PUSH_SECRET}"},
+                        "allow_private_network": True,  # the test's partner is on 127.0.0.1
+                    }
                 ]
             },
         }

@@ -102,8 +102,8 @@ def json_ld(data: Mapping[str, Any]) -> Markup:
 def based_on(article: Article) -> str | None:
     """The original of a syndicated story (front matter `canonical:`, written by `ingest`
     for `canonical: source`): the page's rel=canonical and JSON-LD isBasedOn."""
-    value = article.extra.get("canonical")
-    return safe_external(value) if isinstance(value, str) else None
+    value = article.matter.canonical if article.matter else None
+    return safe_external(value) if value else None
 
 
 def related_language(site: Site, item: RelatedArticle) -> str | None:

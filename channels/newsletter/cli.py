@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,45 +11,31 @@ from pathlib import Path
 import click
 
 from syndicate.commands import NOW_OPTION, State, err, pass_state, say, user_errors
-from syndicate.delivery.mailing import SUBSCRIBER_STATUSES, SqliteMailingStore, SubscriberStatus
+from syndicate.delivery.mailing import SUBSCRIBER_STATUSES, SubscriberStatus
+from syndicate.delivery.stores import COMMAND_PATIENCE, WORKER_PATIENCE, open_mailing
 from syndicate.errors import ContentError, SyndicateError
 from syndicate.model import Site
 from syndicate.pipeline import When, load_site
 from syndicate.templating import Templates
 
 from .addresses import CsvProblem, normalize_address, read_subscriber_csv
-from .mailer import Newsletter, NothingNew
+from .mailer import Newsletter, NothingNew, SendReport
 from .sender import SmtpSender
 from .settings import load_settings, store_path
 from .unsubscribe import UnsubscribeApp, make_unsubscribe_server
 
 
 @contextmanager
-def open_newsletter(state: State) -> Iterator[Newsletter]:
+def open_newsletter(state: State, *, worker: bool = False) -> Iterator[Newsletter]:
+    """`worker`: a sender, which rides out a database restart rather than failing fast."""
     config = state.config
     settings = load_settings(config)
-    store = SqliteMailingStore(store_path(settings, config))
+    patience = WORKER_PATIENCE if worker else COMMAND_PATIENCE
+    store = open_mailing(config, store_path(settings, config), retry_for=patience)
     try:
         yield Newsletter(config, settings, store, Templates(config.root / "templates"))
     finally:
         store.close()
-
-
-@contextmanager
-def sending_lock(nl: Newsletter, list_id: str) -> Iterator[None]:
-    """One `send` per list at a time: two would both take the same pending rows."""
-    path = store_path(nl.settings, nl.config).with_name(f"send-{list_id}.lock")
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SyndicateError(
-                f"another `syndicate newsletter send --list {list_id}` is running"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _site(state: State, now: datetime | None = None) -> Site:
@@ -111,13 +97,12 @@ def build(state: State, list_id: str, dry_run: bool, out: Path | None, now: date
 @pass_state
 def send(state: State, list_id: str) -> None:
     """Send the list's open issue (building it if needed) to every active subscriber."""
-    with user_errors(state), open_newsletter(state) as nl:
+    with user_errors(state), open_newsletter(state, worker=True) as nl:
         lst = nl.settings.get_list(list_id)
         try:
-            with (
-                sending_lock(nl, lst.id),
-                SmtpSender(nl.settings.smtp, root=state.config.root) as sender,
-            ):
+            # No lock: senders claim copies with leases, so several may share an issue
+            # (on PostgreSQL, from many hosts); each subscriber still gets one copy.
+            with SmtpSender(nl.settings.smtp, root=state.config.root) as sender:
                 report = nl.send(lst, sender, lambda: _site(state))
         except KeyboardInterrupt:
             raise SyndicateError(_interrupted(nl, lst.id)) from None
@@ -132,9 +117,18 @@ def send(state: State, list_id: str) -> None:
         _info(
             state,
             f"{lst.id} #{number}: {report.sent} sent, {len(report.refused)} refused, "
-            f"{report.skipped} skipped, {report.pending} pending"
-            + ("" if report.done else " (run send again later)"),
+            f"{report.skipped} skipped, {report.pending} pending" + _later(report),
         )
+
+
+def _later(report: SendReport) -> str:
+    """When a rerun has something to do (deferred copies wait for their retry time)."""
+    if report.done:
+        return ""
+    if report.next_due is None or report.next_due <= time.time():
+        return " (run send again later)"
+    when = datetime.fromtimestamp(report.next_due).astimezone().strftime("%Y-%m-%d %H:%M")
+    return f" (next retry due {when}: run send again then, or from a timer)"
 
 
 def _interrupted(nl: Newsletter, list_id: str) -> str:
@@ -151,22 +145,31 @@ def _interrupted(nl: Newsletter, list_id: str) -> str:
 @newsletter.command("unsubscribe-server")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds before an idle or incomplete request is cut off.",
+)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 @pass_state
-def unsubscribe_server(state: State, host: str, port: int) -> None:
+def unsubscribe_server(state: State, host: str, port: int, timeout: float, threads: int) -> None:
     """Serve the one-click unsubscribe endpoint (put it behind your HTTPS proxy)."""
     with user_errors(state), open_newsletter(state) as nl:
         app = UnsubscribeApp(nl.store, nl.settings, nl.signer())
         try:
-            server = make_unsubscribe_server(app, host, port)
+            server = make_unsubscribe_server(app, host, port, timeout=timeout, threads=threads)
         except OSError as exc:
             raise SyndicateError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-        with server:
-            bound = server.server_address[1]
-            _info(state, f"unsubscribe endpoint on http://{host}:{bound}/ (Ctrl-C stops)")
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                _info(state, "stopped")
+        bound = server.effective_port
+        _info(state, f"unsubscribe endpoint on http://{host}:{bound}/ (Ctrl-C stops)")
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            _info(state, "stopped")
+        finally:
+            server.close()
 
 
 @click.group()

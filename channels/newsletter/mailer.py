@@ -7,6 +7,7 @@ crash or Ctrl-C loses at most the one message in flight, and a rerun sends only 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,18 +15,19 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from syndicate.config import Config
-from syndicate.delivery.mailing import Issue, MailingStore, Subscriber
+from syndicate.delivery.mailing import Delivery, Issue, MailingStore, Subscriber
+from syndicate.delivery.workers import owner_gone, owner_id
 from syndicate.errors import ConfigError, SyndicateError
 from syndicate.model import Site
 from syndicate.templating import Templates
 
 from .digest import Digest, render_digest, render_footer, select_articles
 from .message import build_message, mailto_url, message_id, one_click_url, site_domain
-from .sender import SmtpSender
+from .sender import SmtpSender, SmtpUnavailable
 from .settings import ListSettings, NewsletterSettings
 from .tokens import TokenSigner
 
-MAX_ATTEMPTS = 3  # a recipient deferred (4xx) this many times is given up on
+CLAIM_BATCH = 50  # copies a sender leases at a time: others take the rest in parallel
 
 
 class IssueInProgress(SyndicateError):
@@ -41,6 +43,8 @@ class SendReport:
     deferred: list[tuple[str, str]] = field(default_factory=list)
     pending: int = 0
     done: bool = False
+    next_due: float | None = None  # when a deferred copy may be retried
+    last: str = ""  # the outcome of the latest copy (for progress display)
 
 
 @dataclass
@@ -108,6 +112,10 @@ class Newsletter:
     def build(self, lst: ListSettings, site: Site) -> Issue | None:
         """Store the list's next issue as a draft (replacing an unsent draft); None: no news."""
         self._refuse_if_sending(lst)
+        return self._save_next(lst, site)
+
+    def _save_next(self, lst: ListSettings, site: Site) -> Issue | None:
+        """The next issue as a draft, or the issue another sender started meanwhile."""
         digest = self.next_digest(lst, site, self.store.next_number(lst.id))
         if digest is None:
             return None
@@ -179,43 +187,109 @@ class Newsletter:
         sender: SmtpSender,
         load_site: Callable[[], Site],
         on_progress: Callable[[Subscriber, str], None] = lambda s, o: None,
+        clock: Callable[[], float] = time.time,
     ) -> SendReport:
         """Finish the list's open issue, or build and send the next one."""
         self.check_can_send()
         issue = self.store.open_issue(lst.id)
         if issue is None:
-            issue = self.build(lst, load_site())
+            issue = self._save_next(lst, load_site())
             if issue is None:
                 return SendReport(issue=None, done=True)
-        sender.connect()  # a server that is down fails here, before anything changes
+        try:
+            sender.connect()  # a server that is down fails here, before anything changes
+        except SmtpUnavailable as exc:
+            raise SmtpUnavailable(
+                f"{exc}; nothing was sent, every message is still pending"
+            ) from None
         self.store.start_sending(issue.id)
         report = SendReport(issue=issue)
-        for delivery in self.store.pending(issue.id):
-            subscriber = delivery.subscriber
-            if subscriber.status != "active":  # unsubscribed or bounced since it was queued
-                self.store.record(issue.id, subscriber.id, "skipped", subscriber.status)
-                report.skipped += 1
-                on_progress(subscriber, "skipped")
-                continue
-            message = self.message(lst, issue, subscriber)
-            outcome = sender.send(message, lst.envelope_sender, subscriber.email)
-            if outcome.status == "sent":
-                self.store.record(issue.id, subscriber.id, "sent")
-                report.sent += 1
-            elif outcome.status == "refused":
-                self.store.record(issue.id, subscriber.id, "failed", outcome.detail)
-                self.store.set_status(subscriber.id, "bounced")
-                report.refused.append((subscriber.email, outcome.detail))
-            elif delivery.attempts + 1 >= MAX_ATTEMPTS:
-                self.store.record(issue.id, subscriber.id, "failed", outcome.detail)
-                report.refused.append((subscriber.email, f"gave up: {outcome.detail}"))
-            else:
-                self.store.record(issue.id, subscriber.id, "pending", outcome.detail)
-                report.deferred.append((subscriber.email, outcome.detail))
-            on_progress(subscriber, outcome.status)
+        owner = owner_id()
+        self.store.register(owner)
+        self.store.release_owners(owner_gone)  # copies a killed sender had claimed
+        try:
+            while batch := self.store.claim(
+                issue.id, owner=owner, limit=CLAIM_BATCH, lease=self.lease(sender), now=clock()
+            ):
+                for number, delivery in enumerate(batch):
+                    try:
+                        self._send_one(lst, issue, delivery, sender, report, clock())
+                    except BaseException:
+                        self.store.release(batch[number:])  # not attempted: due at once
+                        raise
+                    on_progress(delivery.subscriber, report.last)
+        except SmtpUnavailable as exc:
+            left = self.store.counts(issue.id).get("pending", 0)
+            raise SmtpUnavailable(
+                f"{exc}; {report.sent} sent before it stopped, {left} still pending: "
+                f"run `syndicate newsletter send --list {lst.id}` again (nobody gets a second "
+                "copy)"
+            ) from None
         report.done = self.store.finish_if_done(issue.id)
         report.pending = self.store.counts(issue.id).get("pending", 0)
+        report.next_due = self.store.next_due(issue.id)
         return report
+
+    def lease(self, sender: SmtpSender) -> float:
+        """Long enough for a whole batch at the worst the server may take per message."""
+        per_message = sender.settings.timeout * 2 + sender.settings.rate.interval
+        return max(60.0, CLAIM_BATCH * per_message)
+
+    def _send_one(
+        self,
+        lst: ListSettings,
+        issue: Issue,
+        delivery: Delivery,
+        sender: SmtpSender,
+        report: SendReport,
+        now: float,
+    ) -> None:
+        """Send one queued copy and record the outcome in its own transaction."""
+        # Look again right before sending: the reader may have unsubscribed meanwhile.
+        subscriber = self.store.get_subscriber(delivery.subscriber.id) or delivery.subscriber
+        if subscriber.status != "active":  # unsubscribed or bounced since it was queued
+            self.store.record(delivery, "skipped", subscriber.status)
+            report.skipped += 1
+            report.last = "skipped"
+            return
+        try:
+            message = self.message(lst, issue, subscriber)
+        except (ValueError, UnicodeError) as exc:  # a name or address no header can carry
+            self.store.record(delivery, "failed", f"cannot build message: {exc}")
+            report.refused.append((subscriber.email, f"undeliverable: cannot build message: {exc}"))
+            report.last = "undeliverable"
+            return
+        outcome = sender.send(message, lst.envelope_sender, subscriber.email)
+        report.last = outcome.status
+        if outcome.status == "sent":
+            self.store.record(delivery, "sent")
+            report.sent += 1
+        elif outcome.status == "refused":
+            self.store.record(delivery, "failed", outcome.detail)
+            self.store.set_status(subscriber.id, "bounced")
+            report.refused.append((subscriber.email, outcome.detail))
+        elif outcome.status == "undeliverable":  # this server cannot carry it; not a bounce
+            self.store.record(delivery, "failed", outcome.detail)
+            report.refused.append((subscriber.email, f"undeliverable: {outcome.detail}"))
+        else:
+            self._defer(issue, delivery, outcome.detail, report, now)
+
+    def _defer(
+        self, issue: Issue, delivery: Delivery, detail: str, report: SendReport, now: float
+    ) -> None:
+        """A 4xx: retry on the backoff schedule, or give up once the retry window is over."""
+        retry = self.settings.retry
+        since = delivery.deferred_since if delivery.deferred_since is not None else now
+        subscriber = delivery.subscriber
+        if now - since >= retry.give_up_after:
+            hours = (now - since) / 3600
+            reason = f"gave up after {delivery.attempts + 1} attempts over {hours:.1f} h: {detail}"
+            self.store.record(delivery, "failed", reason)
+            report.refused.append((subscriber.email, reason))
+            return
+        due = now + retry.delay(delivery.attempts + 1)
+        self.store.defer(delivery, detail, now=now, due_at=due)
+        report.deferred.append((subscriber.email, detail))
 
 
 class NothingNew(SyndicateError):

@@ -20,6 +20,7 @@ from .settings import ListSettings
 # Pre-folded raw headers (List-Unsubscribe) must go out as written: the default policy would
 # turn a line longer than 78 characters into RFC 2047 encoded words, which breaks the URLs.
 POLICY = SMTP.clone(refold_source="none")
+UTF8_POLICY = POLICY.clone(utf8=True)
 _ATOM_PHRASE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$")
 
 
@@ -52,6 +53,17 @@ def list_id_header(lst: ListSettings, domain: str) -> str:
     return f"{title} <{lst.id}.{domain}>"
 
 
+def _mailbox(name: str, address: str) -> Address | str:
+    """`Name <address>`; the stdlib Address refuses a non-ASCII local part, so that is quoted
+    by hand (the display name as a quoted-string, which UTF-8 headers allow)."""
+    if not name:
+        return address
+    if address.isascii():
+        return Address(display_name=name, addr_spec=address)
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>'
+
+
 def build_message(
     *,
     lst: ListSettings,
@@ -65,9 +77,10 @@ def build_message(
     unsubscribe_mailto: str | None,
     date: datetime | None = None,
 ) -> EmailMessage:
-    message = EmailMessage(policy=POLICY)
+    # A non-ASCII local part (RFC 6531) can only be written in UTF-8; SMTPUTF8 carries it.
+    message = EmailMessage(policy=POLICY if to_email.isascii() else UTF8_POLICY)
     message["From"] = lst.from_
-    message["To"] = Address(display_name=to_name, addr_spec=to_email) if to_name else to_email
+    message["To"] = _mailbox(to_name, to_email)
     if lst.reply_to:
         message["Reply-To"] = lst.reply_to
     message["Subject"] = subject

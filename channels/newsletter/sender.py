@@ -28,7 +28,7 @@ class SmtpUnavailable(SyndicateError):
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: Literal["sent", "refused", "deferred"]
+    status: Literal["sent", "refused", "deferred", "undeliverable"]
     detail: str = ""
 
 
@@ -109,8 +109,7 @@ class SmtpSender:
             self._quietly_close(conn)
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise SmtpUnavailable(
-                f"cannot reach SMTP server {self.where}: {reason or type(exc).__name__}; "
-                "nothing was sent, every message is still pending"
+                f"cannot reach SMTP server {self.where}: {reason or type(exc).__name__}"
             ) from None
         self._conn = conn
         self._sent_on_conn = 0
@@ -138,21 +137,33 @@ class SmtpSender:
         self._next_slot = now + interval
 
     def send(self, message: EmailMessage, envelope_from: str, recipient: str) -> Outcome:
-        """Deliver to one recipient; reconnects once if the server dropped the session."""
+        """Deliver to one recipient; reconnects once if the server dropped the session.
+
+        An address with a non-ASCII local part goes out with SMTPUTF8 (RFC 6531) when the
+        server offers it; otherwise it is `undeliverable` through this server, said why.
+        """
         self._wait_for_slot()
         for attempt in (1, 2):
             if self._conn is None or self._sent_on_conn >= self.settings.messages_per_connection:
                 self.close()
                 self.connect()
             assert self._conn is not None
+            if not recipient.isascii() and not self._conn.has_extn("smtputf8"):
+                return Outcome(
+                    "undeliverable",
+                    f"the address needs SMTPUTF8, which SMTP server {self.where} does not offer",
+                )
             try:
                 self._conn.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
+            except (ValueError, UnicodeError) as exc:  # e.g. a header the policy cannot encode
+                self._reset()
+                return Outcome("undeliverable", f"the message cannot be encoded: {exc}")
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(recipient, (550, b"refused"))
                 return Outcome("refused" if code >= 500 else "deferred", _reply(code, text))
             except smtplib.SMTPNotSupportedError as exc:  # e.g. a non-ASCII address, no SMTPUTF8
                 self._reset()
-                return Outcome("refused", f"not supported by {self.where}: {exc}")
+                return Outcome("undeliverable", f"not supported by {self.where}: {exc}")
             except smtplib.SMTPSenderRefused as exc:
                 self.close()
                 raise SmtpUnavailable(
@@ -169,8 +180,7 @@ class SmtpSender:
                 self.close()
                 if attempt == 2:
                     raise SmtpUnavailable(
-                        f"SMTP server {self.where} dropped the connection twice: {exc}; "
-                        "unsent messages are still pending"
+                        f"SMTP server {self.where} dropped the connection twice: {exc}"
                     ) from None
                 continue
             self._sent_on_conn += 1

@@ -144,6 +144,21 @@ class SmtpSettings(StrictModel):
         return self
 
 
+class RetrySettings(StrictModel):
+    """Temporary refusals (4xx: greylisting, full mailbox) are retried on a schedule.
+
+    The n-th retry waits base * 2**(n-1) seconds (at most `cap`); a recipient still refused
+    `give_up_after` seconds after the first refusal is given up on, with the reason.
+    """
+
+    base: float = Field(default=300.0, ge=0)
+    cap: float = Field(default=2 * 3600.0, ge=0)
+    give_up_after: float = Field(default=24 * 3600.0, ge=0)
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.cap, self.base * 2 ** min(attempts - 1, 40)))
+
+
 class UnsubscribeSettings(StrictModel):
     url: str | None = None  # the public one-click endpoint, e.g. https://news.example.com/unsub
     mailto: str | None = None  # an address whose mail a human or a robot processes
@@ -172,6 +187,7 @@ class NewsletterSettings(ChannelSettings):
     lists: list[ListSettings] = Field(default_factory=list)
     smtp: SmtpSettings = SmtpSettings()
     unsubscribe: UnsubscribeSettings = UnsubscribeSettings()
+    retry: RetrySettings = RetrySettings()
     width: int = Field(default=72, ge=40, le=78)  # text column width of the digest
 
     @field_validator("lists")

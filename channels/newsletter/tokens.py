@@ -13,6 +13,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
+MAX_ID = 2**63 - 1  # the largest row id SQLite and PostgreSQL (bigint) store
 _TOKEN = re.compile(r"^([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{43})$")
 
 
@@ -36,4 +37,7 @@ class TokenSigner:
 def token_subscriber_id(token: str) -> int | None:
     """The subscriber id a well-formed token claims (to be verified against its MAC)."""
     match = _TOKEN.match(token)
-    return int(match.group(1)) if match else None
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if number <= MAX_ID else None  # 19 digits can exceed a 64-bit key

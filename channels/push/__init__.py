@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 from datetime import UTC, datetime
 
 import click
 
 from syndicate.channel import Channel, OutputFile, PublishReport
-from syndicate.delivery.outbox import NewDelivery, SqliteOutbox, now
+from syndicate.config import ChannelSettings
+from syndicate.delivery.outbox import NewDelivery, now
+from syndicate.delivery.stores import open_outbox
 from syndicate.errors import SyndicateError
 from syndicate.model import Site
 
@@ -43,6 +46,13 @@ class PushChannel(Channel):
     def render_site(self, site: Site) -> Iterable[OutputFile]:
         return ()
 
+    @classmethod
+    def settings_problems(cls, settings: ChannelSettings) -> list[str]:
+        """Partners that cannot be sent to (unset variable, bad secret); the rest can."""
+        assert isinstance(settings, PushSettings)
+        found = (p.problem() for p in settings.partners)
+        return [f"channels.push.partners: {problem}" for problem in found if problem]
+
     def after_publish(self, report: PublishReport) -> None:
         settings = self.push_settings
         config = self.context.config
@@ -57,6 +67,10 @@ class PushChannel(Channel):
         if settings.partners:
             added = self.record(report.site, report.now)
             log.info("push: %d deliveries recorded", added)
+            for problem in self.settings_problems(settings):
+                log.warning(
+                    "warning: %s; its deliveries wait (see `syndicate push status`)", problem
+                )
         if hubs:
             # HTTP (httpx) only when there is something to ping: most publishes never
             # import it, which keeps them ~0.1 s shorter.
@@ -83,7 +97,7 @@ class PushChannel(Channel):
             return (config.content_dir / relpath).exists()
 
         try:
-            with SqliteOutbox(path) as outbox:
+            with closing(open_outbox(config, path)) as outbox:
                 items: list[NewDelivery] = []
                 for partner in settings.partners:
                     recorded = outbox.recorded(partner.name)
@@ -91,9 +105,10 @@ class PushChannel(Channel):
                         partner, site, recorded, created=created, source_exists=source_exists
                     )
                 return outbox.enqueue(items, now=now())
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, SyndicateError) as exc:
+            where = "on PostgreSQL (state_url)" if config.file.state_url else str(path)
             raise PushError(
-                f"push outbox {path}: could not record deliveries ({exc}); the site is "
+                f"push outbox {where}: could not record deliveries ({exc}); the site is "
                 "published, run `syndicate publish` again to record them"
             ) from None
 

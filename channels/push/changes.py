@@ -11,7 +11,7 @@ became a draft or stopped matching the partner (not available until further noti
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
 from syndicate.delivery.outbox import NewDelivery, PubStatus, Recorded
@@ -36,7 +36,7 @@ def webhook_id(partner: str, uid: str, version: int, content: str) -> str:
 def changes(
     partner: Partner,
     site: Site,
-    recorded: dict[str, Recorded],
+    recorded: Mapping[str, Recorded],
     *,
     created: datetime,
     source_exists: Callable[[str], bool],

@@ -10,10 +10,7 @@ stable webhook-id lets partners drop the rare duplicate.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import secrets
-import socket
 import ssl
 import time
 from collections import Counter
@@ -25,14 +22,18 @@ from typing import Any, Literal
 import httpx
 
 from syndicate import __version__
-from syndicate.delivery.outbox import Delivery, Outbox
+from syndicate.delivery.outbox import Delivery, Outbox, Result
+from syndicate.delivery.workers import owner_gone, owner_id
+from syndicate.errors import ConfigError
 
+from .netguard import GuardedTransport, refused_by_guard
 from .retry import Outcome, excerpt, for_status, parse_retry_after, retry_delay
 from .settings import Partner, PushSettings, redact_url
 from .signing import Signer
 
 Mode = Literal["once", "drain", "follow"]
 USER_AGENT = f"syndicate/{__version__} (partner push)"
+CLIENT_OPTIONS: dict[str, Any] = {"follow_redirects": False, "headers": {"user-agent": USER_AGENT}}
 
 
 @dataclass
@@ -41,34 +42,7 @@ class RunReport:
     retried: int = 0
     dead: int = 0
     by_partner: Counter[str] = field(default_factory=Counter)
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed child not yet reaped is a zombie: alive for kill(0), gone for us
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
-
-
-def owner_gone(owner: str) -> bool:
-    """True when `owner` was a process on this host that no longer runs."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    return pid != os.getpid() and not _pid_alive(pid)
+    broken: dict[str, str] = field(default_factory=dict)  # partner -> why it was skipped
 
 
 def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -97,14 +71,28 @@ class Deliverer:
         chosen = settings.partners
         if partners:
             chosen = [p for p in settings.partners if p.name in partners]
-        self.partners: list[Partner] = chosen
-        self.signers = {p.name: Signer(p.auth) for p in chosen}  # reveal secrets up front
-        self.ca_bundle = ca_bundle
         self.on_event = on_event or (lambda message: None)
+        self.report = RunReport()
+        # Secrets and URLs are resolved up front, partner by partner: one partner's unset
+        # variable or bad secret leaves its deliveries pending and the others are served.
+        self.partners: list[Partner] = []
+        self.signers: dict[str, Signer] = {}
+        self.urls: dict[str, str] = {}
+        for partner in chosen:
+            try:
+                self.urls[partner.name] = partner.endpoint_url()
+                self.signers[partner.name] = Signer(partner.auth)
+            except ConfigError as exc:
+                self.report.broken[partner.name] = str(exc)
+                self.on_event(f"{partner.name}: skipped, deliveries stay pending: {exc}")
+                continue
+            self.partners.append(partner)
+        self.ca_bundle = ca_bundle
         self.clock = clock
         self.rng = rng or random.Random()
         self.owner = owner_id()
-        self.report = RunReport()
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._next_release_check = 0.0
 
     async def run(
         self,
@@ -115,23 +103,28 @@ class Deliverer:
         """Deliver what is due (`once`), until nothing is pending (`drain`), or until `stop`."""
         stop = stop or asyncio.Event()
         force = force or asyncio.Event()
+        self.outbox.register(self.owner)
         self.outbox.release_owners(owner_gone)
         limits = httpx.Limits(
             max_connections=self.settings.concurrency,
             max_keepalive_connections=self.settings.concurrency,
         )
-        async with httpx.AsyncClient(
-            verify=ssl_context(self.ca_bundle),
-            limits=limits,
-            follow_redirects=False,
-            headers={"user-agent": USER_AGENT},
-        ) as client:
-            await self._loop(client, mode, stop, force)
+        verify = ssl_context(self.ca_bundle)
+        # Partners with `allow_private_network: true` get a client without the address
+        # guard; the allowance is per partner, not per host name or address.
+        guarded = GuardedTransport(verify=verify, limits=limits)
+        trusting = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+        async with (
+            httpx.AsyncClient(transport=guarded, **CLIENT_OPTIONS) as strict,
+            httpx.AsyncClient(transport=trusting, **CLIENT_OPTIONS) as lab,
+        ):
+            self._clients = {
+                p.name: lab if p.allow_private_network else strict for p in self.partners
+            }
+            await self._loop(mode, stop, force)
         return self.report
 
-    async def _loop(
-        self, client: httpx.AsyncClient, mode: Mode, stop: asyncio.Event, force: asyncio.Event
-    ) -> None:
+    async def _loop(self, mode: Mode, stop: asyncio.Event, force: asyncio.Event) -> None:
         total = asyncio.Semaphore(self.settings.concurrency)
         per_partner = {p.name: asyncio.Semaphore(p.concurrency) for p in self.partners}
         tasks: dict[asyncio.Future[Any], Delivery] = {}
@@ -159,7 +152,6 @@ class Deliverer:
                     for delivery in claimed:
                         inflight[partner.name] += 1
                         coro = self._deliver(
-                            client,
                             partner,
                             delivery,
                             (total, per_partner[partner.name]),
@@ -170,6 +162,7 @@ class Deliverer:
                 if not tasks and mode == "once":
                     return
                 if not tasks:
+                    self._release_dead_workers()
                     next_due = self.outbox.next_due(names)
                     if next_due is None and mode == "drain":
                         return
@@ -201,6 +194,13 @@ class Deliverer:
             await self._shutdown(tasks, started, force)
             stop_wait.cancel()
 
+    def _release_dead_workers(self) -> None:
+        """Now and then while idle: work leased by a worker that died is due again at once."""
+        now = self.clock()
+        if now >= self._next_release_check:
+            self._next_release_check = now + max(5.0, 10 * self.settings.poll_interval)
+            self.outbox.release_owners(owner_gone)
+
     async def _shutdown(
         self, tasks: dict[asyncio.Future[Any], Delivery], started: set[int], force: asyncio.Event
     ) -> None:
@@ -221,12 +221,10 @@ class Deliverer:
                 task.cancel()
             force_wait.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        unfinished = [d.id for t, d in tasks.items() if t.cancelled()]
-        self.outbox.release(unfinished, owner=self.owner)
+        self.outbox.release([d for t, d in tasks.items() if t.cancelled()])
 
     async def _deliver(
         self,
-        client: httpx.AsyncClient,
         partner: Partner,
         delivery: Delivery,
         gates: tuple[asyncio.Semaphore, asyncio.Semaphore],
@@ -238,11 +236,12 @@ class Deliverer:
             # Queued so long that the lease could lapse mid-request? Then another worker
             # may take it over: hand it back rather than risk sending it twice.
             if self.clock() + partner.timeout.worst_case > lease_ends:
-                self.outbox.release([delivery.id], owner=self.owner)
+                self.outbox.release([delivery])
                 return
             started.add(delivery.id)
-            outcome = await self._attempt(client, partner, delivery)
-        self._record(partner, delivery, outcome)
+            began = time.monotonic()
+            outcome = await self._attempt(self._clients[partner.name], partner, delivery)
+        self._record(partner, delivery, outcome, time.monotonic() - began)
 
     async def _attempt(
         self, client: httpx.AsyncClient, partner: Partner, delivery: Delivery
@@ -257,8 +256,9 @@ class Deliverer:
             write=partner.timeout.read,
             pool=partner.timeout.connect,
         )
+        url = self.urls[partner.name]
         request = client.build_request(
-            "POST", partner.url, content=delivery.body, headers=headers, timeout=timeout
+            "POST", url, content=delivery.body, headers=headers, timeout=timeout
         )
         try:
             response = await client.send(request, stream=True)
@@ -273,32 +273,32 @@ class Deliverer:
         except httpx.TimeoutException as exc:
             return Outcome("retry", None, f"timed out ({type(exc).__name__})")
         except httpx.HTTPError as exc:
-            message = signer.redact(str(exc)).replace(partner.url, redact_url(partner.url))
+            refused = refused_by_guard(exc)
+            if refused is not None:  # a misdirected URL does not fix itself by retrying
+                return Outcome("dead", None, refused)
+            message = signer.redact(str(exc)).replace(url, redact_url(url))
             return Outcome("retry", None, f"connection failed: {type(exc).__name__}: {message}")
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock())
         location = response.headers.get("location", "")
         location = redact_url(location) if location else ""
         return for_status(response.status_code, signer.redact(excerpt(body)), retry_after, location)
 
-    def _record(self, partner: Partner, delivery: Delivery, outcome: Outcome) -> None:
+    def _record(
+        self, partner: Partner, delivery: Delivery, outcome: Outcome, duration: float
+    ) -> None:
         now = self.clock()
         what = f"{partner.name}: {delivery.uid} v{delivery.version}"
         attempts = delivery.attempts + 1
         if outcome.kind == "delivered":
             assert outcome.status is not None
-            self.outbox.mark_delivered(delivery.id, status=outcome.status, now=now)
+            self._report(delivery, Result("delivered", outcome.status, "", now, 0, duration))
             self.report.delivered += 1
             self.report.by_partner[partner.name] += 1
             return
         if outcome.kind == "retry" and attempts < partner.max_attempts:
             delay = retry_delay(attempts, partner.backoff, outcome.retry_after, self.rng)
-            self.outbox.mark_retry(
-                delivery.id,
-                owner=self.owner,
-                due_at=now + delay,
-                status=outcome.status,
-                error=outcome.error,
-            )
+            result = Result("retry", outcome.status, outcome.error, now, now + delay, duration)
+            self._report(delivery, result)
             self.report.retried += 1
             self.on_event(
                 f"{what}: attempt {attempts} failed ({outcome.error}); retry in {delay:.1f}s"
@@ -307,8 +307,16 @@ class Deliverer:
         error = outcome.error
         if outcome.kind == "retry":
             error = f"gave up after {attempts} attempts: {error}"
-        self.outbox.mark_dead(
-            delivery.id, owner=self.owner, status=outcome.status, error=error, now=now
-        )
+        self._report(delivery, Result("dead", outcome.status, error, now, 0, duration))
         self.report.dead += 1
         self.on_event(f"{what}: dead letter: {error}")
+
+    def _report(self, delivery: Delivery, result: Result) -> None:
+        current = self.outbox.report(
+            delivery, result, worker=self.owner, disable_after=self.settings.disable_after
+        )
+        if not current:
+            self.on_event(
+                f"{delivery.partner}: {delivery.uid} v{delivery.version}: lease lost before "
+                "the outcome came back; another worker owns it (attempt kept in the log)"
+            )

@@ -5,6 +5,7 @@ Secrets are `${ENV_VAR}` references (`SecretField`), read only when a request is
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -17,11 +18,13 @@ from syndicate.config import (
     EnvStr,
     SecretField,
     StrictModel,
+    expand_env,
     format_validation_error,
 )
 from syndicate.errors import ConfigError
 
 Format = Literal["ninjs", "atom", "jsonfeed"]
+_ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")  # as syndicate.config expands them
 
 # Settings are fingerprinted with model_dump_json(); a secret dumps as its `${NAME}`
 # reference, never its value (the core SecretField serialises that way).
@@ -97,7 +100,10 @@ class Auth(StrictModel):
 
 class Partner(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
-    url: EnvStr
+    # May hold `${VAR}`s, expanded when sending: one partner's unset variable must not
+    # stop the publish or the other partners (`check` and `push status` report it).
+    url: str
+    allow_private_network: bool = False  # loopback/private/link-local targets (tests, LAN)
     # Which articles: in any of `sections` (subsections included) or with any of `tags`;
     # both empty means every article.
     sections: list[str] = Field(default_factory=list)
@@ -114,7 +120,32 @@ class Partner(StrictModel):
     @field_validator("url")
     @classmethod
     def _absolute(cls, value: str) -> str:
-        return _http_url(value)
+        shape = _ENV_REF.sub("x", value)
+        if "${" in shape:
+            raise ValueError("a ${...} reference must be ${NAME} (letters, digits, _)")
+        if not value.startswith("${"):  # a whole-URL variable is checked once expanded
+            _http_url(shape)
+        return value
+
+    def endpoint_url(self) -> str:
+        """The URL with its `${VAR}`s expanded; ConfigError naming the partner if it cannot be."""
+        try:
+            return _http_url(expand_env(self.url))
+        except ValueError as exc:
+            raise ConfigError(f"partner {self.name!r}: url: {exc}") from None
+
+    def problem(self) -> str | None:
+        """Why this partner cannot be sent to now (unset variable, bad secret), if anything."""
+        from .signing import Signer  # signing imports this module
+
+        try:
+            self.endpoint_url()
+            Signer(self.auth)
+        except ConfigError as exc:
+            message = str(exc)
+            prefix = f"partner {self.name!r}: "
+            return message if message.startswith(prefix) else prefix + message
+        return None
 
     @field_validator("sections")
     @classmethod
@@ -139,6 +170,9 @@ class PushSettings(ChannelSettings):
     poll_interval: float = Field(default=2.0, gt=0)  # `push --follow`: look for new work
     ca_bundle: str | None = None  # extra CA file (private partner CAs); TLS is always verified
     hubs: list[EnvStr] = Field(default_factory=list)  # WebSub hubs pinged when feeds change
+    # A partner whose every attempt failed for this long is disabled until `push enable`
+    # (0: never), as Svix and Standard Webhooks senders do.
+    disable_after: float = Field(default=24 * 3600.0, ge=0)
 
     @field_validator("hubs")
     @classmethod

@@ -9,7 +9,6 @@ folder is ignored, never published.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
@@ -25,8 +24,10 @@ from ..reader import (
     Source,
     SourceArticle,
     SourceSection,
+    Stamp,
     read_one,
-    walk_content,
+    section_of,
+    stat_content,
 )
 from . import cachefile
 from .bodystore import BodyStore
@@ -142,7 +143,8 @@ class Resident:
 def cache_version() -> str:
     """Changes whenever the code that produces cached values changes, even without a release."""
     here = Path(__file__).parent
-    core = ("reader.py", "plainyaml.py", "markdown.py", "slug.py", "xmlchars.py", "model.py")
+    core = ("reader.py", "fields.py", "validate.py", "yamlio.py", "markdown.py", "slug.py",
+            "xmlchars.py", "model.py")  # fmt: skip
     engine = ("cache.py", "cachefile.py", "packing.py", "bodystore.py")
     files = [here.parent / name for name in core] + [here / name for name in engine]
     libraries = [version(name) for name in ("cmarkgfm", "nh3", "PyYAML")]
@@ -155,25 +157,14 @@ def read_incrementally(content_dir: Path, max_file_bytes: int, cache: BuildCache
     """`reader.read_content`, taking unchanged files from the cache and reading the rest
     (with their bodies rendered) across cores."""
     result = ReadResult([], {}, [])
-    if not content_dir.is_dir():
-        result.problems.append(Problem(content_dir, "content folder not found"))
-        return result
     found: list[Source | None] = []
-    misses: list[tuple[int, ReadItem, tuple[str, int, int]]] = []
+    misses: list[tuple[int, ReadItem, Stamp]] = []
     taken = time.time_ns()
-    for full, key in walk_content(str(content_dir)):
-        try:
-            stat = os.stat(full)
-        except OSError as exc:
-            result.problems.append(Problem(key, f"cannot read: {exc.strerror}"))
-            continue
-        stamp = (key, stat.st_mtime_ns, stat.st_size)
-        result.stamps.append(stamp)
+    for full, stamp in stat_content(content_dir, result):
         found.append(cache.get_source(*stamp))
         if found[-1] is None:
-            rel = Path(key)
-            item = (Path(full), rel, rel.parent.as_posix().strip("."))
-            misses.append((len(found) - 1, item, stamp))
+            rel = Path(stamp[0])
+            misses.append((len(found) - 1, (Path(full), rel, section_of(rel)), stamp))
     parsed = cache.read_many([item for _, item, _ in misses], max_file_bytes)
     for (index, _, stamp), (source, problems) in zip(misses, parsed, strict=True):
         result.problems.extend(problems)

@@ -6,12 +6,13 @@ records themselves; extras (any YAML) keep their exact types.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from typing import Any, get_args, get_type_hints
 
-from .. import model
+from ..fields import DECLARED, RECORDS, Matter
 from ..markdown import RenderedBody
 from ..model import Body, Heading
-from ..reader import Matter, SectionMatter, Source, SourceArticle, SourceSection
+from ..reader import SectionMatter, Source, SourceArticle, SourceSection
 from . import cachefile
 
 Packed = tuple[Any, ...]
@@ -33,24 +34,39 @@ def unpack_source(packed: Packed) -> Source:
     return SourceArticle(path, section, unpack_matter(matter), matter_text, "", body_line, digest)
 
 
+def _record_fields() -> dict[str, type]:
+    """Declared fields that hold a nested record (source, image), by their record type."""
+    hints = get_type_hints(Matter)
+    found = {}
+    for name in DECLARED:
+        for option in (hints[name], *get_args(hints[name])):
+            if option in RECORDS:
+                found[name] = option
+    return found
+
+
+_RECORD_FIELDS = _record_fields()
+
+
 def pack_matter(m: Matter) -> Packed:
-    source = (m.source.name, m.source.url) if m.source else None
-    image = m.image
-    picture = (image.src, image.alt, image.caption, image.credit) if image else None
-    extra = cachefile.pack_exact(m.extra) if m.extra else None
-    return (m.title, m.published, m.updated, m.slug, m.summary, m.authors, source, m.tags,
-            m.related, picture, m.language, m.draft, extra)  # fmt: skip
+    """The declared fields in order (records as tuples), then the extras, exactly typed."""
+    values = []
+    for name in DECLARED:
+        value = getattr(m, name)
+        if name in _RECORD_FIELDS and value is not None:
+            value = tuple(getattr(value, f.name) for f in fields(value))
+        values.append(value)
+    values.append(cachefile.pack_exact(m.extra) if m.extra else None)
+    return tuple(values)
 
 
 def unpack_matter(packed: Packed) -> Matter:
-    (title, published, updated, slug, summary, authors, source, tags, related, picture,
-     language, draft, extra) = packed  # fmt: skip
-    return Matter(
-        title, published, updated, slug, summary, authors,
-        model.Source(*source) if source else None, tags, related,
-        model.Image(*picture) if picture else None, language, draft,
-        cachefile.unpack_exact(extra) if extra is not None else {},
-    )  # fmt: skip
+    *values, extra = packed
+    declared = dict(zip(DECLARED, values, strict=True))
+    for name, record in _RECORD_FIELDS.items():
+        if declared[name] is not None:
+            declared[name] = record(*declared[name])
+    return Matter(**declared, extra=cachefile.unpack_exact(extra) if extra is not None else {})
 
 
 def pack_body(rendered: RenderedBody) -> Packed:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import SiteFactory
-from pydantic import ValidationError
 
-from syndicate import plainyaml
-from syndicate.reader import (
-    FrontMatter,
-    SourceArticle,
-    _plain_matter,
-    read_content,
-    read_one,
-    split_front_matter,
-)
+from syndicate import yamlio
+from syndicate.engine import cachefile
+from syndicate.engine.packing import pack_matter, unpack_matter
+from syndicate.fields import DECLARED, read_matter
+from syndicate.reader import SourceArticle, read_content, read_one, split_front_matter
 
 
 def problems_for(site: SiteFactory) -> list[str]:
@@ -102,53 +96,69 @@ def test_one_bad_file_does_not_hide_the_others(site: SiteFactory) -> None:
     assert [a.slug for a in result.site.articles] == ["good-one"]
 
 
-# Most front matter skips pydantic (`_plain_matter`); these hold that path to pydantic's.
+# `fields.Matter` is the one declaration: what it reads, the cache gives back exactly.
 
-PLAIN_MATTERS = [
+MATTERS = [
     "title: T\npublished: 2024-02-20\n",
     "title: T\npublished: 2024-02-20T09:30:00+08:00\nupdated: 2024-02-21T10:00:00Z\n"
     "slug: s\nsummary: A & B\nauthors: Li Wei\ntags: [a, b]\nrelated: []\n"
-    "source: Xinhua\nimage: /i.jpg\nlanguage: zh\n",
+    "source: Xinhua\nimage: /i.jpg\nlanguage: zh\ncanonical: https://example.com/o\n",
     'title: "周"\npublished: 2024-02-20\nauthors: ["Li Wei", 周先生]\nsource:\n'
     '  name: "Red Star"\n  url: https://example.com/x\nimage:\n  src: /i.jpg\n'
-    '  alt: "A"\n  caption: C\n  credit: D\ndesk: metro\nx-y: [1a, b]\nzz: 2024-01-01\n',
+    '  alt: "A"\n  caption: C\n  credit: D\ndesk: metro\nx-y: [1a, b]\nzz: 2024-01-01\n'
+    "nested: {a: [1, {b: 2}], c: !!set {x, y}}\n",
 ]
-UNPLAIN_MATTERS = {  # each value pydantic converts or refuses, with its message
+BAD_MATTERS = {  # each value pydantic converts or refuses, with its message
     "title: ''\npublished: 2024-02-20\n": "title: String should have at least 1 character",
     "title: T\npublished: 2024-02-20\ndraft: 'yes'\n": None,  # pydantic reads 'yes' as True
     "title: T\npublished: '2024-02-20T09:30:00Z'\n": None,  # a quoted date is parsed
     "title: T\npublished: 2024-02-20\nsource:\n  name: N\n  other: x\n": "other: unknown key",
     "title: T\npublished: 2024-02-20\nimage:\n  src: /i.jpg\n  alt: ~\n": "alt: Input should be",
-    "title: T\npublished: 2024-02-20\nimage: ''\n": "image.src: String should have at least",
+    "title: T\npublished: 2024-02-20\nimage: ''\n": "image.src: is empty",
     "title: T\npublished: next week\n": "ISO 8601",
     "title: T\npublished: 2024-02-20\nsource: ''\n": "source.name: String should have",
+    "title: T\npublished: 2024-02-20\ncanonical: /relative\n": "canonical:",
 }
 
 
-@pytest.mark.parametrize("text", PLAIN_MATTERS)
-def test_plain_front_matter_skips_pydantic_with_the_same_result(text: str) -> None:
-    data = plainyaml.load(text)
-    assert data is not None
-    fast = _plain_matter(data)
-    assert fast is not None
-    slow = FrontMatter.model_validate(data).plain()
-    assert fast == slow and repr(fast) == repr(slow)
-    assert list(fast.extra) == list(slow.extra)  # same keys, same order
+@pytest.mark.parametrize("text", MATTERS)
+def test_front_matter_comes_back_from_the_cache_exactly(text: str) -> None:
+    matter = read_matter(yamlio.load(text))
+    again = unpack_matter(cachefile.unpack(cachefile.pack(pack_matter(matter))))
+    assert again == matter and repr(again) == repr(matter)
+    assert list(again.extra) == list(matter.extra)  # same keys, same order
 
 
-@pytest.mark.parametrize("text", list(UNPLAIN_MATTERS))
-def test_values_needing_conversion_or_an_error_go_to_pydantic(text: str, tmp_path: Path) -> None:
-    data = plainyaml.load(text)
-    if data is not None:
-        assert _plain_matter(data) is None
+def test_undeclared_keys_are_kept_in_order_and_declared_ones_typed() -> None:
+    matter = read_matter(yamlio.load(MATTERS[2]))
+    assert list(matter.extra) == ["desk", "x-y", "zz", "nested"]
+    assert matter.authors == ("Li Wei", "周先生") and matter.source is not None
+    assert matter.source.url == "https://example.com/x"
+    assert read_matter(yamlio.load(MATTERS[1])).source.name == "Xinhua"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text", list(BAD_MATTERS))
+def test_values_needing_conversion_or_an_error(text: str, tmp_path: Path) -> None:
     file = tmp_path / "a.md"
     file.write_text(f"---\n{text}---\nBody\n", encoding="utf-8")
     source, problems = read_one(file, Path("news/a.md"), "news", 100_000)
-    expected = UNPLAIN_MATTERS[text]
+    expected = BAD_MATTERS[text]
     if expected is None:
         assert problems == [] and source is not None
     else:
         assert source is None and len(problems) == 1 and expected in problems[0].message
+
+
+def test_every_declared_field_reads_as_an_article_attribute(site: SiteFactory) -> None:
+    """What makes adding a field one declaration plus its use in a template."""
+    site.article("news", "a", canonical="https://example.com/original", desk="metro")
+    (article,) = site.build().site.articles
+    for name in DECLARED:
+        getattr(article, name)  # a field of its own or the declared front matter's
+    assert article.canonical == "https://example.com/original"
+    assert article.extra["desk"] == "metro"
+    with pytest.raises(AttributeError):
+        article.desk  # noqa: B018 - undeclared keys are in `extra`, not attributes
 
 
 def test_digest_is_of_the_text_after_a_byte_order_mark(tmp_path: Path) -> None:
@@ -168,35 +178,3 @@ def test_whitespace_only_file_is_empty(site: SiteFactory) -> None:
     site.raw("news/blank.md", b" \n\t\r\n")
     (problem,) = site.build().problems
     assert "empty file" in problem.message
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        {"image": {"src": "/i.jpg", "alt": None}},
-        {"image": {"src": "/i.jpg", "caption": 3}},
-        {"source": {"url": "https://x"}},
-        {"source": {"name": "N", "url": None}},
-        {"authors": ["Li", 3]},
-        {"authors": ("Li", "Wang")},
-        {"tags": None},
-        {"draft": "yes"},
-        {"draft": 1},
-        {"updated": None},
-        {"updated": "2024-02-20"},
-        {"slug": 5},
-        {"language": None},
-        {"title": None},
-        {"published": None},
-        {"desk": None, "x": [1]},
-    ],
-)
-def test_the_fast_path_answers_only_as_pydantic_would(values: dict[str, object]) -> None:
-    data = {"title": "T", "published": date(2024, 2, 20), **values}
-    try:
-        expected = FrontMatter.model_validate(data).plain()
-    except ValidationError:
-        assert _plain_matter(data) is None
-        return
-    fast = _plain_matter(data)
-    assert fast is None or (fast == expected and repr(fast) == repr(expected))

@@ -2,44 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import feedparser
 from conftest import SiteFactory
-from lines import lines_of, wait_for
+from lines import running, wait_for
 
 from syndicate.engine.watch import relevant
 
 CHANNELS = "html,feeds"
+Lines = queue.Queue[str]
 
 
-@contextmanager
-def watching(site: SiteFactory) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "syndicate", "--config", str(site.config_path)]
-    process = subprocess.Popen(
-        [*command, "watch", "--channels", CHANNELS],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=site.root,
-    )
-    assert process.stdout is not None
-    try:
-        yield process, lines_of(process.stdout)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+def watching(site: SiteFactory) -> AbstractContextManager[tuple[subprocess.Popen[str], Lines]]:
+    return running(site.config_path, "watch", "--channels", CHANNELS)
 
 
 def newsroom(site: SiteFactory, stories: int = 40) -> None:

@@ -51,7 +51,7 @@ def test_ninjs_list_and_single_item(
     harbour = by_section["world", "Harbour reopens"]
     assert harbour.source is not None
     assert harbour.source.url == "https://wire.example.com/world/harbour/"
-    assert harbour.extra["canonical"] == "https://wire.example.com/world/harbour/"
+    assert harbour.canonical == "https://wire.example.com/world/harbour/"
     assert harbour.tags == ("shipping",) and harbour.authors == ("Desk",)
     assert harbour.image is not None and harbour.image.src == "https://wire.example.com/img/h.jpg"
     assert harbour.image.caption == "Ships return"

@@ -21,8 +21,14 @@ def test_embargo_partner_gets_it_ahead_and_others_on_time(site: SiteFactory) -> 
     auth = {"secret": "${" + PUSH_SECRET_ENV + "}"}
     with partner_server() as paper, partner_server() as wire:
         partners = [
-            {"name": "paper", "url": paper.url, "auth": auth},
-            {"name": "wire", "url": wire.url, "auth": auth, "embargo": True},
+            {"name": "paper", "url": paper.url, "auth": auth, "allow_private_network": True},
+            {
+                "name": "wire",
+                "url": wire.url,
+                "auth": auth,
+                "embargo": True,
+                "allow_private_network": True,
+            },
         ]
         site.write_config(channels={"push": {"partners": partners}})
         go(site, "publish", "--channels", "push", "--now", "2030-06-01T05:00:00+08:00")
@@ -51,7 +57,13 @@ def test_a_story_pulled_back_before_its_time_is_withdrawn_from_the_embargo_partn
     story = site.article("finance", "harbour-deal", "Signed at dawn.\n", published=TIME)
     auth = {"secret": "${" + PUSH_SECRET_ENV + "}"}
     with partner_server() as wire:
-        partner = {"name": "wire", "url": wire.url, "auth": auth, "embargo": True}
+        partner = {
+            "name": "wire",
+            "url": wire.url,
+            "auth": auth,
+            "embargo": True,
+            "allow_private_network": True,
+        }
         site.write_config(channels={"push": {"partners": [partner]}})
         go(site, "publish", "--channels", "push", "--now", "2030-06-01T05:00:00+08:00")
         story.unlink()  # spiked before it ran

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SiteFactory
-from lines import lines_of, wait_for
+from lines import running, wait_for
 
 ARTICLE = "finance/first-story/"
 
@@ -32,26 +30,10 @@ def server(site: SiteFactory) -> Iterator[tuple[subprocess.Popen[str], str, queu
     site.section("finance", "Finance")
     site.article("finance", "first-story", "Original body.\n", title="Original headline")
     site.write_config()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "syndicate", "--config", str(site.config_path)]
-    process = subprocess.Popen(
-        [*command, "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=site.root,
-    )
-    assert process.stdout is not None
-    lines = lines_of(process.stdout)
-    try:
+    with running(site.config_path, "serve", "--port", "0") as (process, lines):
         line = wait_for("serving", lines)
         url = line[line.index("http://") :].split()[0]
         yield process, url, lines
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
 
 
 def test_serve_builds_serves_and_rebuilds(

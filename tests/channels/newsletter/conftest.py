@@ -78,6 +78,11 @@ class Recorder:
 class SmtpServer:
     port: int
     recorder: Recorder
+    controller: Controller
+
+    def stop_listening(self) -> None:
+        """New connections are refused from now on (call from a handler: the loop thread)."""
+        self.controller.server.close()
 
 
 @pytest.fixture
@@ -91,7 +96,7 @@ def smtp_factory() -> Iterator[Callable[..., SmtpServer]]:
         controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
         controller.start()
         controllers.append(controller)
-        return SmtpServer(port, recorder)
+        return SmtpServer(port, recorder, controller)
 
     try:
         yield start

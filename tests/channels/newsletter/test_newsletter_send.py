@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
-from email import message_from_bytes
+from email import message_from_bytes, message_from_string
 from email.policy import default
 from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any
@@ -243,19 +243,133 @@ def test_stopped_mid_send_then_rerun_delivers_the_rest_exactly_once(
     assert len(subjects) == 1  # the same frozen issue, not a rebuilt one
 
 
-def test_a_recipient_deferred_three_times_is_given_up(
+def _attempts(site: SiteFactory, email: str) -> tuple[int, float, float | None]:
+    store = store_for(site)
+    row = store.conn.execute(
+        "SELECT d.attempts, d.due_at, d.deferred_since FROM deliveries d JOIN subscribers s "
+        "ON s.id = d.subscriber_id WHERE s.email = ?",
+        (email,),
+    ).fetchone()
+    store.close()
+    return row[0], row[1], row[2]
+
+
+def _age_deferral(site: SiteFactory, email: str, seconds: float) -> None:
+    """Pretend the first refusal came `seconds` ago and the retry is due now."""
+    store = store_for(site)
+    store.conn.execute(
+        "UPDATE deliveries SET due_at = 0, deferred_since = deferred_since - ? WHERE "
+        "subscriber_id = (SELECT id FROM subscribers WHERE email = ?)",
+        (seconds, email),
+    )
+    store.close()
+
+
+def test_a_deferred_recipient_is_retried_on_a_schedule_then_given_up(
     site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
 ) -> None:
+    """4xx: quick reruns do not use up the retries; the reader is given up on after a day."""
     make_site(site, smtp_server.port, nl_config)
     subscribe_all(site, nl_cli, SUBSCRIBERS[:2])
     smtp_server.recorder.refuse["bo@example.org"] = "451 4.7.1 greylisted, try later"
     outputs = [nl_cli(site.config_path, "newsletter", "send", "--list", "daily") for _ in range(3)]
-    assert "1 sent, 0 refused, 0 skipped, 1 pending (run send again later)" in outputs[0].output
+    assert "1 sent, 0 refused, 0 skipped, 1 pending (next retry due " in outputs[0].output
     assert "deferred: bo@example.org: 451 4.7.1" in outputs[0].stderr
-    assert "0 sent, 0 refused, 0 skipped, 1 pending" in outputs[1].output
-    assert "refused: bo@example.org: gave up: 451 4.7.1" in outputs[2].stderr
-    assert "0 pending" in outputs[2].output
+    for later in outputs[1:]:
+        assert "0 sent, 0 refused, 0 skipped, 1 pending (next retry due" in later.output
+        assert "deferred" not in later.stderr  # not due yet: the server is not even asked
+    attempts, due_at, since = _attempts(site, "bo@example.org")
+    assert attempts == 1 and since is not None and 290 <= due_at - since <= 310
+
+    _age_deferral(site, "bo@example.org", 3600)
+    retried = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert "deferred: bo@example.org" in retried.stderr
+    attempts, due_at, since = _attempts(site, "bo@example.org")
+    assert attempts == 2 and since is not None and due_at - (since + 3600) >= 590  # doubled
+
+    _age_deferral(site, "bo@example.org", 24 * 3600)
+    given_up = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert "refused: bo@example.org: gave up after 3 attempts over 25.0 h: 451 4.7.1" in (
+        given_up.stderr
+    )
+    assert "0 pending" in given_up.output
     assert smtp_server.recorder.recipients() == ["ann@example.com"]
+    store = store_for(site)
+    assert store.find_subscriber("daily", "bo@example.org").status == "active"  # type: ignore[union-attr]
+    store.close()
+
+
+def test_non_ascii_local_parts_use_smtputf8_or_are_undeliverable_without_blocking(
+    site: SiteFactory, smtp_factory: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    addresses = ["ann@example.com", "jürgen@example.com", "bo@example.org", "李雷@example.net"]
+    plain = smtp_factory(enable_SMTPUTF8=False)
+    make_site(site, plain.port, nl_config)
+    for address in addresses:
+        added = nl_cli(
+            site.config_path, "subscribers", "add", address, "--list", "daily", "--name", "Jü Ö"
+        )
+        assert added.exit_code == 0, added.output
+    result = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert result.exit_code == 0, result.output
+    assert "2 sent, 2 refused" in result.output
+    assert sorted(plain.recorder.recipients()) == ["ann@example.com", "bo@example.org"]
+    for address in ("jürgen@example.com", "李雷@example.net"):
+        assert f"refused: {address}: undeliverable: the address needs SMTPUTF8" in result.stderr
+    rerun = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert rerun.exit_code == 0 and len(plain.recorder.messages) == 2  # recorded, not retried
+
+    utf8 = smtp_factory(enable_SMTPUTF8=True)
+    site.article("finance", "second", title="Second story", published="2024-02-22")
+    site.write_config(channels={"newsletter": nl_config(utf8.port)})
+    sent = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert sent.exit_code == 0, sent.output
+    assert "4 sent, 0 refused" in sent.output
+    by_rcpt = {m.rcpt_tos[0]: m.raw for m in utf8.recorder.messages}
+    assert sorted(by_rcpt) == sorted(addresses)
+    to = message_from_string(by_rcpt["李雷@example.net"].decode("utf-8"), policy=default)["To"]
+    assert to.addresses[0].username == "李雷" and to.addresses[0].display_name == "Jü Ö"
+
+
+def test_a_reader_who_unsubscribes_mid_send_gets_nothing_more(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, SUBSCRIBERS)
+
+    def unsubscribe_chen(accepted: int) -> None:
+        if accepted == 0:  # while the first copy is on the wire
+            store = store_for(site)
+            chen = store.find_subscriber("daily", "chen@example.net")
+            assert chen is not None
+            store.set_status(chen.id, "unsubscribed")
+            store.close()
+
+    smtp_server.recorder.on_data = unsubscribe_chen
+    result = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert result.exit_code == 0, result.output
+    assert "2 sent, 0 refused, 1 skipped, 0 pending" in result.output
+    assert "chen@example.net" not in smtp_server.recorder.recipients()
+
+
+def test_smtp_death_mid_send_reports_what_was_sent(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+) -> None:
+    addresses = [f"reader{n}@example.com" for n in range(6)]
+    make_site(site, smtp_server.port, nl_config)
+    subscribe_all(site, nl_cli, addresses)
+
+    def die_after_four(accepted: int) -> str | None:
+        if accepted >= 4:  # the server goes away: this session ends, new ones are refused
+            smtp_server.stop_listening()
+            return "421 4.3.2 shutting down"
+        return None
+
+    smtp_server.recorder.on_data = die_after_four
+    result = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
+    assert "nothing was sent" not in result.output
+    assert result.exit_code == 1
+    assert "4 sent before it stopped, 2 still pending" in result.stderr, result.stderr
 
 
 def test_dry_run_writes_eml_files_and_changes_nothing(
@@ -298,22 +412,45 @@ def test_build_stores_a_draft_that_send_sends_as_built(
     assert "".join(CHINESE_TITLE.split()) in "".join(text.split())  # newest only (max 1)
 
 
-def test_a_second_concurrent_send_is_refused(
-    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, site: SiteFactory) -> str:
+    """The store the test's site uses: SQLite files, or PostgreSQL through state_url."""
+    if request.param == "postgresql":
+        site.settings["state_url"] = request.getfixturevalue("pg_url")
+    return str(request.param)
+
+
+def test_concurrent_senders_share_one_issue_and_nobody_gets_two(
+    site: SiteFactory, smtp_server: Any, nl_cli: Any, nl_config: Any, backend: str
 ) -> None:
+    """Three `newsletter send` processes at once (on PostgreSQL they could be three hosts)."""
+    addresses = [f"reader{n:03d}@example.com" for n in range(120)]
     make_site(site, smtp_server.port, nl_config)
-    subscribe_all(site, nl_cli, SUBSCRIBERS)
-    config = load_config(site.config_path)
-    lock = store_path(load_settings(config), config).with_name("send-daily.lock")
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # as a running `send` holds it
-        busy = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    assert busy.exit_code == 1
-    assert "another `syndicate newsletter send --list daily` is running" in busy.stderr
-    assert smtp_server.recorder.messages == []
-    done = nl_cli(site.config_path, "newsletter", "send", "--list", "daily")
-    assert done.exit_code == 0 and "3 sent" in done.output
+    import_file = site.root / "readers.csv"
+    import_file.write_text("email\n" + "\n".join(addresses) + "\n", encoding="utf-8")
+    imported = nl_cli(
+        site.config_path, "subscribers", "import", str(import_file), "--list", "daily"
+    )
+    assert imported.exit_code == 0, imported.output
+
+    def slow(accepted: int) -> None:
+        time.sleep(0.003)  # so that the senders overlap
+
+    smtp_server.recorder.on_data = slow
+    command = [sys.executable, "-c", "from syndicate.cli import main; main()"]
+    args = ["--config", str(site.config_path), "newsletter", "send", "--list", "daily"]
+    senders = [
+        subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=120) for p in senders]
+    for process, (_, errors) in zip(senders, outputs, strict=True):
+        assert process.returncode == 0, errors.decode()
+    counts = Counter(smtp_server.recorder.recipients())
+    assert sorted(counts) == addresses and set(counts.values()) == {1}
+    sent = [int(re.search(rb"(\d+) sent", out).group(1)) for out, _ in outputs]  # type: ignore[union-attr]
+    assert sum(sent) == len(addresses)
+    assert len({m.message["Subject"] for m in smtp_server.recorder.messages}) == 1
 
 
 def test_a_site_template_changes_the_layout_and_is_still_wrapped(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,14 +39,14 @@ def endpoint(site: SiteFactory, secret: str) -> Iterator[tuple[str, SqliteMailin
     settings = load_settings(config)
     store = SqliteMailingStore(store_path(settings, config))
     app = UnsubscribeApp(store, settings, TokenSigner(secret.encode()))
-    server = make_unsubscribe_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = make_unsubscribe_server(app, "127.0.0.1", 0, timeout=2)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", store
+        yield f"http://127.0.0.1:{server.effective_port}", store
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
+        thread.join(timeout=5)
         store.close()
 
 
@@ -124,3 +126,64 @@ def test_confirmation_page_escapes_and_post_needs_one_click_body(
         )
         assert wrong.status_code == 400
         assert store.find_subscriber("daily", "ann@example.com").status == "active"  # type: ignore[union-attr]
+
+
+def _ann_url(site: SiteFactory, base: str, store: SqliteMailingStore, secret: str) -> str:
+    ann = store.find_subscriber("daily", "ann@example.com")
+    assert ann is not None
+    token = TokenSigner(secret.encode()).token("daily", ann.id, ann.email)
+    return f"{base}/unsubscribe?token={token}"
+
+
+def test_one_click_as_multipart_form_data(
+    site: SiteFactory, smtp_server: Any, nl_config: Any, nl_cli: Any, newsletter_secret: str
+) -> None:
+    """RFC 8058 says clients SHOULD send multipart/form-data; it unsubscribes like urlencoded."""
+    setup_site(site, smtp_server.port, nl_config, nl_cli)
+    with endpoint(site, newsletter_secret) as (base, store):
+        url = _ann_url(site, base, store, newsletter_secret)
+        done = httpx.post(url, files={"List-Unsubscribe": (None, "One-Click")})
+        assert done.request.headers["content-type"].startswith("multipart/form-data")
+        assert done.status_code == 200, done.text
+        assert store.find_subscriber("daily", "ann@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+        assert store.find_subscriber("daily", "bo@example.org").status == "active"  # type: ignore[union-attr]
+        broken = httpx.post(
+            url,
+            content=b"--x\r\nContent-Disposition: form-data\r\n\r\nhalf",
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        )
+        assert broken.status_code == 400
+
+
+def test_hostile_requests_get_4xx_and_never_hang(
+    site: SiteFactory, smtp_server: Any, nl_config: Any, nl_cli: Any, newsletter_secret: str
+) -> None:
+    setup_site(site, smtp_server.port, nl_config, nl_cli)
+    with endpoint(site, newsletter_secret) as (base, store):
+        huge = "9" * 19 + "." + "A" * 43  # a syntactically valid token past 2**63
+        response = httpx.get(f"{base}/unsubscribe?token={huge}")
+        assert response.status_code == 404
+        assert "python" not in response.headers.get("server", "").lower()
+        assert "server" not in response.headers
+
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(
+                b"POST /unsubscribe HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n\r\nList-Unsub"
+            )
+            while sock.recv(4096):  # the server closes the connection after its timeout
+                pass
+            assert time.monotonic() - started < 8
+
+        for raw in (
+            b"POST /unsubscribe HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+            b"POST /unsubscribe HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n",
+            b"GARBAGE\r\n\r\n",
+        ):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(raw)
+                status = sock.recv(4096).split(b"\r\n", 1)[0]
+                assert status.split()[1].startswith(b"4"), (raw, status)
+        assert [s.status for s in store.subscribers("daily")] == ["active", "active"]

@@ -1,12 +1,15 @@
-"""The SQLite outbox on its own: leases, per-article order, stale workers, requeue."""
+"""The outbox on its own, SQLite and PostgreSQL alike: leases, order, fencing, requeue."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from syndicate.delivery.outbox import NewDelivery, SqliteOutbox
+from syndicate.delivery.outbox import NewDelivery, Outbox, Result, SqliteOutbox
+from syndicate.delivery.pg_outbox import PgOutbox
 
 
 def _item(uid: str, version: int, partner: str = "p") -> NewDelivery:
@@ -23,9 +26,25 @@ def _item(uid: str, version: int, partner: str = "p") -> NewDelivery:
     )
 
 
+def open_outbox(ref: Path | str) -> Outbox:
+    """The same suite runs against both stores: a SQLite file or a PostgreSQL database."""
+    if isinstance(ref, Path):
+        return SqliteOutbox(ref)
+    return PgOutbox(ref, retry_for=5)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    if request.param == "sqlite":
+        return tmp_path / "outbox.sqlite3"
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
-def outbox(tmp_path: Path) -> SqliteOutbox:
-    return SqliteOutbox(tmp_path / "outbox.sqlite3")
+def outbox(store_path: Path | str) -> Iterator[Outbox]:
+    store = open_outbox(store_path)
+    yield store
+    store.close()
 
 
 def test_enqueue_is_idempotent_and_records_last_version(outbox):
@@ -44,28 +63,63 @@ def test_lease_hides_claimed_rows_until_it_expires(outbox):
     assert [d.uid for d in again] == ["a", "b"]
 
 
+def _retry(outbox, d, due_at, now=None, status=503, error="busy"):
+    result = Result("retry", status, error, now if now is not None else due_at - 1, due_at)
+    return outbox.report(d, result, worker="w")
+
+
+def _delivered(outbox, d, now, disable_after=0.0):
+    return outbox.report(
+        d, Result("delivered", 200, "", now), worker="w", disable_after=disable_after
+    )
+
+
+def _dead(outbox, d, now, status=400, error="bad"):
+    return outbox.report(d, Result("dead", status, error, now), worker="w")
+
+
 def test_later_version_waits_for_the_earlier_one(outbox):
     outbox.enqueue([_item("a", 1), _item("a", 2)], now=100)
     [v1] = outbox.claim("p", owner="w", limit=10, lease=30, now=100)
     assert v1.version == 1
-    outbox.mark_retry(v1.id, owner="w", due_at=200, status=503, error="busy")
+    assert _retry(outbox, v1, due_at=200)
     assert outbox.claim("p", owner="w", limit=10, lease=30, now=150) == []
     assert outbox.next_due(["p"]) == 200
     [again] = outbox.claim("p", owner="w", limit=10, lease=30, now=200)
-    outbox.mark_delivered(again.id, status=200, now=201)
+    assert _delivered(outbox, again, now=201)
     [v2] = outbox.claim("p", owner="w", limit=10, lease=30, now=201)
     assert v2.version == 2
 
 
-def test_a_stale_worker_cannot_undo_a_delivery(outbox):
-    outbox.enqueue([_item("a", 1)], now=100)
-    [slow] = outbox.claim("p", owner="slow", limit=1, lease=5, now=100)
-    [fast] = outbox.claim("p", owner="fast", limit=1, lease=5, now=106)
-    outbox.mark_delivered(fast.id, status=200, now=107)
-    outbox.mark_retry(slow.id, owner="slow", due_at=300, status=None, error="timeout")
-    outbox.mark_dead(slow.id, owner="slow", status=400, error="late", now=301)
-    [stats] = outbox.stats()
-    assert (stats.pending, stats.retrying, stats.delivered, stats.dead) == (0, 0, 1, 0)
+def test_a_worker_whose_lease_lapsed_cannot_overwrite_the_new_owners_outcome(outbox, store_path):
+    """Two connections, as two hosts would have: the fencing token decides who may report."""
+    other = open_outbox(store_path)
+    try:
+        outbox.enqueue([_item("a", 1)], now=100)
+        [slow] = outbox.claim("p", owner="slow", limit=1, lease=5, now=100)
+        [fast] = other.claim("p", owner="fast", limit=1, lease=5, now=106)
+        assert fast.token > slow.token
+        assert _retry(other, fast, due_at=400, now=107, status=503)
+        assert not _delivered(outbox, slow, now=108)  # late 2xx: logged, not recorded
+        assert not _dead(outbox, slow, now=109)
+        [stats] = outbox.stats()
+        assert (stats.pending, stats.retrying, stats.delivered, stats.dead) == (0, 1, 0, 0)
+        [again] = other.claim("p", owner="fast", limit=1, lease=5, now=400)
+        assert _delivered(other, again, now=401)
+        assert not _retry(outbox, slow, due_at=500)
+        [stats] = outbox.stats()
+        assert (stats.pending, stats.retrying, stats.delivered, stats.dead) == (0, 0, 1, 0)
+        log = outbox.attempts(partner="p", uid=None, since=None, limit=10)
+        assert [(a.outcome, a.worker) for a in log] == [
+            ("retry", "w"),
+            ("stale", "w"),
+            ("stale", "w"),
+            ("delivered", "w"),
+            ("stale", "w"),
+        ]
+        assert [a.attempt for a in log] == [1, 1, 1, 2, 1]
+    finally:
+        other.close()
 
 
 def test_gone_owners_release_their_leases_and_dead_rows_requeue(outbox):
@@ -73,8 +127,8 @@ def test_gone_owners_release_their_leases_and_dead_rows_requeue(outbox):
     outbox.claim("p", owner="host:1:x", limit=2, lease=999, now=100)
     assert outbox.release_owners(lambda owner: owner == "host:1:x") == 2
     a, b = outbox.claim("p", owner="w", limit=2, lease=30, now=101)
-    outbox.mark_dead(a.id, owner="w", status=400, error="bad", now=102)
-    outbox.mark_retry(b.id, owner="w", due_at=500, status=500, error="oops")
+    _dead(outbox, a, now=102)
+    _retry(outbox, b, due_at=500, status=500, error="oops")
     [stats] = outbox.stats()
     assert (stats.pending, stats.retrying, stats.dead) == (0, 1, 1)
     assert stats.oldest_pending_at == 100
@@ -83,3 +137,91 @@ def test_gone_owners_release_their_leases_and_dead_rows_requeue(outbox):
     assert outbox.requeue_dead(partner=None, now=103) == 1
     [requeued] = outbox.claim("p", owner="w", limit=5, lease=30, now=103)
     assert requeued.uid == "a" and requeued.attempts == 0
+
+
+def test_released_claims_are_due_again_at_once(outbox):
+    outbox.enqueue([_item("a", 1)], now=100)
+    [d] = outbox.claim("p", owner="w", limit=1, lease=999, now=100)
+    outbox.release([d])
+    [again] = outbox.claim("p", owner="w2", limit=1, lease=999, now=101)
+    assert again.id == d.id and again.token == d.token + 1
+
+
+def test_a_partner_failing_for_a_day_is_disabled_until_enabled(outbox):
+    outbox.enqueue([_item("a", 1), _item("b", 1), _item("c", 1, partner="q")], now=0)
+    day = 86400.0
+    a, _b = outbox.claim("p", owner="w", limit=2, lease=30, now=0)
+    outbox.report(a, Result("retry", 503, "busy", 0, 10), worker="w", disable_after=day)
+    assert outbox.endpoints()["p"].failing_since == 0
+    [a] = outbox.claim("p", owner="w", limit=1, lease=30, now=day - 1)
+    outbox.report(a, Result("retry", 503, "busy", day - 1, day), worker="w", disable_after=day)
+    assert outbox.endpoints()["p"].disabled_at is None  # not a whole day yet
+    [a] = outbox.claim("p", owner="w", limit=1, lease=30, now=day)
+    outbox.report(a, Result("retry", 503, "busy", day, day + 5), worker="w", disable_after=day)
+    endpoint = outbox.endpoints()["p"]
+    assert (
+        endpoint.disabled_at == day and "every attempt failed for 24 h" in endpoint.disabled_reason
+    )
+    assert outbox.claim("p", owner="w", limit=5, lease=30, now=day + 10) == []
+    assert outbox.next_due(["p"]) is None
+    assert [d.uid for d in outbox.claim("q", owner="w", limit=5, lease=30, now=day)] == ["c"]
+
+    assert outbox.enable("p", now=day + 20) == 2  # a and b wait for p; due now
+    due = outbox.claim("p", owner="w", limit=5, lease=30, now=day + 20)
+    assert {d.uid for d in due} == {"a", "b"}
+    assert outbox.endpoints()["p"].disabled_at is None
+    _delivered(outbox, due[0], now=day + 21, disable_after=day)
+    assert outbox.endpoints()["p"].failing_since is None
+    outbox.report(due[1], Result("retry", 500, "x", day + 30, day + 40), worker="w")
+    assert outbox.endpoints()["p"].failing_since == day + 30  # failing again, from now
+
+
+def test_replay_by_partner_article_and_time(outbox):
+    outbox.enqueue([_item("a", 1), _item("b", 1), _item("a", 1, partner="q")], now=0)
+    for partner, when in (("p", 100), ("q", 300)):
+        for d in outbox.claim(partner, owner="w", limit=5, lease=30, now=when):
+            _delivered(outbox, d, now=when + (d.uid == "b"))
+    assert outbox.replay(partner="p", uid="a", since=None, until=None, now=400) == 1
+    [again] = outbox.claim("p", owner="w", limit=5, lease=30, now=400)
+    assert (again.uid, again.webhook_id, again.attempts) == ("a", "msg_p_a_1", 0)
+    _delivered(outbox, again, now=401)
+    assert outbox.replay(partner=None, uid=None, since=101, until=350, now=500) == 2  # b, q/a
+    assert sorted(d.uid for d in outbox.claim("p", owner="w", limit=5, lease=30, now=500)) == ["b"]
+    assert [d.partner for d in outbox.claim("q", owner="w", limit=5, lease=30, now=500)] == ["q"]
+
+
+def test_a_dead_workers_leases_come_back_at_once(store_path):
+    """PostgreSQL: the worker's advisory lock dies with its connection; SQLite: its pid."""
+    first, second = open_outbox(store_path), open_outbox(store_path)
+    try:
+        first.register("host-a:1:x")
+        second.register("host-b:2:y")
+        first.enqueue([_item("a", 1), _item("b", 1)], now=100)
+        assert len(first.claim("p", owner="host-a:1:x", limit=5, lease=999, now=100)) == 2
+        assert second.release_owners(lambda owner: False) == 0  # alive: leases kept
+        assert second.claim("p", owner="host-b:2:y", limit=5, lease=999, now=101) == []
+        first.close()  # the worker dies, and its connection with it
+        released = 0
+        for _ in range(100):  # the server ends the closed session's backend a moment later
+            released += second.release_owners(lambda owner: owner == "host-a:1:x")
+            if released:
+                break
+            time.sleep(0.05)
+        assert released == 2
+        assert len(second.claim("p", owner="host-b:2:y", limit=5, lease=999, now=102)) == 2
+    finally:
+        second.close()
+
+
+def test_concurrent_claims_never_share_a_row(store_path):
+    stores = [open_outbox(store_path) for _ in range(3)]
+    try:
+        stores[0].enqueue([_item(f"u{n}", 1) for n in range(30)], now=0)
+        taken: list[int] = []
+        for turn in range(12):
+            store = stores[turn % 3]
+            taken += [d.id for d in store.claim("p", owner=f"w{turn}", limit=3, lease=99, now=1)]
+        assert len(taken) == 30 and len(set(taken)) == 30
+    finally:
+        for store in stores:
+            store.close()

@@ -1,0 +1,74 @@
+"""Any sequence of edits saved while `syndicate watch` runs ends where a cold build starts.
+
+The same newsroom edits as `test_incremental_sequences` (bodies, headlines, dates, tags,
+related lists, sections, new and removed articles, a template, a setting), plus broken
+files that are fixed again, saved while one `watch` process publishes them as they come.
+After the last one settles, the live tree must equal a `--force` build's, byte for byte.
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import signal
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lines import running, wait_for
+from test_incremental_sequences import CHANNELS, EDITS, Newsroom, publish, start, tree
+
+
+def settle(lines: queue.Queue[str], quiet: float = 0.6, seconds: float = 60) -> list[str]:
+    """Lines until `watch` has said something and then nothing for `quiet` seconds."""
+    seen = [lines.get(timeout=seconds)]
+    while True:
+        try:
+            seen.append(lines.get(timeout=quiet))
+        except queue.Empty:
+            return seen
+
+
+def break_and_fix(room: Newsroom, lines: queue.Queue[str], pick: int) -> None:
+    """Save a story as invalid YAML, let watch report it, then save it whole again."""
+    slug = sorted(room.stories)[pick % len(room.stories)]
+    path = room.root / "content" / room.stories[slug].section / f"{slug}.md"
+    path.write_text("---\ntitle: [unclosed\n---\nBody\n", encoding="utf-8")
+    assert any(f"{slug}.md" in line for line in settle(lines)), "the broken file was not named"
+    room.write_story(slug)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3),
+    breaks=st.lists(st.integers(0, 20), max_size=2),
+)
+def test_edits_saved_while_watch_runs_match_a_cold_build(
+    tmp_path_factory: pytest.TempPathFactory,
+    edits: list[list[tuple[Any, ...]]],
+    breaks: list[int],
+) -> None:
+    root = tmp_path_factory.mktemp("newsroom")
+    room = start(root)
+    with running(root / "syndicate.yaml", "watch", "--channels", CHANNELS) as (watch, lines):
+        wait_for("watching content", lines)
+        for number, batch in enumerate(edits):
+            for edit, *values in batch:
+                edit(room, *values)
+            if number < len(breaks):
+                time.sleep(0.2)  # the batch may be published first, or with the breakage
+                break_and_fix(room, lines, breaks[number])
+            settle(lines)
+        watch.send_signal(signal.SIGTERM)
+        assert watch.wait(30) == 0
+    publish(root, "--force", "--out", str(root / "cold"))
+    live, cold = tree(root / "public"), tree(root / "cold")
+    assert sorted(live) == sorted(cold)
+    assert [p for p in live if live[p] != cold[p]] == []
+    shutil.rmtree(root)
