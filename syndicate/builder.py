@@ -41,10 +41,8 @@ class BuildResult:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
 
-    @property
-    def next_change(self) -> datetime | None:
-        """When time alone changes what is live: the next scheduled story goes out."""
-        return min((a.published for a in self.site.scheduled), default=None)
+    # When time alone changes what is live: a scheduled story goes out or one expires.
+    next_change: datetime | None = None
 
 
 def build_site(
@@ -59,7 +57,8 @@ def build_site(
     """Link and render every article; problems are collected, never raised.
 
     An article published after `now` is scheduled: built (embargo partners get it) but
-    kept out of `site.articles`, so no channel lists or links it. `now=None`: all live.
+    kept out of `site.articles`, so no channel lists or links it; one whose `expires` is
+    not after `now` is out of every channel, as a takedown. `now=None`: all live.
     """
     problems = list(read.problems)
     sections = build_sections(read, info)
@@ -74,8 +73,13 @@ def build_site(
     problems.extend(_path_problems(stamped, placed, sections))
     # A related slug naming a draft, or an article with a problem of its own (reported
     # there), is left out without a second problem.
-    live = {s for s, (_, (published, _)) in stamped.items() if now is None or published <= now}
-    gone = Gone(draft_slugs, _failed_slugs(read, chosen.keys() - stamped.keys()), stamped, live)
+    expiry = _expiries(stamped, info, problems)
+    expired = {s for s, at in expiry.items() if now is not None and at <= now}
+    live = {
+        s for s, (_, (published, _)) in stamped.items() if now is None or published <= now
+    } - expired
+    failed = _failed_slugs(read, chosen.keys() - stamped.keys())
+    gone = Gone(draft_slugs, failed, stamped, live, {s: expiry[s] for s in expired})
     related = _resolve_related(stamped, placed, problems, gone)
     articles = [
         _article(slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info)
@@ -87,9 +91,31 @@ def build_site(
         info=info,
         articles=tuple(a for a in articles if a.slug in live),
         sections=MappingProxyType(sections),
-        scheduled=tuple(a for a in reversed(articles) if a.slug not in live),
+        scheduled=tuple(a for a in reversed(articles) if a.slug not in live | expired),
+        expired=frozenset(a.uid for a in articles if a.slug in expired),
     )
-    return BuildResult(site, problems, drafts)
+    upcoming = [a.published for a in site.scheduled] + [expiry[s] for s in live if s in expiry]
+    return BuildResult(site, problems, drafts, min(upcoming, default=None))
+
+
+def _expiries(stamped: Stamped, info: SiteInfo, problems: list[Problem]) -> dict[str, datetime]:
+    """slug -> aware `expires` time of the articles that have one (bad ones reported)."""
+    found = {}
+    for slug, (src, (published, _)) in stamped.items():
+        value = src.matter.expires
+        if value is None:
+            continue
+        try:
+            at = _aware(value, info.timezone, "expires")
+        except ValueError as exc:
+            problems.append(Problem(src.path, str(exc), key_line_of(src, "expires")))
+            continue
+        if at <= published:
+            message = "expires: is not after published (the story would never be out)"
+            problems.append(Problem(src.path, message, key_line_of(src, "expires")))
+            continue
+        found[slug] = at
+    return found
 
 
 def build_sections(read: ReadResult, info: SiteInfo) -> dict[str, Section]:
@@ -354,6 +380,7 @@ class Gone:
     failed: set[str]  # articles with a problem of their own, reported there
     stamped: Stamped
     live: set[str]
+    expired: dict[str, datetime]
 
     def why(self, slug: str, referrer: str) -> str | None:
         """None when `slug` may be linked from `referrer` (a live one, or a scheduled one
@@ -364,6 +391,8 @@ class Gone:
             return ""
         if slug in self.drafts:
             return f"{slug!r} is a draft; left out"
+        if slug in self.expired:
+            return f"{slug!r} expired at {self.expired[slug].isoformat()}; left out"
         if slug in self.stamped:
             published = self.stamped[slug][1][0]
             return f"{slug!r} is scheduled for {published.isoformat()}; left out until then"

@@ -7,7 +7,7 @@ hands it down, so a test or a rehearsal publishes as if it were any time it like
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -28,3 +28,11 @@ def parse_now(text: str) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset: add one (+08:00, Z)")
     return value
+
+
+def moment(value: datetime | date, zone: tzinfo | None) -> datetime:
+    """A front matter date or date-time as an aware time (the site's zone, else UTC):
+    for dates that only label something, such as a correction's."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(0), zone or UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone or UTC)

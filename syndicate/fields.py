@@ -87,6 +87,15 @@ class Source:
     url: WebUrl | None = None
 
 
+@with_config(_RECORD)
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A note telling readers what a story got wrong and when it was put right."""
+
+    date: When
+    text: Annotated[str, Field(min_length=1)]
+
+
 @with_config(ConfigDict(coerce_numbers_to_str=True))
 @dataclass(frozen=True, slots=True)
 class Matter:
@@ -105,11 +114,13 @@ class Matter:
     language: Language | None = None
     draft: bool = False
     canonical: WebUrl | None = None  # a syndicated story's original (`syndicate ingest`)
+    expires: OptionalWhen = None  # out of every channel from then on, as a takedown
+    corrections: tuple[Correction, ...] = ()  # shown on the page and in the feeds
     extra: dict[str, Any] = field(default_factory=dict)  # keys not declared above
 
 
 DECLARED = tuple(f.name for f in fields(Matter) if f.name != "extra")
-RECORDS: tuple[type, ...] = (Image, Source)  # the nested records, for the build cache
+RECORDS: tuple[type, ...] = (Image, Source, Correction)  # the nested records, for the build cache
 
 
 def _split_extra(data: Any) -> Any:

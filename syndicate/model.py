@@ -267,6 +267,7 @@ class Site:
     sections: Mapping[str, Section]
     # Published after this publish's "now": in no channel's output; embargo partners only.
     scheduled: tuple[Article, ...] = ()
+    expired: frozenset[str] = frozenset()  # uids of stories taken out by their `expires`
     by_slug: Mapping[str, Article] = field(init=False)
     by_tag: Mapping[str, tuple[Article, ...]] = field(init=False)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +19,8 @@ from .builder import BuildResult, build_site
 from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
 from .clock import utc_now
 from .config import Config
+from .delivery.corrections import apply as apply_revisions
+from .delivery.corrections import open_revisions
 from .engine.cache import BuildCache, Resident, read_incrementally
 from .engine.cachefile import secret_key
 from .engine.lock import publish_lock
@@ -283,7 +285,13 @@ def _publish(
     if built.errors or (strict and built.warnings):  # warnings too, as check shows them
         raise ContentError([replace(p, severity="error") for p in built.problems] if strict
                            else built.problems)  # fmt: skip
-    site = built.site
+    assert when.now is not None
+    revisions = open_revisions(config.state_dir)  # corrections: see delivery.corrections
+    try:
+        site, revised = apply_revisions(built.site, revisions.load(), when.now)
+    except BaseException:
+        revisions.close()
+        raise
     staged = StagedOutput(out, config.cache_dir, verify=force)
     renderer = Renderer(site, staged, cache, templates_stamp(config))
     try:
@@ -292,7 +300,11 @@ def _publish(
         report = staged.commit()
     except BaseException:
         staged.abort()
+        revisions.close()
         raise
+    with closing(revisions):  # recorded once live, and only for the real site
+        if revised and out.resolve() == config.output_dir.resolve():
+            revisions.save(revised)
     cache.save(config.cache_dir, key)
     resident.cache = cache
     counts = tally(config.cache_dir, out, report, staged.files, staged.previous, renderer.owners)

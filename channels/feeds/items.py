@@ -21,6 +21,7 @@ from posixpath import splitext
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from syndicate.clock import moment
 from syndicate.model import Article, Site, SiteInfo
 
 from .absolute import absolute_url, absolutize_html
@@ -193,6 +194,12 @@ def _content(
             figure += f"<figcaption>{html.escape(caption)}</figcaption>"
         parts.append(figure + "</figure>")
     parts.append(absolutize_html(article.body_html, article.url, info))
+    if article.corrections:  # readers of the feed learn of a correction as page readers do
+        notes = "".join(
+            f"<li>{moment(c.date, info.timezone).date().isoformat()}: {html.escape(c.text)}</li>"
+            for c in article.corrections
+        )
+        parts.append(f'<aside class="corrections"><p>Corrections:</p><ul>{notes}</ul></aside>')
     if source is not None:
         name = html.escape(source.name)
         if source.url:

@@ -20,6 +20,7 @@ from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from syndicate import urls
+from syndicate.clock import moment
 from syndicate.model import Article, Crumb, RelatedArticle, Section, Site, SiteInfo
 from syndicate.qr import qr_svg
 from syndicate.templating import Templates
@@ -396,6 +397,11 @@ class Renderer:
             related=[self.teaser(r, language, related_language(site, r)) for r in article.related],
             published=dates.datetime(article.published),
             updated=dates.datetime(article.updated) if article.updated else None,
+            corrections=[
+                (dates.date(when), when.date().isoformat(), c.text)
+                for c in article.corrections
+                for when in [moment(c.date, self.info.timezone)]
+            ],
             qr=qr,
         )
         return self.template(language, "html/article.html").render(context)

@@ -58,7 +58,7 @@ def changes(
             continue
         still = by_uid.get(uid)
         meta = Meta.of(still) if still is not None else Meta.loads(last.meta)
-        gone = still is None and not source_exists(meta.source_file)
+        gone = uid in site.expired or (still is None and not source_exists(meta.source_file))
         status: PubStatus = "canceled" if gone else "withheld"
         yield _withdrawn(partner, uid, meta, site, last.version + 1, status, created)
 

@@ -7,7 +7,7 @@ records themselves; extras (any YAML) keep their exact types.
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from ..fields import DECLARED, RECORDS, Matter
 from ..markdown import RenderedBody
@@ -34,15 +34,20 @@ def unpack_source(packed: Packed) -> Source:
     return SourceArticle(path, section, unpack_matter(matter), matter_text, "", body_line, digest)
 
 
-def _record_fields() -> dict[str, type]:
-    """Declared fields that hold a nested record (source, image), by their record type."""
+def _record_fields() -> dict[str, tuple[type, bool]]:
+    """Declared fields that hold a nested record (source, image) or a tuple of them
+    (corrections): (record type, whether a tuple)."""
     hints = get_type_hints(Matter)
     found = {}
     for name in DECLARED:
         for option in (hints[name], *get_args(hints[name])):
             if option in RECORDS:
-                found[name] = option
+                found[name] = (option, get_origin(hints[name]) is tuple)
     return found
+
+
+def _flat(record: Any) -> tuple[Any, ...]:
+    return tuple(getattr(record, f.name) for f in fields(record))
 
 
 _RECORD_FIELDS = _record_fields()
@@ -54,7 +59,8 @@ def pack_matter(m: Matter) -> Packed:
     for name in DECLARED:
         value = getattr(m, name)
         if name in _RECORD_FIELDS and value is not None:
-            value = tuple(getattr(value, f.name) for f in fields(value))
+            many = _RECORD_FIELDS[name][1]
+            value = tuple(_flat(v) for v in value) if many else _flat(value)
         values.append(value)
     values.append(cachefile.pack_exact(m.extra) if m.extra else None)
     return tuple(values)
@@ -63,9 +69,10 @@ def pack_matter(m: Matter) -> Packed:
 def unpack_matter(packed: Packed) -> Matter:
     *values, extra = packed
     declared = dict(zip(DECLARED, values, strict=True))
-    for name, record in _RECORD_FIELDS.items():
+    for name, (record, many) in _RECORD_FIELDS.items():
         if declared[name] is not None:
-            declared[name] = record(*declared[name])
+            value = declared[name]
+            declared[name] = tuple(record(*v) for v in value) if many else record(*value)
     return Matter(**declared, extra=cachefile.unpack_exact(extra) if extra is not None else {})
 
 
