@@ -35,6 +35,7 @@ from .engine.stamps import (
     unchanged_since_last_publish,
 )
 from .errors import CacheError, ContentError, Problem, SyndicateError
+from .linkcheck import check_links
 from .model import Article
 from .summary import ChannelCount, tally
 from .templating import Templates
@@ -94,7 +95,7 @@ def load_site(
     cache = cache if cache is not None else BuildCache()  # empty: still reads across cores
     read = read_incrementally(config.content_dir, config.file.max_file_bytes, cache)
     cache.forget_missing({rel for rel, _, _ in read.stamps})
-    return build_site(
+    built = build_site(
         read,
         config.site,
         permalink=config.file.permalink,
@@ -102,6 +103,9 @@ def load_site(
         render=cache.render,
         now=when.cutoff,
     )
+    built.site, broken = check_links(built.site, config.content_dir, config.static_dir)
+    built.problems += broken
+    return built
 
 
 def check(config: Config, *, include_drafts: bool = True) -> list[Problem]:

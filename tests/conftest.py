@@ -75,6 +75,13 @@ class SiteFactory:
         file.write_bytes(data)
         return file
 
+    def static(self, relpath: str, data: bytes = b"\xff\xd8\xff") -> Path:
+        """A file in static/ (by default the start of a JPEG: a lead image that exists)."""
+        file = self.root / "static" / relpath
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(data)
+        return file
+
     def config(self) -> Config:
         if not self.config_path.exists():
             self.write_config()

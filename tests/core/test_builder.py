@@ -25,6 +25,7 @@ def test_full_article_model(site: SiteFactory) -> None:
         related=["sasac-ai-meeting"],
         image={"src": "/media/sora.jpg", "alt": "A frame", "caption": "c", "credit": "d"},
     )
+    site.static("media/sora.jpg")
     result = site.build()
     assert result.problems == []
     article = result.site.by_slug["sora-film-industry"]

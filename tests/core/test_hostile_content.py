@@ -97,6 +97,8 @@ def test_web_and_relative_urls_reach_every_feed(site: SiteFactory) -> None:
         image={"src": "/media/a.jpg", "alt": "A"},
     )
     site.article("news", "b", image="media/b.jpg")
+    site.static("media/a.jpg")
+    site.raw("news/media/b.jpg", b"\xff\xd8\xff")  # beside the article
     public = accepted(site)
     feed = json.loads((public / "feed.json").read_text(encoding="utf-8"))
     by_id = {item["url"].rstrip("/").rpartition("/")[2]: item for item in feed["items"]}

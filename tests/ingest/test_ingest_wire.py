@@ -28,6 +28,8 @@ def wire_items(root: Path) -> list[dict[str, object]]:
         "world", "storm", "A storm.\n", title="Storm warning",
         published="2024-02-19T09:30:00+08:00",
     )  # fmt: skip
+    (root / "static/img").mkdir(parents=True)  # the wire's lead image exists
+    (root / "static/img/h.jpg").write_bytes(b"\xff\xd8\xff")
     built = wire.build()
     info = load_config(wire.config_path).site
     created = datetime(2024, 2, 21, tzinfo=UTC)

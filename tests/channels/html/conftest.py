@@ -57,6 +57,7 @@ def write_image(path: Path, size: tuple[int, int], fmt: str = "JPEG") -> Path:
 def build_news_site(factory: SiteFactory, *, per_page: int = 2) -> None:
     factory.write_config(channels={"html": {"per_page": per_page}})
     write_image(factory.root / "static/media/sora.jpg", (1200, 675))
+    write_image(factory.root / "static/media/lead.jpg", (400, 300))  # HOSTILE_IMAGE_SRC's
     write_image(factory.content / "world/old-photo.png", (500, 300), "PNG")  # beside its article
     factory.section("", "News Center", "All the news")
     factory.section("finance", "Finance", "Money & markets")

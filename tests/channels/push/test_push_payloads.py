@@ -98,6 +98,7 @@ def _article(site: Any, **matter: Any) -> Any:
         located="Chongqing",
         **matter,
     )
+    site.static("media/sora.jpg")
     built = site.build()
     assert not built.problems
     return built.site, built.site.by_slug["sora"]

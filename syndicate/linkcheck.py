@@ -1,0 +1,122 @@
+"""Links and pictures checked before publishing: a 404 is a bug a reader sees.
+
+Every link in a body to a page of the site must lead to a page the site has (with the
+page a story moved to suggested when its slug lives elsewhere), and every picture (lead
+or body) that is the site's own must be in `static/` or beside the article. Problems
+are warnings (`--strict` makes them errors). A lead image that is missing is taken off
+the article, so no channel points og:image, JSON-LD, an enclosure, media:content or
+JSON Feed `image` at a 404.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urljoin, urlsplit
+
+from . import urls
+from .errors import Problem
+from .model import Article, Site
+
+_ATTRIBUTE = re.compile(r'<(a|img)\b[^>]*?\s(?:href|src)="([^"]*)"')
+
+
+def check_links(site: Site, content_dir: Path, static_dir: Path) -> tuple[Site, list[Problem]]:
+    """The site without missing lead images, and one warning per broken link or picture."""
+    pages = _pages(site)
+    moved = {a.slug: a.path for a in site.articles}
+    problems: list[Problem] = []
+    articles = []
+    for article in site.articles:
+        files = Files(article, content_dir, static_dir)
+        links = _ATTRIBUTE.findall(article.body_html) if article.body.links else []
+        for tag, raw in links:
+            path = _site_path(site, article, html.unescape(raw))
+            if path is None:
+                continue
+            if tag == "img" and not files.exists(path):
+                problems.append(_warning(article, f"picture /{path} is not in static/ "
+                                         "nor beside the article"))  # fmt: skip
+            elif tag == "a" and not (_is_page(path, pages) or files.exists(path)):
+                problems.append(_warning(article, _no_page(path, moved)))
+        image = article.image
+        if image is not None and not image.src.startswith(("http://", "https://")):
+            path = _site_path(site, article, image.src)
+            if path is None or not files.exists(path):
+                message = f"image: {image.src} is not in static/ nor beside the article; left out"
+                problems.append(_warning(article, message))
+                article = replace(article, image=None)
+        articles.append(article)
+    if all(a is b for a, b in zip(articles, site.articles, strict=True)):
+        return site, problems
+    return replace(site, articles=tuple(articles)), problems
+
+
+class Files:
+    """Whether a site path is a file the site publishes as is: static or beside `article`."""
+
+    def __init__(self, article: Article, content_dir: Path, static_dir: Path) -> None:
+        self.article = article
+        self.static_dir = static_dir
+        self.beside = content_dir.joinpath(*PurePosixPath(article.source_file).parent.parts)
+
+    def exists(self, path: str) -> bool:
+        if path and (self.static_dir / path).is_file():
+            return True
+        rest = path.removeprefix(self.article.path)
+        return rest != path and bool(rest) and (self.beside / rest).is_file()
+
+
+def _warning(article: Article, message: str) -> Problem:
+    return Problem(article.source_file, message, None, "warning")
+
+
+def _no_page(path: str, moved: dict[str, str]) -> str:
+    slug = path.rstrip("/").rpartition("/")[2].removesuffix(urls.INDEX)
+    where = moved.get(slug) or moved.get(path.rstrip("/").rpartition("/")[2])
+    hint = f" (the story {slug!r} is at /{where})" if where else ""
+    return f"link /{path} leads to no page of the site{hint}"
+
+
+def _site_path(site: Site, article: Article, link: str) -> str | None:
+    """The site-relative path a link or src names, or None when it leaves the site (or
+    names only a place on the same page)."""
+    link = link.strip()
+    if not link or link.startswith("#"):
+        return None
+    absolute = urlsplit(urljoin(article.url, link))
+    base = urlsplit(site.info.base_url)
+    if (absolute.scheme, absolute.netloc) != (base.scheme, base.netloc):
+        return None
+    path = unquote(absolute.path)
+    if not path.startswith(base.path):
+        return None
+    return path[len(base.path) :]
+
+
+def _pages(site: Site) -> set[str]:
+    """Every page and feed folder the site has, as site paths ending in "/"."""
+    pages = {"", urls.TAGS_DIR + "/", "authors/"}
+    pages.update(f"{path}/" for path in site.sections if path)
+    pages.update(a.path for a in site.articles)
+    pages.update(urls.tag_dir(tag) for tag in site.by_tag)
+    pages.update(f"authors/{slug}/" for slug in site.by_author())
+    return pages
+
+
+def _is_page(path: str, pages: set[str]) -> bool:
+    folder, _, name = path.rpartition("/")
+    folder = f"{folder}/" if folder else ""
+    if name in ("", urls.INDEX) or name in urls.FEED_FILES.values():
+        return folder in pages or _paginated(folder, pages)
+    if f"{path}/" in pages:  # a page linked without its slash: servers redirect
+        return True
+    return name in urls.SITE_NAMES and not folder  # sitemap.xml, robots.txt, 404.html...
+
+
+def _paginated(folder: str, pages: set[str]) -> bool:
+    """`<list>/page/N/` of a list page the site has."""
+    match = re.fullmatch(r"(.*?)page/[0-9]+/", folder)
+    return match is not None and match[1] in pages
