@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 
 import feedparser
 import html5lib
-import pytest
 from conftest import SiteFactory
-from rules_helpers import Partner, all_channels, env, go, mentioning, output_files, partner_server
+from rules_helpers import Partner, all_channels, go, mentioning, output_files
 
 UID = "tag:news.example.com,2024-01-01:article/port-fire"
 PUBLISHED = "2030-06-01T09:00:00+08:00"
 EDITED = "2030-06-02T10:15:00+08:00"
-
-
-@pytest.fixture(autouse=True)
-def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    env(monkeypatch)
-
-
-@pytest.fixture
-def partner() -> Iterator[Partner]:
-    with partner_server() as server:
-        yield server
 
 
 def updated_everywhere(site: SiteFactory) -> dict[str, str]:

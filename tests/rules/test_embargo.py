@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest import SiteFactory
-from rules_helpers import PUSH_SECRET_ENV, env, go, partner_server
+from rules_helpers import PUSH_SECRET_ENV, go, partner_server
 
 TIME = "2030-06-01T06:00:00+08:00"
 UID = "tag:news.example.com,2024-01-01:article/harbour-deal"
-
-
-@pytest.fixture(autouse=True)
-def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    env(monkeypatch)
 
 
 def test_embargo_partner_gets_it_ahead_and_others_on_time(site: SiteFactory) -> None:

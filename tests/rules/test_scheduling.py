@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
-import pytest
 from conftest import SiteFactory
 from rules_helpers import (
     Partner,
     all_channels,
-    env,
     go,
     mentioning,
     newsletter_text,
     output_files,
-    partner_server,
 )
 
 TITLE = "Harbour deal signed"
 TIME = "2030-06-01T06:00:00+08:00"
 BEFORE = "2030-06-01T05:59:59+08:00"
-
-
-@pytest.fixture(autouse=True)
-def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    env(monkeypatch)
-
-
-@pytest.fixture
-def partner() -> Iterator[Partner]:
-    with partner_server() as server:
-        yield server
 
 
 def newsroom(site: SiteFactory, partner_url: str = "http://127.0.0.1:9/hook") -> None:

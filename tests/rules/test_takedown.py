@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from conftest import SiteFactory
 from rules_helpers import (
     Partner,
     all_channels,
-    env,
     go,
     mentioning,
     newsletter_text,
     output_files,
-    partner_server,
 )
 
 TITLE = "Disputed harbour report"
 UID = "tag:news.example.com,2024-01-01:article/disputed"
 NOW = "2030-06-02T08:00:00+08:00"
-
-
-@pytest.fixture(autouse=True)
-def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    env(monkeypatch)
-
-
-@pytest.fixture
-def partner() -> Iterator[Partner]:
-    with partner_server() as server:
-        yield server
 
 
 def test_deleting_a_story_five_others_relate_to_takes_it_down_in_one_publish(
