@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from .items import Category, FeedItem, xml_content
 from .xmlsafe import escape_attr as _attr
+from .xmlsafe import escape_plain_text
 from .xmlsafe import escape_text as _text
 
 _IN = "    "  # children of an entry (level 1 in the document)
@@ -37,7 +38,7 @@ def atom_entry_parts(item: FeedItem, *, full: bool = True) -> tuple[bytes, ...]:
     joined on its own before the page it goes in is joined."""
     lang = f' xml:lang="{_attr(item.own_language)}"' if item.own_language else ""
     out = [
-        f"<entry{lang}>\n{_IN}<id>{_text(item.uid)}</id>\n{_IN}<title>{_text(item.title)}</title>\n"
+        f"<entry{lang}>\n{_IN}<id>{_text(item.uid)}</id>\n{_IN}<title>{escape_plain_text(item.title)}</title>\n"
         f"{_IN}<updated>{item.modified.isoformat()}</updated>\n"
     ]
     for name in item.authors:

@@ -99,8 +99,8 @@ class ChannelExtras(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-# RSS elements of plain text (the W3C validator's "nonhtml"): see `escape_plain_text`.
-_RSS_PLAIN = re.compile(rb"<(title|description)>([^<]*)</\1>")
+# Plain-text elements (the W3C validator's "nonhtml", in RSS and Atom): `escape_plain_text`.
+_RSS_PLAIN = re.compile(rb"<(title|description|subtitle)>([^<]*)</\1>")
 _RSS_TITLE = re.compile(rb"<(title)>([^<]*)</title>")
 
 
@@ -131,8 +131,7 @@ def render_head(fmt: XmlFormat, head: FeedHead) -> bytes:
         fg.link(href=href, rel=rel, type="application/atom+xml")
     fg.link(href=head.home_url, rel="alternate", type="text/html")  # last: the RSS <link>
     data: bytes = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
-    if fmt == "rss":  # the channel's title and description (no entries yet)
-        data = _RSS_PLAIN.sub(_hex_plain, data)
+    data = _RSS_PLAIN.sub(_hex_plain, data)  # title, description/subtitle (no entries yet)
     if head.stylesheet_url:
         data = add_stylesheet(data, head.stylesheet_url)
     return data
@@ -150,8 +149,7 @@ def serialize_entry(entry: FeedEntry, fmt: XmlFormat) -> bytes:
     etree.Element("root", nsmap=declared).append(element)
     etree.indent(element, space="  ", level=_LEVEL[fmt])
     data: bytes = etree.tostring(element, encoding="utf-8") + b"\n"
-    if fmt == "rss":
-        data = _RSS_TITLE.sub(_hex_plain, data, count=1)  # the item's own title
+    data = _RSS_TITLE.sub(_hex_plain, data, count=1)  # the entry's own title
     end = data.index(b">")
 
     def drop(match: re.Match[bytes]) -> bytes:
