@@ -13,6 +13,7 @@ from typing import TypeVar
 from .channel import Channel, Deferred, OutputFile
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
+from .templating import template_location
 
 Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
 
@@ -53,6 +54,8 @@ def checked(adapter: Channel, render: Callable[[], Iterable[Piece]]) -> Iterator
     except SyndicateError:
         raise
     except Exception as exc:
+        where = template_location(exc)
         raise ChannelError(
-            f"channel {adapter.name!r} failed: {type(exc).__name__}: {exc}"
+            f"{where + ': ' if where else ''}channel {adapter.name!r} failed: "
+            f"{type(exc).__name__}: {exc}"
         ) from None
