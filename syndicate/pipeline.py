@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .builder import BuildResult, build_site
-from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
+from .channel import AnyChannel, ChannelContext, PublishReport, channel_settings, select_channels
 from .config import Config
 from .engine.cache import BuildCache, Resident, read_incrementally
 from .engine.cachefile import secret_key
@@ -89,7 +89,7 @@ def check(config: Config, *, include_drafts: bool = True) -> list[Problem]:
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
 
 
-def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[Channel]:
+def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[AnyChannel]:
     templates = Templates(config.root / "templates")
     channels = []
     for cls in select_channels(config, names):
