@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args
 
 import click
 from pydantic import ValidationError
@@ -73,22 +73,37 @@ class PublishReport:
     now: datetime | None = None  # the time the publish ran at (`--now`), for deliveries
 
 
-class Channel(ABC):
+SettingsT = TypeVar("SettingsT", bound=ChannelSettings)
+
+
+class Channel(ABC, Generic[SettingsT]):
     """Base class of every channel adapter.
 
-    Subclasses set `name`, `summary` and (optionally) `Settings`, and implement
-    `render_site`; per-article output goes in `render_article`, which must be a pure
-    function of the article and the channel's settings so the pipeline may cache it and
-    run it in parallel.
+    Subclasses name their settings class as the type argument (`Channel[HtmlSettings]`):
+    `syndicate.yaml`'s `channels.<name>` is validated against it, and `self.settings` is
+    typed as it, with no casts in the channel. They set `name` and `summary`, and
+    implement `render_site`; per-article output goes in `render_article`, which must be a
+    pure function of the article and the channel's settings so the pipeline may cache it
+    and run it in parallel.
     """
 
     name: ClassVar[str]
     summary: ClassVar[str] = ""
+    # Taken from the type argument; a channel written before that may still set it.
     Settings: ClassVar[type[ChannelSettings]] = ChannelSettings
     # Channels that need setup (partners, mailing lists) run only when enabled in config.
     enabled_by_default: ClassVar[bool] = True
 
-    def __init__(self, settings: ChannelSettings, context: ChannelContext) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Settings" in cls.__dict__:
+            return
+        for base in getattr(cls, "__orig_bases__", ()):
+            for argument in get_args(base):
+                if isinstance(argument, type) and issubclass(argument, ChannelSettings):
+                    cls.Settings = argument
+
+    def __init__(self, settings: SettingsT, context: ChannelContext) -> None:
         self.settings = settings
         self.context = context
 
@@ -109,7 +124,7 @@ class Channel(ABC):
     def render_site(self, site: Site) -> Iterable[OutputFile | Deferred]:
         """Files that depend on many articles (indexes, feeds, sitemaps)."""
 
-    def after_publish(self, report: PublishReport) -> None:  # noqa: B027 - optional hook
+    def after_publish(self, report: PublishReport) -> None:
         """Runs after the new output is live: record deliveries, ping hubs."""
 
     @classmethod
@@ -126,12 +141,15 @@ class Channel(ABC):
         return ()
 
 
+AnyChannel = Channel[Any]  # a channel of any settings, as the core handles them
+
+
 @dataclass(frozen=True)
 class InstalledChannel:
     name: str
     entry_point: EntryPoint
 
-    def load(self) -> type[Channel]:
+    def load(self) -> type[AnyChannel]:
         try:
             loaded = self.entry_point.load()
         except Exception as exc:  # a broken third-party package must not hide the others
@@ -160,7 +178,7 @@ def installed_channels() -> dict[str, InstalledChannel]:
     return dict(sorted(found.items()))
 
 
-def channel_settings(cls: type[Channel], config: Config) -> ChannelSettings:
+def channel_settings(cls: type[AnyChannel], config: Config) -> ChannelSettings:
     raw: Mapping[str, Any] = config.channel_settings(cls.name)
     try:
         return cls.Settings.model_validate(dict(raw))
@@ -169,7 +187,7 @@ def channel_settings(cls: type[Channel], config: Config) -> ChannelSettings:
         raise ConfigError("\n".join(lines)) from None
 
 
-def select_channels(config: Config, requested: list[str] | None) -> list[type[Channel]]:
+def select_channels(config: Config, requested: list[str] | None) -> list[type[AnyChannel]]:
     """The channel classes to run: `--channels`, else `publish.channels`, else the defaults."""
     installed = installed_channels()
     for name in config.file.channels:

@@ -237,8 +237,20 @@ def publish(
 @click.option("--channels", help="Comma-separated channels to run (default: from config).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
 @click.option("--drafts", is_flag=True, help="Publish drafts too (for previews).")
+@click.option(
+    "--ingest",
+    "ingest_seconds",
+    type=click.FloatRange(min=1),
+    help="Also run `ingest` every this many seconds (each source keeps its own interval).",
+)
 @pass_state
-def watch(state: State, channels: str | None, out: Path | None, drafts: bool) -> None:
+def watch(
+    state: State,
+    channels: str | None,
+    out: Path | None,
+    drafts: bool,
+    ingest_seconds: float | None,
+) -> None:
     """Publish now, then every saved change, until stopped (the process to run all day)."""
     import signal
     import threading
@@ -258,6 +270,12 @@ def watch(state: State, channels: str | None, out: Path | None, drafts: bool) ->
         report_error=_error_now,
     )
     say(f"watching {state.config.root} (Ctrl-C or SIGTERM to stop)")
+    if ingest_seconds is not None:  # its files are edits like any other: watch publishes them
+        from .ingest.runner import ingest_every
+
+        report = (lambda line: None) if state.quiet else _say_now
+        args = (state.config_path, ingest_seconds, stop, report, _error_now)
+        threading.Thread(target=ingest_every, args=args, name="ingest", daemon=True).start()
     # Ctrl-C abandons a publish under way (its staging is thrown away): the live one stands.
     with user_errors(state), contextlib.suppress(KeyboardInterrupt):
         publisher.run(stop)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .builder import BuildResult, build_site
-from .channel import Channel, ChannelContext, PublishReport, channel_settings, select_channels
+from .channel import AnyChannel, ChannelContext, PublishReport, channel_settings, select_channels
 from .clock import utc_now
 from .config import Config
 from .delivery.corrections import apply as apply_revisions
@@ -130,7 +130,7 @@ def check_report(
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0)), built.site.scheduled
 
 
-def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[Channel]:
+def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[AnyChannel]:
     templates = Templates(config.root / "templates")
     channels = []
     for cls in select_channels(config, names):

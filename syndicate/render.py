@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from .channel import Channel, Deferred, OutputFile
+from .channel import AnyChannel, Channel, Deferred, OutputFile
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
+from .templating import template_location
 
 Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
 
 
-def render_site(adapters: Iterable[Channel], site: Site) -> Iterator[OutputFile]:
+def render_site(adapters: Iterable[AnyChannel], site: Site) -> Iterator[OutputFile]:
     """Every file every channel writes for `site`, rendered from scratch."""
     for adapter in adapters:
         if renders_articles(adapter):
@@ -30,29 +31,31 @@ def render_site(adapters: Iterable[Channel], site: Site) -> Iterator[OutputFile]
                 yield from checked(adapter, item.render)
 
 
-def renders_articles(adapter: Channel) -> bool:
+def renders_articles(adapter: AnyChannel) -> bool:
     """Whether the channel writes per-article files (feeds, push and newsletter do not)."""
     return type(adapter).render_article is not Channel.render_article
 
 
 def article_renderer(
-    adapter: Channel, article: Article, site: Site
+    adapter: AnyChannel, article: Article, site: Site
 ) -> Callable[[], Iterable[OutputFile]]:
     return lambda: adapter.render_article(article, site)
 
 
-def site_pieces(adapter: Channel, site: Site) -> Iterator[OutputFile | Deferred]:
+def site_pieces(adapter: AnyChannel, site: Site) -> Iterator[OutputFile | Deferred]:
     """The channel's site-wide output: files, and pages to render when their key changed."""
     return checked(adapter, lambda: adapter.render_site(site))
 
 
-def checked(adapter: Channel, render: Callable[[], Iterable[Piece]]) -> Iterator[Piece]:
+def checked(adapter: AnyChannel, render: Callable[[], Iterable[Piece]]) -> Iterator[Piece]:
     """Channel bugs become one ChannelError naming the channel, not a traceback."""
     try:
         yield from render()
     except SyndicateError:
         raise
     except Exception as exc:
+        where = template_location(exc)
         raise ChannelError(
-            f"channel {adapter.name!r} failed: {type(exc).__name__}: {exc}"
+            f"{where + ': ' if where else ''}channel {adapter.name!r} failed: "
+            f"{type(exc).__name__}: {exc}"
         ) from None

@@ -6,6 +6,7 @@ folder (like Hugo's layouts/), without forking the package.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    TemplateSyntaxError,
     select_autoescape,
 )
 
@@ -47,3 +49,17 @@ class Templates:
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
+
+
+TEMPLATE_SUFFIXES = (".html", ".htm", ".xml", ".xsl", ".svg", ".txt")
+
+
+def template_location(exc: BaseException) -> str | None:
+    """'file:line' of the template an error came from (Jinja2 puts template lines into
+    tracebacks), so a broken layout is reported where it can be fixed."""
+    if isinstance(exc, TemplateSyntaxError) and exc.lineno:
+        return f"{exc.filename or exc.name}:{exc.lineno}"
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(TEMPLATE_SUFFIXES):
+            return f"{frame.filename}:{frame.lineno}"
+    return None

@@ -14,16 +14,14 @@ class TextSettings(ChannelSettings):
     fail_on: str | None = None  # slug whose rendering raises, to test failed publishes
 
 
-class TextChannel(Channel):
+class TextChannel(Channel[TextSettings]):
     """Writes one plain-text file per article and an index of titles."""
 
     name = "text"
     summary = "plain-text copies (test channel)"
-    Settings = TextSettings
 
     def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
-        settings = self.settings
-        assert isinstance(settings, TextSettings)
+        settings = self.settings  # a TextSettings: the type argument says so
         if article.slug == settings.fail_on:
             raise RuntimeError(f"refusing to render {article.slug}")
         yield OutputFile.text(f"text/{article.slug}{settings.suffix}", f"{article.title}\n")

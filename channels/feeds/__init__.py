@@ -9,7 +9,6 @@ site republishes byte-identical feeds and partners' conditional GETs keep workin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import cast
 
 from syndicate.channel import Channel, Deferred, OutputFile
 from syndicate.model import Site
@@ -20,15 +19,14 @@ from .settings import FeedsSettings
 STYLESHEET_TEMPLATE = "feeds/feed.xsl"
 
 
-class FeedsChannel(Channel):
+class FeedsChannel(Channel[FeedsSettings]):
     name = "feeds"
     summary = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each section and each tag"
-    Settings = FeedsSettings
     enabled_by_default = True
 
     @property
     def feed_settings(self) -> FeedsSettings:
-        return cast(FeedsSettings, self.settings)
+        return self.settings
 
     def render_site(self, site: Site) -> Iterable[OutputFile | Deferred]:
         settings = self.feed_settings

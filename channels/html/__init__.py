@@ -14,7 +14,6 @@ import click
 
 from syndicate import urls
 from syndicate.channel import Channel, ChannelContext, Deferred, OutputFile
-from syndicate.config import ChannelSettings
 from syndicate.digests import fingerprint
 from syndicate.model import Article, Section, Site
 from syndicate.slug import tag_slug
@@ -42,16 +41,13 @@ def _listed(articles: Iterable[Article], images: Images) -> list[tuple[str, obje
     return [(a.fingerprint, images.key(a)) for a in articles]
 
 
-class HtmlChannel(Channel):
+class HtmlChannel(Channel[HtmlSettings]):
     name = "html"
     summary = "mobile-friendly article, section, tag and home pages; sitemaps; robots.txt"
-    Settings = HtmlSettings
     enabled_by_default = True
 
-    def __init__(self, settings: ChannelSettings, context: ChannelContext) -> None:
+    def __init__(self, settings: HtmlSettings, context: ChannelContext) -> None:
         super().__init__(settings, context)
-        assert isinstance(settings, HtmlSettings)
-        self.html_settings = settings
         self._stylesheet = stylesheet(context.templates.env)
         config = context.config
         self.images = Images(
@@ -112,7 +108,7 @@ class HtmlChannel(Channel):
         site_key = self._site_key_of(site)
         renderer = self.renderer
         info = site.info
-        count = self.html_settings.home_per_section
+        count = self.settings.home_per_section
         yield OutputFile(*self._stylesheet)
 
         images = self.images
@@ -198,7 +194,7 @@ class HtmlChannel(Channel):
             path_of = lambda n: urls.tag_page(tag or "", n)  # noqa: E731
             context = tag
         renderer, images = self.renderer, self.images
-        for page in paginate(items, self.html_settings.per_page, path_of):
+        for page in paginate(items, self.settings.per_page, path_of):
             key = fingerprint(
                 "list", site_key, context, page.number, page.count, _listed(page.items, images)
             )

@@ -1,14 +1,16 @@
 """`syndicate serve`: build, serve the pages on 127.0.0.1, rebuild when sources change.
 
 The preview is written to its own folder under the cache dir (not the live output), and
-only runs the channels asked for (html by default), so a preview never pushes to
+only runs the channels asked for (html and feeds by default), so a preview never pushes to
 partners or mails subscribers from their `after_publish` hooks. Rebuilding is the
 engine's resident publisher (`syndicate.engine.watch`), the same loop `syndicate watch`
-runs on the live output.
+runs on the live output. Pages sent by the preview server reload themselves after each
+rebuild, and show the build's problems while it is broken (`livereload`).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import threading
@@ -25,6 +27,10 @@ from syndicate.commands import State, err, pass_state, say, user_errors
 from syndicate.engine.watch import ResidentPublisher
 from syndicate.pipeline import When, publish
 
+from .livereload import BUILD_PATH, Builds, error_page, inject
+
+HTML = "text/html; charset=utf-8"
+
 
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Static files from the preview folder; missing pages get the site's 404.html.
@@ -34,15 +40,44 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     path that cannot name a file (a NUL, bad UTF-8) gets 400 instead of a traceback.
     """
 
+    def __init__(self, *args: Any, builds: Builds, **kwargs: Any) -> None:
+        self.builds = builds  # set first: the base class handles the request in __init__
+        super().__init__(*args, **kwargs)
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet: one line per error only
         return
 
     def send_head(self) -> Any:
+        if urllib.parse.urlsplit(self.path).path == BUILD_PATH:
+            return self._send(HTTPStatus.OK, "application/json", self.builds.status_json())
         status = self._refusal()
         if status is not None:
             self.send_error(status)
             return None
-        return super().send_head()
+        page = self._page()
+        if page is None:
+            return super().send_head()  # assets, and the redirect of /folder to /folder/
+        number, problems = self.builds.state()
+        if problems:
+            return self._send(HTTPStatus.INTERNAL_SERVER_ERROR, HTML, error_page(problems, number))
+        if not page.is_file():
+            return super().send_head()  # the site's 404 page
+        return self._send(HTTPStatus.OK, HTML, inject(page.read_bytes(), number))
+
+    def _page(self) -> Path | None:
+        """The HTML file this request asks for (existing or not), None for other files."""
+        raw = urllib.parse.urlsplit(self.path).path
+        target = Path(self.translate_path(self.path))
+        if raw.endswith("/"):
+            return target / "index.html"
+        return target if target.suffix in (".html", ".htm") else None
+
+    def _send(self, status: HTTPStatus, kind: str, body: bytes) -> io.BytesIO:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def _refusal(self) -> HTTPStatus | None:
         """Why this request's path is not served, or None to serve it."""
@@ -91,9 +126,11 @@ class PreviewServer(ThreadingHTTPServer):
         err.print(f"warning: request from {client_address[0]}: {name}: {error}", markup=False)
 
 
-def start_server(directory: Path, host: str, port: int) -> ThreadingHTTPServer:
+def start_server(
+    directory: Path, host: str, port: int, builds: Builds | None = None
+) -> ThreadingHTTPServer:
     """An HTTP server on its own daemon thread; the caller shuts it down."""
-    handler = partial(PreviewHandler, directory=str(directory))
+    handler = partial(PreviewHandler, directory=str(directory), builds=builds or Builds())
     server = PreviewServer((host, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="syndicate-serve", daemon=True).start()
@@ -105,9 +142,9 @@ def start_server(directory: Path, host: str, port: int) -> ThreadingHTTPServer:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free).")
 @click.option(
     "--channels",
-    default="html",
+    default="html,feeds",
     show_default=True,
-    help="Comma-separated channels to build for the preview.",
+    help="Comma-separated channels to build for the preview (pages link to the feeds).",
 )
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Preview folder.")
 @click.option("--drafts", is_flag=True, help="Include drafts in the preview.")
@@ -129,6 +166,7 @@ def serve(
     with user_errors(state):
         config = state.config
         target = (out or config.preview_dir).resolve()
+    builds = Builds()
     publisher = ResidentPublisher(
         state.config_path,
         channels=names,
@@ -137,12 +175,13 @@ def serve(
         include_future=future,
         report=_say_now,
         report_error=lambda line: err.print(line, markup=False, highlight=False),
+        finished=builds.finished,
     )
     with user_errors(state):  # the first build must work: there is nothing to serve yet
         outcome = publish(config, channels=names, output_dir=target, include_drafts=drafts,
                           resident=publisher.resident, when=When(None, future))  # fmt: skip
     publisher.next_change = outcome.next_change
-    server = start_server(target, host, port)
+    server = start_server(target, host, port, builds)
     bound_port = server.server_address[1]
     say(f"serving {target} at http://{host}:{bound_port}/ (Ctrl-C to stop)")
     sys.stdout.flush()

@@ -18,10 +18,9 @@ from syndicate.model import Site
 from .settings import NewsletterSettings
 
 
-class NewsletterChannel(Channel):
+class NewsletterChannel(Channel[NewsletterSettings]):
     name = "newsletter"
     summary = "plain-text e-mail digests per mailing list (syndicate newsletter send)"
-    Settings = NewsletterSettings
     enabled_by_default = True
 
     def render_site(self, site: Site) -> Iterable[OutputFile]:

@@ -8,12 +8,10 @@ Per article it writes `print/<slug>/qr.svg`, `qr.png` (300 dpi), `snippet.txt`,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
 
 import click
 
 from syndicate.channel import Channel, ChannelContext, OutputFile, PublishReport
-from syndicate.config import ChannelSettings
 from syndicate.model import Article, Site
 from syndicate.urls import short_link
 
@@ -35,16 +33,13 @@ def _is_qr_file(path: str) -> bool:
     return path.startswith(PRINT_DIR + "/") and path.endswith(("/qr.svg", "/qr.png"))
 
 
-class PrintChannel(Channel):
+class PrintChannel(Channel[PrintSettings]):
     name = "print"
     summary = "QR codes, short links and snippets for the print edition"
-    Settings: ClassVar[type[ChannelSettings]] = PrintSettings
     enabled_by_default = True
 
-    def __init__(self, settings: ChannelSettings, context: ChannelContext) -> None:
+    def __init__(self, settings: PrintSettings, context: ChannelContext) -> None:
         super().__init__(settings, context)
-        assert isinstance(settings, PrintSettings)
-        self.print_settings = settings
         spec = QrSpec(settings.error_correction, settings.size_mm, settings.dpi)
         # A cache, not state: losing it only costs encoding time on the next publish.
         self.images = QrImages(spec, self.context.config.cache_dir / "print-qr")
@@ -58,12 +53,12 @@ class PrintChannel(Channel):
 
     def links(self, article: Article, site: Site) -> PrintLinks:
         code = self.codes(site)[article.slug]
-        return print_links(article, site.info, code, self.print_settings)
+        return print_links(article, site.info, code, self.settings)
 
     def snippet(self, article: Article, site: Site) -> tuple[Snippet, PrintLinks]:
         links = self.links(article, site)
         art = self.images.get(links.encoded)
-        return make_snippet(article, site, links, art, self.print_settings.dek_chars), links
+        return make_snippet(article, site, links, art, self.settings.dek_chars), links
 
     def article_key(self, article: Article, site: Site) -> str:
         """The site facts a print box shows: its short code (clashes depend on other
@@ -72,7 +67,7 @@ class PrintChannel(Channel):
         return f"{self.codes(site)[article.slug]}\0{info.title}\0{info.timezone}"
 
     def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
-        settings = self.print_settings
+        settings = self.settings
         templates = self.context.templates
         snippet, links = self.snippet(article, site)
         folder = print_dir(article)

@@ -33,7 +33,7 @@ def build_edition(channel: PrintChannel, day: date, section: str | None) -> Edit
     section = section.strip("/") if section else None
     articles = edition_articles(site, day, section)
     snippets = [channel.snippet(article, site)[0] for article in articles]
-    settings = channel.print_settings
+    settings = channel.settings
     return Edition(
         site_title=site.info.title,
         day=day,
@@ -51,7 +51,7 @@ def write_edition(channel: PrintChannel, edition: Edition, out: Path) -> tuple[P
     from .fonts import load_fonts
     from .pdf import edition_pdf
 
-    fonts = load_fonts(channel.print_settings.fonts)  # before writing: a missing font fails
+    fonts = load_fonts(channel.settings.fonts)  # before writing: a missing font fails
 
     stem = edition.day.isoformat()
     if edition.section:

@@ -32,15 +32,13 @@ class PushError(SyndicateError):
     """The outbox could not record a publish's deliveries."""
 
 
-class PushChannel(Channel):
+class PushChannel(Channel[PushSettings]):
     name = "push"
     summary = "signed pushes of new, updated and withdrawn articles to partners; WebSub pings"
-    Settings = PushSettings
     enabled_by_default = True
 
     @property
     def push_settings(self) -> PushSettings:
-        assert isinstance(self.settings, PushSettings)
         return self.settings
 
     def render_site(self, site: Site) -> Iterable[OutputFile]:

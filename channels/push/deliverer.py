@@ -25,8 +25,8 @@ from syndicate import __version__
 from syndicate.delivery.outbox import Delivery, Outbox, Result
 from syndicate.delivery.workers import owner_gone, owner_id
 from syndicate.errors import ConfigError
+from syndicate.netguard import GuardedTransport, refused_by_guard
 
-from .netguard import GuardedTransport, refused_by_guard
 from .retry import Outcome, excerpt, for_status, parse_retry_after, retry_delay
 from .settings import Partner, PushSettings, redact_url
 from .signing import Signer

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from .. import __version__
-from ..channel import Channel, OutputFile
+from ..channel import AnyChannel, OutputFile
 from ..digests import fingerprint
 from ..model import Article, Site
 from ..render import article_renderer, checked, renders_articles, site_pieces
@@ -27,11 +27,11 @@ from .workers import PARALLEL_THRESHOLD, fork_pool, worker_count
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
 Result = tuple[int, tuple[str, list[Placed]]]  # (index in the work list, (key, placed))
 Key = str | Callable[[], str]  # a callable key is worked out where the piece is rendered
-Work = tuple[Key, Channel, Callable[[], Iterable[OutputFile]]]
+Work = tuple[Key, AnyChannel, Callable[[], Iterable[OutputFile]]]
 Advance = Callable[[float], None]
 
 
-def channel_key(adapter: Channel, templates_stamp: str) -> str:
+def channel_key(adapter: AnyChannel, templates_stamp: str) -> str:
     """Fingerprint of a channel's code, settings and templates (code and templates by
     content: every edit counts, even one in the clock tick of the last publish)."""
     code = Path(inspect.getfile(type(adapter))).parent
@@ -80,7 +80,7 @@ class Renderer:
         self.reused = 0
         self.owners: dict[str, str] = {}  # output path -> the channel that wrote it
 
-    def run(self, adapters: list[Channel], start: Callable[[str, int], None],
+    def run(self, adapters: list[AnyChannel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip
         # Site facts (title, base URL, hubs...) reach every page: part of every key.
         bases = [
@@ -108,7 +108,7 @@ class Renderer:
             self._render(site, advance)
         self.cache.outputs = self.outputs
 
-    def _article_work(self, adapter: Channel, base: str) -> Iterator[Work]:
+    def _article_work(self, adapter: AnyChannel, base: str) -> Iterator[Work]:
         site = self.site
         if not renders_articles(adapter):
             return  # 10,000 keys a publish for files that do not exist
@@ -124,10 +124,10 @@ class Renderer:
             if not self._reuse(key, adapter):
                 yield key, adapter, article_renderer(adapter, article, site)
 
-    def _article_key(self, base: str, adapter: Channel, article: Article) -> str:
+    def _article_key(self, base: str, adapter: AnyChannel, article: Article) -> str:
         return fingerprint(base, article.fingerprint, adapter.article_key(article, self.site))
 
-    def _site_work(self, adapter: Channel, base: str) -> Iterator[Work]:
+    def _site_work(self, adapter: AnyChannel, base: str) -> Iterator[Work]:
         for item in site_pieces(adapter, self.site):
             if isinstance(item, OutputFile):
                 rel, _ = self.staged.add(item.path, item.content)
@@ -137,7 +137,7 @@ class Renderer:
             if not self._reuse(key, adapter):
                 yield key, adapter, item.render
 
-    def _reuse(self, key: str, adapter: Channel) -> bool:
+    def _reuse(self, key: str, adapter: AnyChannel) -> bool:
         files = self.cache.outputs.get(key)
         if files is None or key in self.outputs:
             return False

@@ -77,9 +77,10 @@ def changes(
     saved between the publish before it and then is caught by publishing once more.
     """
     last = _stamp(config_path)
+    folders = watched_folders(config)
     first = True
     for batch in watchfiles.watch(
-        *watched_folders(config),
+        *folders,
         stop_event=stop,
         debounce=DEBOUNCE_MS,
         step=10,
@@ -92,6 +93,10 @@ def changes(
         if now != last:  # polled: editors save it by renaming a new file over it
             last = now
             changed.append(str(config_path))
+        appeared = [str(f) for f in watched_folders(config) if f not in folders]
+        if appeared:  # a site's first templates/ (or static/): watch it from now on
+            folders.extend(Path(f) for f in appeared)
+            changed.extend(appeared)
         if changed or first:
             first = False
             yield [_shown(config, path) for path in changed]
@@ -122,6 +127,9 @@ class ResidentPublisher:
     clock: Clock = utc_now
     # When time alone changes the output next (the last publish's soonest scheduled story).
     next_change: datetime | None = None
+    # Told after every publish: whether the output changed, and its problems if it failed
+    # (how serve's pages know to reload).
+    finished: Callable[[bool, list[str]], None] = lambda changed, problems: None
 
     def publish(
         self, why: str = "", *, quiet_if_unchanged: bool = False, at: datetime | None = None
@@ -145,17 +153,20 @@ class ResidentPublisher:
             for problem in exc.problems:
                 self.report_error(f"{problem.severity}: {problem}")
             self.report_error(f"{len(exc.problems)} problem(s): the last good output stays live")
+            self.finished(False, [str(problem) for problem in exc.problems])
             return False
         except SyndicateError as exc:
             for line in str(exc).splitlines():
                 self.report_error(f"error: {line}")
             self.report_error("the last good output stays live")
+            self.finished(False, str(exc).splitlines())
             return False
         self.next_change = outcome.next_change
+        w = outcome.write
+        self.finished(bool(w.written or w.removed), [])
         for warning in outcome.warnings:
             self.report_error(f"warning: {warning}")
         elapsed = time.perf_counter() - started
-        w = outcome.write
         if outcome.skipped and quiet_if_unchanged:
             return True
         if outcome.skipped:
@@ -198,4 +209,4 @@ class ResidentPublisher:
                 more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
                 self.publish(f"changed {', '.join(changed[:5])}{more}")
                 if self.config is not None and watched_folders(self.config) != folders:
-                    break  # the config named other folders: watch those
+                    break  # other folders to watch (the config moved one, or one appeared)

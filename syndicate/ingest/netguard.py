@@ -14,15 +14,10 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from ..netguard import refusal
 from .adapter import SourceError
 
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
-
-
-def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
 
 
 async def check_public(url: str) -> str:
@@ -45,11 +40,11 @@ async def check_public(url: str) -> str:
             raise SourceError(f"cannot resolve {host}: {exc}") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
-        if _refused(address):
+        why = refusal(address)
+        if why is not None:
             raise SourceError(
-                f"{host} resolves to {address}, a private, loopback, link-local or reserved "
-                "address; refused (set allow_private_network: true for a source inside "
-                "your network)"
+                f"{host} resolves to {address}, a {why} address; refused (set "
+                "allow_private_network: true for a source inside your network)"
             )
     return str(addresses[0])
 

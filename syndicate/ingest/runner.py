@@ -9,7 +9,9 @@ written, and each file is written atomically.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +20,8 @@ from typing import Literal
 import httpx
 
 from .. import __version__
-from ..config import Config
-from ..errors import ConfigError
+from ..config import Config, load_config
+from ..errors import ConfigError, SyndicateError
 from .adapter import SourceAdapter, SourceError, choose_adapter, load_adapter, source_entry_points
 from .articles import EntrySkipped, Story, article_text, permanent_id, story
 from .content import ContentIndex
@@ -299,3 +301,31 @@ def _drop_stale_incoming(target: Path, incoming: str | None) -> None:
     aside = target.with_name(target.name + INCOMING)
     if incoming and aside.exists() and digest(aside.read_bytes()) == incoming:
         aside.unlink()
+
+
+def ingest_every(
+    config_path: Path,
+    seconds: float,
+    stop: threading.Event,
+    report: Callable[[str], None],
+    report_error: Callable[[str], None],
+) -> None:
+    """Ingest the due sources now and every `seconds` until `stop` (for `watch --ingest`).
+
+    Each source's own `interval` still decides whether it is fetched; the files written
+    are what `watch` sees change and publishes. Problems are reported, never raised.
+    """
+    while not stop.is_set():
+        try:
+            result = ingest(load_config(config_path))
+        except SyndicateError as exc:
+            report_error(f"error: ingest: {exc}")
+        else:
+            for source in result.sources:
+                if source.status == "error":
+                    report_error(f"error: ingest: {source.name}: {source.message}")
+                elif source.actions and any(a.kind != "unchanged" for a in source.actions):
+                    kinds = sorted({a.kind for a in source.actions} - {"unchanged"})
+                    counts = ", ".join(f"{source.count(kind)} {kind}" for kind in kinds)
+                    report(f"ingest: {source.name}: {counts}")
+        stop.wait(seconds)

@@ -15,7 +15,7 @@ from syndicate.render import renders_articles
 from syndicate.writer import StagedOutput
 
 
-class IndexOnly(Channel):
+class IndexOnly(Channel[ChannelSettings]):
     name = "index-only"
 
     def render_site(self, site: Site) -> Iterable[OutputFile]:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from syndicate_channels.push import netguard
 
+from syndicate import netguard
 from syndicate.cli import cli
 
 

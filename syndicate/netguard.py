@@ -1,4 +1,8 @@
-"""Refuse partner connections to loopback, private, link-local and metadata addresses (SSRF).
+"""Refuse connections to loopback, private, link-local and metadata addresses (SSRF).
+
+One policy (`refusal`) for every URL a partner or a source controls: push partners'
+endpoints (checked here, where the socket is opened) and ingest's sources (checked per
+redirect hop in `syndicate.ingest.netguard`, which pins the checked address).
 
 The check runs where the socket is opened, not when the URL is read: the host name is
 resolved once, every address it resolves to is checked, and the connection goes to that
