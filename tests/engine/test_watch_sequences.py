@@ -12,6 +12,8 @@ import queue
 import shutil
 import signal
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lines import running, wait_for
 from test_incremental_sequences import CHANNELS, EDITS, Newsroom, publish, start, tree
+
+from syndicate.config import load_config
+from syndicate.engine.stamps import (
+    inputs_fingerprint,
+    sources_fingerprint,
+    unchanged_since_last_publish,
+)
 
 
 def settle(lines: queue.Queue[str], quiet: float = 0.6, seconds: float = 60) -> list[str]:
@@ -29,6 +38,22 @@ def settle(lines: queue.Queue[str], quiet: float = 0.6, seconds: float = 60) -> 
             seen.append(lines.get(timeout=quiet))
         except queue.Empty:
             return seen
+
+
+def published(root: Path, seconds: float = 60) -> None:
+    """Until the last publish recorded the content as it is now (what the no-op check
+    compares): every edit saved so far is live. No sleep can know that on a busy machine."""
+    config = load_config(root / "syndicate.yaml")
+    out = config.output_folder(None)
+    channels = CHANNELS.split(",")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        sources = sources_fingerprint(config, channels, out, False, False)
+        inputs = inputs_fingerprint(config, out, sources)
+        if unchanged_since_last_publish(config, out, inputs, datetime.now(UTC)):
+            return
+        time.sleep(0.1)
+    raise AssertionError("watch never published the last edits")
 
 
 def break_and_fix(room: Newsroom, lines: queue.Queue[str], pick: int) -> None:
@@ -64,7 +89,7 @@ def test_edits_saved_while_watch_runs_match_a_cold_build(
             if number < len(breaks):
                 time.sleep(0.2)  # the batch may be published first, or with the breakage
                 break_and_fix(room, lines, breaks[number])
-            settle(lines)
+            published(root)
         watch.send_signal(signal.SIGTERM)
         assert watch.wait(30) == 0
     publish(root, "--force", "--out", str(root / "cold"))
