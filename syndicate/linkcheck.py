@@ -20,8 +20,6 @@ from . import urls
 from .errors import Problem
 from .model import Article, Site
 
-_ATTRIBUTE = re.compile(r'<(a|img)\b[^>]*?\s(?:href|src)="([^"]*)"')
-
 
 def check_links(site: Site, content_dir: Path, static_dir: Path) -> tuple[Site, list[Problem]]:
     """The site without missing lead images, and one warning per broken link or picture."""
@@ -31,8 +29,7 @@ def check_links(site: Site, content_dir: Path, static_dir: Path) -> tuple[Site, 
     articles = []
     for article in site.articles:
         files = Files(article, content_dir, static_dir)
-        links = _ATTRIBUTE.findall(article.body_html) if article.body.links else []
-        for tag, raw in links:
+        for tag, raw in article.body.targets:
             path = _site_path(site, article, html.unescape(raw))
             if path is None:
                 continue

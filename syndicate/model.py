@@ -6,6 +6,7 @@ which is what lets the pipeline cache and parallelise rendering safely.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,7 +58,7 @@ class Body:
     in this publish hold their text; bodies from the cache hold a way to fetch it.
     """
 
-    __slots__ = ("_fetch", "_headings", "_html", "links", "markup", "size")
+    __slots__ = ("_fetch", "_headings", "_html", "_targets", "links", "markup", "size")
 
     def __init__(
         self,
@@ -68,12 +69,14 @@ class Body:
         size: int | None = None,
         markup: int | None = None,
         links: int | None = None,
+        targets: tuple[tuple[str, str], ...] | None = None,
     ) -> None:
         if html is None and fetch is None:
             raise ValueError("a Body needs its HTML or a way to fetch it")
         self._html = html
         self._headings = headings
         self._fetch = fetch
+        self._targets = targets
         if html is not None and size is None:
             size, markup, links = html_sizes(html)
         if size is None or markup is None or links is None:
@@ -96,6 +99,14 @@ class Body:
             self._load()
         return self._headings
 
+    @property
+    def targets(self) -> tuple[tuple[str, str], ...]:
+        """(tag, URL as written) of every link and picture: kept beside a cached body, so
+        checking a site's links reads no HTML back."""
+        if self._targets is None:
+            self._targets = link_targets(self.html) if self.links else ()
+        return self._targets
+
     def _load(self) -> None:
         assert self._fetch is not None
         self._html, self._headings = self._fetch()
@@ -115,13 +126,27 @@ class Body:
 
     def __reduce__(self) -> tuple[Callable[..., Body], tuple[object, ...]]:
         # Sizes travel along so a process receiving a body need not count them again.
-        return _restore_body, (self.html, self.headings, self.size, self.markup, self.links)
+        sizes = (self.size, self.markup, self.links)
+        return _restore_body, (self.html, self.headings, *sizes, self._targets)
 
 
 def _restore_body(
-    html: str, headings: tuple[Heading, ...], size: int, markup: int, links: int
+    html: str,
+    headings: tuple[Heading, ...],
+    size: int,
+    markup: int,
+    links: int,
+    targets: tuple[tuple[str, str], ...] | None,
 ) -> Body:
-    return Body(html, headings, size=size, markup=markup, links=links)
+    return Body(html, headings, size=size, markup=markup, links=links, targets=targets)
+
+
+_LINK = re.compile(r'<(a|img)\b[^>]*?\s(?:href|src)="([^"]*)"')
+
+
+def link_targets(html: str) -> tuple[tuple[str, str], ...]:
+    """(tag, URL as written, entities and all) of each link and picture in `html`."""
+    return tuple(_LINK.findall(html))
 
 
 def html_sizes(html: str) -> tuple[int, int, int]:

@@ -41,14 +41,15 @@ class BodyStore:
             # HTML last: columns after it would sit behind its overflow pages.
             "CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, headings TEXT, "
             "first TEXT, words INTEGER, size INTEGER, markup INTEGER, links INTEGER, "
-            "summary_mac BLOB, html_mac BLOB, html TEXT)"
+            "targets TEXT, summary_mac BLOB, html_mac BLOB, html TEXT)"
         )
         return conn
 
-    def _summary_mac(self, digest: str, first: str, words: int, sizes: tuple[int, ...]) -> bytes:
-        return cachefile.sign(
-            self.key, digest.encode(), first.encode(), repr((words, sizes)).encode()
-        )
+    def _summary_mac(
+        self, digest: str, first: str, words: int, sizes: tuple[int, ...], targets: str
+    ) -> bytes:
+        numbers = repr((words, sizes)).encode()
+        return cachefile.sign(self.key, digest.encode(), first.encode(), numbers, targets.encode())
 
     def _html_mac(self, digest: str, html: str, headings: str) -> bytes:
         return cachefile.sign(self.key, digest.encode(), html.encode(), headings.encode())
@@ -59,18 +60,25 @@ class BodyStore:
         conn = self._connect()
         try:
             rows = conn.execute(
-                "SELECT digest, first, words, size, markup, links, summary_mac FROM bodies"
+                "SELECT digest, first, words, size, markup, links, targets, summary_mac FROM bodies"
             )
             return {
                 digest: RenderedBody(
-                    Body(fetch=partial(self.fetch, digest), size=size, markup=markup, links=links),
+                    Body(
+                        fetch=partial(self.fetch, digest),
+                        size=size,
+                        markup=markup,
+                        links=links,
+                        targets=tuple(tuple(t) for t in json.loads(targets)),
+                    ),
                     first,
                     words,
                 )
-                for digest, first, words, size, markup, links, mac in rows
+                for digest, first, words, size, markup, links, targets, mac in rows
                 if isinstance(mac, bytes)
+                and isinstance(targets, str)
                 and hmac.compare_digest(
-                    mac, self._summary_mac(digest, first, words, (size, markup, links))
+                    mac, self._summary_mac(digest, first, words, (size, markup, links), targets)
                 )
             }
         finally:
@@ -113,7 +121,7 @@ class BodyStore:
         try:
             conn.execute("BEGIN")
             conn.executemany(
-                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [self._row(digest, b) for digest, b in bodies.items() if digest not in stored],
             )
             conn.executemany(
@@ -124,8 +132,8 @@ class BodyStore:
             conn.close()
 
     def _row(self, digest: str, rendered: RenderedBody) -> tuple[object, ...]:
-        html, headings, first, words, size, markup, links = pack_body(rendered)
-        heads = json.dumps(headings)
-        return (digest, heads, first, words, size, markup, links,
-                self._summary_mac(digest, first, words, (size, markup, links)),
+        html, headings, first, words, size, markup, links, targets = pack_body(rendered)
+        heads, links_to = json.dumps(headings), json.dumps(targets)
+        return (digest, heads, first, words, size, markup, links, links_to,
+                self._summary_mac(digest, first, words, (size, markup, links), links_to),
                 self._html_mac(digest, html, heads), html)  # fmt: skip

@@ -80,10 +80,11 @@ def pack_body(rendered: RenderedBody) -> Packed:
     body = rendered.body
     headings = tuple((h.level, h.text, h.anchor) for h in body.headings)
     return (body.html, headings, rendered.first_paragraph, rendered.word_count, body.size,
-            body.markup, body.links)  # fmt: skip
+            body.markup, body.links, body.targets)  # fmt: skip
 
 
 def unpack_body(packed: Packed) -> RenderedBody:
-    html, headings, first, words, size, markup, links = packed
-    body = Body(html, tuple(Heading(*h) for h in headings), size=size, markup=markup, links=links)
+    html, headings, first, words, size, markup, links, targets = packed
+    heads = tuple(Heading(*h) for h in headings)
+    body = Body(html, heads, size=size, markup=markup, links=links, targets=tuple(targets))
     return RenderedBody(body, first, words)

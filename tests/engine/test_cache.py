@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from syndicate.engine import cachefile
+from syndicate.engine.bodystore import BodyStore
 from syndicate.engine.cache import CACHE_NAME, BuildCache
 from syndicate.engine.workers import fork_pool
 from syndicate.errors import CacheError
@@ -167,3 +168,19 @@ def test_an_edit_writes_only_its_changes_and_loads_back_equal(tmp_path: Path) ->
     assert loaded.get_source(sources[0].path, 1, 2) == cache.sources[sources[0].path][2]
     assert sources[2].path not in loaded.sources
     assert loaded.outputs == {"page-key": (("story-1/index.html", "checksum"),)}
+
+
+def test_link_targets_come_back_without_reading_the_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking a site's links must not read every body back (a publish after one edit)."""
+    rendered, sources = _saved_cache(tmp_path)
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
+
+    def refuse(self: object, digest: str) -> None:
+        raise AssertionError("the HTML was read back")
+
+    monkeypatch.setattr(BodyStore, "fetch", refuse)
+    for source in sources:
+        expected = rendered.bodies[source.digest].body.targets
+        assert expected and loaded.bodies[source.digest].body.targets == expected
