@@ -87,11 +87,12 @@ def build_site(
     ]
     problems.extend(_uid_problems(articles, stamped))
     articles.sort(key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
+    shown_or_gone = live | expired  # once: not once per article
     site = Site(
         info=info,
         articles=tuple(a for a in articles if a.slug in live),
         sections=MappingProxyType(sections),
-        scheduled=tuple(a for a in reversed(articles) if a.slug not in live | expired),
+        scheduled=tuple(a for a in reversed(articles) if a.slug not in shown_or_gone),
         expired=frozenset(a.uid for a in articles if a.slug in expired),
     )
     upcoming = [a.published for a in site.scheduled] + [expiry[s] for s in live if s in expiry]

@@ -11,10 +11,12 @@ JSON Feed `image` at a 404.
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from . import urls
 from .errors import Problem
@@ -27,8 +29,9 @@ def check_links(site: Site, content_dir: Path, static_dir: Path) -> tuple[Site, 
     moved = {a.slug: a.path for a in site.articles}
     problems: list[Problem] = []
     articles = []
+    static, content = _files_below(static_dir), _files_below(content_dir)  # one walk each
     for article in site.articles:
-        files = Files(article, content_dir, static_dir)
+        files = Files(article, static, content)
         for tag, raw in article.body.targets:
             path = _site_path(site, article, html.unescape(raw))
             if path is None:
@@ -52,18 +55,43 @@ def check_links(site: Site, content_dir: Path, static_dir: Path) -> tuple[Site, 
 
 
 class Files:
-    """Whether a site path is a file the site publishes as is: static or beside `article`."""
+    """Whether a site path is a file the site publishes as is: static or beside `article`.
 
-    def __init__(self, article: Article, content_dir: Path, static_dir: Path) -> None:
+    Looked up in sets of the two folders' files, walked once per check: a stat per link
+    cost a tenth of a publish after one edit on 10,000 articles.
+    """
+
+    def __init__(self, article: Article, static: set[str], content: set[str]) -> None:
         self.article = article
-        self.static_dir = static_dir
-        self.beside = content_dir.joinpath(*PurePosixPath(article.source_file).parent.parts)
+        self.static = static
+        self.content = content
+        folder = PurePosixPath(article.source_file).parent.as_posix()
+        self.beside = "" if folder == "." else f"{folder}/"
 
     def exists(self, path: str) -> bool:
-        if path and (self.static_dir / path).is_file():
+        if path and path in self.static:
             return True
         rest = path.removeprefix(self.article.path)
-        return rest != path and bool(rest) and (self.beside / rest).is_file()
+        return rest != path and bool(rest) and f"{self.beside}{rest}" in self.content
+
+
+def _files_below(folder: Path) -> set[str]:
+    """Every file below `folder` (symlinks to files too), as POSIX paths relative to it.
+    Directory entries say which are files without a stat of their own (but symlinks)."""
+    found: set[str] = set()
+    pending = [("", str(folder))]
+    while pending:
+        prefix, path = pending.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((f"{prefix}{entry.name}/", entry.path))
+            elif entry.is_file():
+                found.add(prefix + entry.name)
+    return found
 
 
 def _warning(article: Article, message: str) -> Problem:
@@ -83,14 +111,22 @@ def _site_path(site: Site, article: Article, link: str) -> str | None:
     link = link.strip()
     if not link or link.startswith("#"):
         return None
+    base = _base(site.info.base_url)
+    if link.startswith("/") and not link.startswith("//") and "/." not in link:
+        path = unquote(link.partition("#")[0].partition("?")[0])  # what urljoin gives, faster
+        return path[len(base.path) :] if path.startswith(base.path) else None
     absolute = urlsplit(urljoin(article.url, link))
-    base = urlsplit(site.info.base_url)
     if (absolute.scheme, absolute.netloc) != (base.scheme, base.netloc):
         return None
     path = unquote(absolute.path)
     if not path.startswith(base.path):
         return None
     return path[len(base.path) :]
+
+
+@lru_cache(maxsize=4)
+def _base(base_url: str) -> SplitResult:
+    return urlsplit(base_url)
 
 
 def _pages(site: Site) -> set[str]:
