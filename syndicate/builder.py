@@ -53,24 +53,27 @@ def build_site(
     include_drafts: bool = False,
     render: BodyRenderer = render_serially,
     now: datetime | None = None,
+    reuse: Reuse | None = None,
 ) -> BuildResult:
     """Link and render every article; problems are collected, never raised.
 
     An article published after `now` is scheduled: built (embargo partners get it) but
     kept out of `site.articles`, so no channel lists or links it; one whose `expires` is
     not after `now` is out of every channel, as a takedown. `now=None`: all live.
+    `reuse` carries the last build's per-article results (see `Reuse`).
     """
+    reuse = reuse if reuse is not None else Reuse()
     problems = list(read.problems)
     sections = build_sections(read, info)
     problems.extend(_section_problems(sections))
     chosen, drafts = _unique_slugs(read.articles, problems, include_drafts)
     draft_slugs = {slug for slug, src in _all_slugs(read.articles) if src.matter.draft}
     draft_slugs -= chosen.keys()
-    stamped = _stamp(chosen, info, problems)
+    stamped = _stamp(chosen, info, problems, reuse)
     rendered = render([src for src, _ in stamped.values()])
     bodies = dict(zip(stamped, rendered, strict=True))
-    placed = _place(stamped, bodies, info, permalink)
-    problems.extend(_path_problems(stamped, placed, sections))
+    placed = _place(stamped, bodies, info, permalink, reuse)
+    problems.extend(_path_problems(stamped, placed, sections, reuse))
     # A related slug naming a draft, or an article with a problem of its own (reported
     # there), is left out without a second problem.
     expiry = _expiries(stamped, info, problems)
@@ -82,9 +85,12 @@ def build_site(
     gone = Gone(draft_slugs, failed, stamped, live, {s: expiry[s] for s in expired})
     related = _resolve_related(stamped, placed, problems, gone)
     articles = [
-        _article(slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info)
+        reuse.article(
+            slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info
+        )
         for slug, (src, when) in stamped.items()
     ]
+    reuse.forget_others(stamped)
     problems.extend(_uid_problems(articles, stamped))
     articles.sort(key=lambda a: (a.published.timestamp(), a.slug), reverse=True)
     shown_or_gone = live | expired  # once: not once per article
@@ -155,14 +161,22 @@ def _section_problems(sections: Mapping[str, Section]) -> Iterable[Problem]:
 
 
 def _path_problems(
-    stamped: Stamped, placed: Places, sections: Mapping[str, Section]
+    stamped: Stamped, placed: Places, sections: Mapping[str, Section], reuse: Reuse
 ) -> Iterable[Problem]:
     """Articles whose URL path (from the permalink) the site cannot give them."""
+    folders = frozenset(sections)
+    checked = reuse.fine_paths if folders == reuse.folders else set()
+    reuse.folders, reuse.fine_paths = folders, set()
     for slug, (src, _) in stamped.items():
+        if placed[slug][0] in checked:
+            reuse.fine_paths.add(placed[slug][0])
+            continue
         try:
             urls.check_article_path(placed[slug][0], sections.keys())
         except ValueError as exc:
             yield Problem(src.path, str(exc), key_line_of(src, "slug"))
+        else:
+            reuse.fine_paths.add(placed[slug][0])
 
 
 def _uid_problems(articles: list[Article], stamped: Stamped) -> Iterable[Problem]:
@@ -274,10 +288,16 @@ def key_line_of(src: SourceArticle, key: str) -> int | None:
 Stamped = dict[str, tuple[SourceArticle, tuple[datetime, datetime | None]]]
 
 
-def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[Problem]) -> Stamped:
+def _stamp(
+    chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[Problem], reuse: Reuse
+) -> Stamped:
     """Give every article aware datetimes; drop (and report) those we cannot date."""
     stamped: Stamped = {}
     for slug, src in chosen.items():
+        known = reuse.dated.get(src.path)
+        if known is not None and known[0] is src and known[1] is info.timezone:
+            stamped[slug] = (src, known[2])
+            continue
         try:
             published = _aware(src.matter.published, info.timezone, "published")
             updated = (
@@ -306,6 +326,7 @@ def _stamp(chosen: Mapping[str, SourceArticle], info: SiteInfo, problems: list[P
             )
             continue
         stamped[slug] = (src, (published, updated))
+        reuse.dated[src.path] = (src, info.timezone, (published, updated))
     return stamped
 
 
@@ -361,15 +382,26 @@ Places = dict[str, tuple[str, RelatedArticle]]  # slug -> (URL path, how others 
 
 
 def _place(
-    stamped: Stamped, bodies: Mapping[str, RenderedBody], info: SiteInfo, permalink: str
+    stamped: Stamped,
+    bodies: Mapping[str, RenderedBody],
+    info: SiteInfo,
+    permalink: str,
+    reuse: Reuse,
 ) -> Places:
     """Every article's URL path and summary, worked out once for its page and its referrers."""
     placed: Places = {}
     for slug, (src, (published, _)) in stamped.items():
+        body = bodies[slug]
+        inputs = (slug, published, info.base_url, permalink)
+        known = reuse.placed.get(src.path)
+        if known is not None and known[0] is src and known[1] is body and known[2] == inputs:
+            placed[slug] = known[3]
+            continue
         path = _article_path(permalink, src.section, slug, published)
-        summary = _summary(src, bodies[slug])
+        summary = _summary(src, body)
         ref = RelatedArticle(slug, src.matter.title, info.absolute(path), published, summary)
         placed[slug] = (path, ref)
+        reuse.placed[src.path] = (src, body, inputs, placed[slug])
     return placed
 
 
@@ -467,3 +499,54 @@ def _article(
         extra=MappingProxyType(extra),
         matter=m,
     )
+
+
+Inputs = tuple[object, ...]
+
+
+class Reuse:
+    """The last build's per-article results, for a publisher that builds again and again.
+
+    An entry is taken only for the very source object (and rendered body) it was worked
+    out from, with equal other inputs: the build cache hands out the same objects for a
+    file that did not change, so an unchanged article comes out as the same `Article`
+    object, and whatever later stages worked out about it (its fingerprint, its keys,
+    its link check) stays good for them. Purely a saving: an empty `Reuse` (every
+    `syndicate publish` process starts with one) gives equal output.
+    """
+
+    def __init__(self) -> None:
+        self.dated: dict[str, tuple[SourceArticle, object, tuple[datetime, datetime | None]]] = {}
+        self.placed: dict[
+            str, tuple[SourceArticle, RenderedBody, Inputs, tuple[str, RelatedArticle]]
+        ] = {}
+        self.built: dict[str, tuple[SourceArticle, RenderedBody, Inputs, Article]] = {}
+        self.folders: frozenset[str] = frozenset()
+        self.fine_paths: set[str] = set()  # article paths that passed the path check
+
+    def article(
+        self,
+        slug: str,
+        src: SourceArticle,
+        when: tuple[datetime, datetime | None],
+        body: RenderedBody,
+        place: tuple[str, RelatedArticle],
+        related: tuple[RelatedArticle, ...],
+        sections: Mapping[str, Section],
+        info: SiteInfo,
+    ) -> Article:
+        """`_article`, or the same object as last time when nothing it reads changed."""
+        inputs = (slug, when, place, related, sections[src.section].breadcrumb, info)
+        known = self.built.get(src.path)
+        if known is not None and known[0] is src and known[1] is body and known[2] == inputs:
+            return known[3]
+        made = _article(slug, src, when, body, place, related, sections, info)
+        self.built[src.path] = (src, body, inputs, made)
+        return made
+
+    def forget_others(self, stamped: Stamped) -> None:
+        """Drop the entries of files no longer built, so memory follows the site."""
+        present = {src.path for src, _ in stamped.values()}
+        for table in (self.dated, self.placed, self.built):
+            for path in table.keys() - present:
+                del table[path]

@@ -23,35 +23,81 @@ from .errors import Problem
 from .model import Article, Site
 
 
-def check_links(site: Site, content_dir: Path, static_dir: Path) -> tuple[Site, list[Problem]]:
-    """The site without missing lead images, and one warning per broken link or picture."""
+def check_links(
+    site: Site, content_dir: Path, static_dir: Path, reuse: LinkReuse | None = None
+) -> tuple[Site, list[Problem]]:
+    """The site without missing lead images, and one warning per broken link or picture.
+
+    `reuse` holds the last check's results: an article that is the same object as then,
+    in a site with the same pages and files, is not checked again.
+    """
+    reuse = reuse if reuse is not None else LinkReuse()
     pages = _pages(site)
     moved = {a.slug: a.path for a in site.articles}
+    static, content = _files_below(static_dir), _files_below(content_dir)  # one walk each
+    known = reuse.start((pages, moved, static, content, site.info.base_url))
     problems: list[Problem] = []
     articles = []
-    static, content = _files_below(static_dir), _files_below(content_dir)  # one walk each
     for article in site.articles:
-        files = Files(article, static, content)
-        for tag, raw in article.body.targets:
-            path = _site_path(site, article, html.unescape(raw))
-            if path is None:
-                continue
-            if tag == "img" and not files.exists(path):
-                problems.append(_warning(article, f"picture /{path} is not in static/ "
-                                         "nor beside the article"))  # fmt: skip
-            elif tag == "a" and not (_is_page(path, pages) or files.exists(path)):
-                problems.append(_warning(article, _no_page(path, moved)))
-        image = article.image
-        if image is not None and not image.src.startswith(("http://", "https://")):
-            path = _site_path(site, article, image.src)
-            if path is None or not files.exists(path):
-                message = f"image: {image.src} is not in static/ nor beside the article; left out"
-                problems.append(_warning(article, message))
-                article = replace(article, image=None)
-        articles.append(article)
+        last = known.get(article.source_file)
+        if last is not None and last[0] is article:
+            problems.extend(last[1])
+            articles.append(last[2])
+            reuse.results[article.source_file] = last
+            continue
+        found: list[Problem] = []
+        checked = _check_article(site, article, pages, moved, static, content, found)
+        reuse.results[article.source_file] = (article, found, checked)
+        problems.extend(found)
+        articles.append(checked)
     if all(a is b for a, b in zip(articles, site.articles, strict=True)):
         return site, problems
     return replace(site, articles=tuple(articles)), problems
+
+
+class LinkReuse:
+    """The last link check's results per article file (see `check_links`)."""
+
+    def __init__(self) -> None:
+        self.world: tuple[object, ...] | None = None
+        self.results: dict[str, tuple[Article, list[Problem], Article]] = {}
+
+    def start(self, world: tuple[object, ...]) -> dict[str, tuple[Article, list[Problem], Article]]:
+        """The results still good for a site of `world` (its pages, files and base URL)."""
+        same = world == self.world
+        known = self.results if same else {}
+        self.world, self.results = world, {}
+        return known
+
+
+def _check_article(
+    site: Site,
+    article: Article,
+    pages: set[str],
+    moved: dict[str, str],
+    static: set[str],
+    content: set[str],
+    problems: list[Problem],
+) -> Article:
+    """One article's warnings into `problems`; the article, without a missing lead image."""
+    files = Files(article, static, content)
+    for tag, raw in article.body.targets:
+        path = _site_path(site, article, html.unescape(raw))
+        if path is None:
+            continue
+        if tag == "img" and not files.exists(path):
+            problems.append(_warning(article, f"picture /{path} is not in static/ "
+                                     "nor beside the article"))  # fmt: skip
+        elif tag == "a" and not (_is_page(path, pages) or files.exists(path)):
+            problems.append(_warning(article, _no_page(path, moved)))
+    image = article.image
+    if image is not None and not image.src.startswith(("http://", "https://")):
+        path = _site_path(site, article, image.src)
+        if path is None or not files.exists(path):
+            message = f"image: {image.src} is not in static/ nor beside the article; left out"
+            problems.append(_warning(article, message))
+            article = replace(article, image=None)
+    return article
 
 
 class Files:

@@ -90,9 +90,14 @@ def load_site(
     include_drafts: bool = False,
     cache: BuildCache | None = None,
     when: When = When(),
+    resident: Resident | None = None,
 ) -> BuildResult:
-    """Read and build the whole site, collecting every problem instead of stopping."""
+    """Read and build the whole site, collecting every problem instead of stopping.
+
+    `resident` keeps the builder's and link check's results between the publishes of a
+    long-running process, so only what changed is worked out again."""
     cache = cache if cache is not None else BuildCache()  # empty: still reads across cores
+    resident = resident or Resident()
     read = read_incrementally(config.content_dir, config.file.max_file_bytes, cache)
     cache.forget_missing({rel for rel, _, _ in read.stamps})
     built = build_site(
@@ -102,8 +107,11 @@ def load_site(
         include_drafts=include_drafts,
         render=cache.render,
         now=when.cutoff,
+        reuse=resident.build,
     )
-    built.site, broken = check_links(built.site, config.content_dir, config.static_dir)
+    built.site, broken = check_links(
+        built.site, config.content_dir, config.static_dir, resident.links
+    )
     built.problems += broken
     return built
 
@@ -243,6 +251,7 @@ def publish(
             try:
                 return _publish(*args, force, sources, resident)
             except CacheError as exc:  # staged output was thrown away; the live one is intact
+                resident.forget()
                 outcome = _publish(*args, True, sources, resident)
                 outcome.warnings.append(f"{exc}; rebuilt without it")
                 return outcome
@@ -282,10 +291,14 @@ def _publish(
     adapters = make_channels(config, channels, out)  # config errors before any reading
     names = [a.name for a in adapters]
     key = secret_key(config.state_dir)  # outside the cache folder: see cachefile
-    cache = BuildCache() if force else resident.cache or BuildCache.load(config.cache_dir, key)
+    if force:
+        resident.forget()
+    cache = resident.cache or (BuildCache() if force else BuildCache.load(config.cache_dir, key))
     resident.cache = None  # until this publish has saved it, the copy on disk is the truth
     progress.start("reading", 1)
-    built = load_site(config, include_drafts=include_drafts, cache=cache, when=when)
+    built = load_site(
+        config, include_drafts=include_drafts, cache=cache, when=when, resident=resident
+    )
     if built.errors or (strict and built.warnings):  # warnings too, as check shows them
         raise ContentError([replace(p, severity="error") for p in built.problems] if strict
                            else built.problems)  # fmt: skip

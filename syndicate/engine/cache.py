@@ -15,8 +15,10 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
+from ..builder import Reuse
 from ..digests import fingerprint
 from ..errors import Problem
+from ..linkcheck import LinkReuse
 from ..markdown import RenderedBody, render_body
 from ..reader import (
     ReadItem,
@@ -135,9 +137,18 @@ class BuildCache:
 
 @dataclass
 class Resident:
-    """A build cache kept in memory by a long-running publisher, between its publishes."""
+    """What a long-running publisher keeps in memory between its publishes: the build
+    cache, and the builder's and link check's results per article, so an unchanged
+    article is the same object publish after publish (and its keys are not worked out
+    again)."""
 
     cache: BuildCache | None = None
+    build: Reuse = field(default_factory=Reuse)
+    links: LinkReuse = field(default_factory=LinkReuse)
+
+    def forget(self) -> None:
+        """Start over (a forced or failed publish): nothing of the last one is trusted."""
+        self.cache, self.build, self.links = None, Reuse(), LinkReuse()
 
 
 def cache_version() -> str:
