@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -98,7 +98,7 @@ def load_site(
     long-running process, so only what changed is worked out again."""
     cache = cache if cache is not None else BuildCache()  # empty: still reads across cores
     resident = resident or Resident()
-    read = read_incrementally(config.content_dir, config.file.max_file_bytes, cache)
+    read = read_incrementally(config.content_dir, config.file.max_file_bytes, cache, resident.walks)
     cache.forget_missing({rel for rel, _, _ in read.stamps})
     built = build_site(
         read,
@@ -138,8 +138,12 @@ def check_report(
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0)), built.site.scheduled
 
 
-def make_channels(config: Config, names: list[str] | None, output_dir: Path) -> list[AnyChannel]:
-    templates = Templates(config.root / "templates")
+def make_channels(
+    config: Config, names: list[str] | None, output_dir: Path, templates: Templates | None = None
+) -> list[AnyChannel]:
+    """The channels to run, configured; `templates` is an environment to share (a resident
+    publisher keeps one while the templates stay the same, compiling each only once)."""
+    templates = templates or Templates(config.root / "templates")
     channels = []
     for cls in select_channels(config, names):
         context = ChannelContext(
@@ -221,6 +225,7 @@ def publish(
     resident: Resident | None = None,
     when: When = When(),
     strict: bool = False,
+    changed: Collection[str] | None = None,
 ) -> PublishOutcome:
     """Publish; `force` ignores the build cache, `skip_if_unchanged` allows the no-op exit.
 
@@ -228,13 +233,18 @@ def publish(
     `resident` keeps the build cache in memory between publishes of a long-running
     process (`watch`, `serve`) instead of loading it from disk each time. `when` is
     the time the publish runs at (`--now`, `--future`); `strict` makes warnings errors.
+    `changed`: the paths that changed since `resident`'s last publish, when a watcher
+    knows them (then only those are stat'ed again); None: look at every file.
     """
     resident = resident or Resident()
+    resident.walks.note(changed)
     progress = progress or Progress()
     when = when.resolved()  # one "now" for the whole publish
     assert when.now is not None
     out = config.output_folder(output_dir)
-    sources = sources or sources_fingerprint(config, channels, out, include_drafts, when.future)
+    sources = sources or sources_fingerprint(
+        config, channels, out, include_drafts, when.future, resident.walks
+    )
     inputs = inputs_fingerprint(config, out, sources)
     skip = skip_if_unchanged and not force
     nothing_to_do = PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
@@ -288,8 +298,9 @@ def _publish(
     sources: InputsStamp,
     resident: Resident,
 ) -> PublishOutcome:
-    adapters = make_channels(config, channels, out)  # config errors before any reading
-    names = [a.name for a in adapters]
+    stamp = templates_stamp(config)
+    adapters = make_channels(config, channels, out, resident.templates_for(config.root, stamp))
+    names = [a.name for a in adapters]  # config errors before any reading
     key = secret_key(config.state_dir)  # outside the cache folder: see cachefile
     if force:
         resident.forget()
@@ -310,7 +321,7 @@ def _publish(
         revisions.close()
         raise
     staged = StagedOutput(out, config.cache_dir, verify=force)
-    renderer = Renderer(site, staged, cache, templates_stamp(config))
+    renderer = Renderer(site, staged, cache, stamp)
     try:
         warnings = [str(p) for p in built.warnings] + copy_static(config.static_dir, staged)
         renderer.run(adapters, progress.start, progress.advance)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,19 +120,37 @@ def read_content(content_dir: Path, *, max_file_bytes: int) -> ReadResult:
     return result
 
 
-def stat_content(content_dir: Path, result: ReadResult) -> Iterator[tuple[str, Stamp]]:
+ContentEntry = tuple[str, str, tuple[int, int] | str]  # (full, relative, (mtime, size) or why not)
+
+
+def content_entries(content_dir: str) -> Iterator[ContentEntry]:
+    """Every content file below `content_dir` with its (mtime, size), in walk order."""
+    for full, key in walk_content(content_dir):
+        yield stat_entry(full, key)
+
+
+def stat_entry(full: str, key: str) -> ContentEntry:
+    try:
+        stat = os.stat(full)
+    except OSError as exc:
+        return full, key, f"cannot read: {exc.strerror}"
+    return full, key, (stat.st_mtime_ns, stat.st_size)
+
+
+def stat_content(
+    content_dir: Path, result: ReadResult, entries: Iterable[ContentEntry] | None = None
+) -> Iterator[tuple[str, Stamp]]:
     """(full path, (path relative to content_dir, mtime, size)) of every content file,
-    each stamp recorded in `result`; a missing folder or unreadable file is a problem."""
+    each stamp recorded in `result`; a missing folder or unreadable file is a problem.
+    `entries`: `content_entries` taken already (a resident publisher keeps them)."""
     if not content_dir.is_dir():
         result.problems.append(Problem(content_dir, "content folder not found"))
         return
-    for full, key in walk_content(str(content_dir)):
-        try:
-            stat = os.stat(full)
-        except OSError as exc:
-            result.problems.append(Problem(key, f"cannot read: {exc.strerror}"))
+    for full, key, found in content_entries(str(content_dir)) if entries is None else entries:
+        if isinstance(found, str):
+            result.problems.append(Problem(key, found))
             continue
-        stamp = (key, stat.st_mtime_ns, stat.st_size)
+        stamp = (key, *found)
         result.stamps.append(stamp)
         yield full, stamp
 

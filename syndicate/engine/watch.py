@@ -70,8 +70,9 @@ def changes(
     stop: threading.Event,
     wake: Callable[[], bool] = lambda: False,
 ) -> Iterator[list[str] | None]:
-    """The changed paths each time something a publish reads changes (sorted, relative),
-    or None when `wake()` says a scheduled time has come (asked at least every second).
+    """The changed paths each time something a publish reads changes (sorted, as the
+    operating system gave them), or None when `wake()` says a scheduled time has come
+    (asked at least every second).
 
     The first batch comes once the watcher is running, possibly empty: whatever was
     saved between the publish before it and then is caught by publishing once more.
@@ -99,7 +100,7 @@ def changes(
             changed.extend(appeared)
         if changed or first:
             first = False
-            yield [_shown(config, path) for path in changed]
+            yield changed
         elif wake():
             yield None
 
@@ -132,10 +133,16 @@ class ResidentPublisher:
     finished: Callable[[bool, list[str]], None] = lambda changed, problems: None
 
     def publish(
-        self, why: str = "", *, quiet_if_unchanged: bool = False, at: datetime | None = None
+        self,
+        why: str = "",
+        *,
+        quiet_if_unchanged: bool = False,
+        at: datetime | None = None,
+        changed: list[str] | None = None,
     ) -> bool:
         """One publish (as of `at`, else the clock); problems are reported and the last
-        good output stays live."""
+        good output stays live. `changed`: the paths saved since the last publish, when
+        the watcher knows them (None: look at every file)."""
         from ..pipeline import When, publish
 
         started = time.perf_counter()
@@ -148,6 +155,7 @@ class ResidentPublisher:
                 include_drafts=self.include_drafts,
                 resident=self.resident,
                 when=When(at or self.clock(), self.include_future),
+                changed=changed,
             )
         except ContentError as exc:
             for problem in exc.problems:
@@ -189,7 +197,7 @@ class ResidentPublisher:
         assert due is not None
         if stop.wait(max(0.0, (due - self.clock()).total_seconds())):
             return
-        self.publish(f"scheduled for {due.isoformat()}", at=max(due, self.clock()))
+        self.publish(f"scheduled for {due.isoformat()}", at=max(due, self.clock()), changed=[])
 
     def run(self, stop: threading.Event) -> None:
         """Publish now, then after every change and at every scheduled time until `stop`
@@ -206,7 +214,8 @@ class ResidentPublisher:
                     self.publish(quiet_if_unchanged=True)
                     self.report(f"watching {', '.join(_shown(config, str(f)) for f in folders)}")
                     continue
+                shown = [_shown(config, path) for path in changed[:5]]
                 more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-                self.publish(f"changed {', '.join(changed[:5])}{more}")
+                self.publish(f"changed {', '.join(shown)}{more}", changed=changed)
                 if self.config is not None and watched_folders(self.config) != folders:
                     break  # other folders to watch (the config moved one, or one appeared)

@@ -1,0 +1,75 @@
+"""A resident publisher's last walk of each folder, kept up to date from a watcher.
+
+Every publish stats every file it reads twice over (the inputs' stamps, then the
+reader's): ~0.1 s at 10,000 articles and ~1 s at 100,000, whatever the edit. A
+long-running publisher is told which paths changed (`syndicate watch` gets them from the
+operating system), so it stats those again and keeps the rest of its last walk: the
+same entries, in the same order, as walking again would give. A path the last walk did
+not list that now exists (a new file or folder), or a folder that held listed files and
+is gone, means walking again: only a walk puts those in order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+Entry = tuple[Any, ...]  # (full path, what the walk recorded of the file...)
+Restat = Callable[[Entry], Entry | None]  # the entry as the file is now; None: gone
+
+
+class Walks:
+    """The last result of each named walk, and the paths changed since (None: unknown)."""
+
+    def __init__(self) -> None:
+        self._walks: dict[str, tuple[str, list[Entry], dict[str, int]]] = {}
+        self._changed: dict[str, set[str] | None] = {}  # by walk: changed since it was taken
+
+    def note(self, changed: Iterable[str] | None) -> None:
+        """Paths that changed since the last publish; None: not known (walk again)."""
+        paths = None if changed is None else {os.path.abspath(path) for path in changed}
+        for name in self._walks:
+            known = self._changed.get(name, set())
+            self._changed[name] = None if paths is None or known is None else known | paths
+
+    def walk(
+        self, name: str, folder: str, walk: Callable[[], Iterable[Entry]], restat: Restat
+    ) -> list[Entry]:
+        """`walk()`'s entries of `folder` (`name` tells walks of one folder apart): the
+        last walk with the changed paths stat'ed again when that gives what a walk
+        would, else a new walk."""
+        last = self._walks.get(name)
+        changed = self._changed.get(name)
+        self._changed[name] = set()
+        if last is not None and changed is not None and _patch(last, changed, restat):
+            return list(last[1])
+        entries = list(walk())
+        prefix = folder.rstrip(os.sep) + os.sep
+        self._walks[name] = (prefix, entries, {e[0]: n for n, e in enumerate(entries)})
+        return list(entries)
+
+    def forget(self) -> None:
+        self._walks.clear()
+        self._changed.clear()
+
+
+def _patch(
+    last: tuple[str, list[Entry], dict[str, int]], changed: Collection[str], restat: Restat
+) -> bool:
+    """Bring the last walk up to date in place; False if only a new walk can."""
+    prefix, entries, index = last
+    for path in changed:
+        if not path.startswith(prefix):
+            continue  # another folder's
+        at = index.get(path)
+        if at is not None:
+            now = restat(entries[at])
+            if now is None:
+                return False  # removed
+            entries[at] = now
+        elif os.path.lexists(path):
+            return False  # new, or a folder: the walk may list something in it
+        elif any(name.startswith(path + os.sep) for name in index):
+            return False  # a folder the walk listed files of is gone
+    return True

@@ -1,0 +1,112 @@
+"""A walk kept up to date from a watcher's changed paths equals a new walk, or walks anew."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from syndicate.engine.cache import BuildCache, read_incrementally, restat_content
+from syndicate.engine.stamps import Racy, tree_stamp
+from syndicate.engine.walks import Walks
+from syndicate.reader import content_entries
+
+NAMES = ["a.md", "b.md", "_index.md", "notes.txt", ".a.md.swp"]
+FOLDERS = ["", "world", "world/asia", "_drafts"]
+OPS = st.tuples(
+    st.sampled_from(["write", "grow", "remove", "remove-folder"]),
+    st.sampled_from(FOLDERS),
+    st.sampled_from(NAMES),
+)
+
+
+def apply(root: Path, op: str, folder: str, name: str) -> list[str]:
+    """Make one change below `root`; the paths a watcher would report for it."""
+    where = root / folder
+    path = where / name
+    if op == "write":
+        where.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\ntitle: T\npublished: 2024-01-01\n---\nx\n", encoding="utf-8")
+    elif op == "grow" and path.is_file():
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("more\n")
+    elif op == "remove" and path.is_file():
+        path.unlink()
+    elif op == "remove-folder" and folder and where.is_dir():
+        shutil.rmtree(where)
+        return [str(where)]
+    else:
+        return []
+    return [str(path)]
+
+
+def fresh_and_kept(root: Path, walks: Walks) -> tuple[list[object], list[object]]:
+    racy: Racy = []
+    fresh = [tree_stamp(root, racy), list(content_entries(str(root)))]
+    folder = str(root)
+    kept = [
+        tree_stamp(root, [], walks),
+        walks.walk("content", folder, lambda: content_entries(folder), restat_content),
+    ]
+    return fresh, kept
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(OPS, min_size=1, max_size=4), min_size=1, max_size=5))
+def test_a_kept_walk_is_what_a_new_walk_gives(
+    tmp_path_factory: object, batches: list[list[tuple[str, str, str]]]
+) -> None:
+    root = tmp_path_factory.mktemp("walks")  # type: ignore[attr-defined]
+    for folder in FOLDERS:
+        apply(root, "write", folder, "a.md")
+    walks = Walks()
+    walks.note(None)
+    fresh_and_kept(root, walks)
+    for batch in batches:
+        changed = [path for op in batch for path in apply(root, *op)]
+        walks.note(changed)
+        fresh, kept = fresh_and_kept(root, walks)
+        assert kept == fresh
+
+
+def test_an_edit_restats_one_file_instead_of_walking(tmp_path: Path) -> None:
+    for n in range(5):
+        (tmp_path / f"s{n}.md").write_text("---\ntitle: T\n---\n", encoding="utf-8")
+    walks = Walks()
+    walks.note(None)
+    calls = []
+
+    def walk() -> list[tuple[str, int]]:
+        calls.append(1)
+        return [(str(p), p.stat().st_size) for p in sorted(tmp_path.iterdir())]
+
+    def restat(entry: tuple[object, ...]) -> tuple[str, int]:
+        return str(entry[0]), os.stat(str(entry[0])).st_size
+
+    walks.walk("w", str(tmp_path), walk, restat)
+    edited = tmp_path / "s2.md"
+    edited.write_text("---\ntitle: Longer title\n---\n", encoding="utf-8")
+    walks.note([str(edited)])
+    kept = walks.walk("w", str(tmp_path), walk, restat)
+    assert len(calls) == 1  # the edited file was stat'ed again, nothing walked
+    assert kept == walk()
+    (tmp_path / "s9.md").write_text("new", encoding="utf-8")
+    walks.note([str(tmp_path / "s9.md")])
+    kept = walks.walk("w", str(tmp_path), walk, restat)
+    assert len(calls) == 3  # a new file: walked again
+    assert kept == walk()
+
+
+def test_unknown_changes_walk_again(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: T\npublished: 2024-01-01\n---\n", encoding="utf-8")
+    walks = Walks()
+    read_incrementally(tmp_path, 10**6, BuildCache(), walks)
+    (tmp_path / "b.md").write_text("---\ntitle: U\npublished: 2024-01-02\n---\n", encoding="utf-8")
+    walks.note(None)  # e.g. a publish not from the watcher
+    read = read_incrementally(tmp_path, 10**6, BuildCache(), walks)
+    assert [rel for rel, _, _ in read.stamps] == ["a.md", "b.md"]
