@@ -6,7 +6,7 @@ related articles, breadcrumbs, URLs and time zones.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from types import MappingProxyType
@@ -84,6 +84,7 @@ def build_site(
     failed = _failed_slugs(read, chosen.keys() - stamped.keys())
     gone = Gone(draft_slugs, failed, stamped, live, {s: expiry[s] for s in expired})
     related = _resolve_related(stamped, placed, problems, gone)
+    reuse.referrers = _referrers(related)
     articles = [
         reuse.article(
             slug, src, when, bodies[slug], placed[slug], related.get(slug, ()), sections, info
@@ -103,6 +104,102 @@ def build_site(
     )
     upcoming = [a.published for a in site.scheduled] + [expiry[s] for s in live if s in expiry]
     return BuildResult(site, problems, drafts, min(upcoming, default=None))
+
+
+def rebuild(
+    last: BuildResult,
+    edited: Sequence[SourceArticle],
+    info: SiteInfo,
+    *,
+    permalink: str,
+    bodies: Mapping[str, RenderedBody],
+    reuse: Reuse,
+) -> BuildResult | None:
+    """`build_site` again after only the `edited` article files changed, at a cost that
+    does not grow with the site: the last build with those articles made again, and the
+    articles that list one of them as related (which show its title and summary).
+
+    Exact only when no edit moves an article: the same slug, date, section, draft state,
+    expiry, tags, authors, related list and id (what decides which lists it is in, in
+    which place, and what else the build checks across articles). Anything else returns
+    None, and only a whole build is exact. `bodies`: rendered bodies by file digest.
+    """
+    site = last.site
+    places: dict[str, tuple[str, RelatedArticle]] = {}
+    made: dict[str, tuple[SourceArticle, tuple[datetime, datetime | None], RenderedBody]] = {}
+    for src in edited:
+        known = reuse.built.get(src.path)
+        if known is None or not _same_place(known[0], src):
+            return None
+        slug, when, place = known[2][0], known[2][1], known[2][2]
+        body = bodies.get(src.digest)
+        dated = _dated(src, info)
+        if site.by_slug.get(str(slug)) is not known[3] or body is None or dated is None:
+            return None  # not live, or not rendered, or a date problem to report
+        assert isinstance(slug, str) and isinstance(place, tuple) and isinstance(when, tuple)
+        if dated[0] != when[0]:
+            return None
+        path = place[0]
+        ref = RelatedArticle(slug, src.matter.title, info.absolute(path), dated[0],
+                             _summary(src, body))  # fmt: skip
+        places[slug] = (path, ref)
+        made[slug] = (src, dated, body)
+        reuse.dated[src.path] = (src, info.timezone, dated)
+        reuse.placed[src.path] = (
+            src,
+            body,
+            (slug, dated[0], info.base_url, permalink),
+            places[slug],
+        )
+    listing = {r for slug in places for r in reuse.referrers.get(slug, ())} - places.keys()
+    new: dict[str, Article] = {}
+    for slug in list(places) + sorted(listing):
+        old = site.by_slug.get(slug)
+        if old is None:
+            return None  # a scheduled story lists it: a whole build
+        src, when, body = made.get(slug) or _inputs_of(reuse.built[old.source_file])
+        related = tuple(places[r.slug][1] if r.slug in places else r for r in old.related)
+        place = places.get(slug) or reuse.built[old.source_file][2][2]
+        assert isinstance(place, tuple)
+        new[slug] = reuse.article(slug, src, when, body, place, related, site.sections, info)
+    return BuildResult(site.replacing(new), list(last.problems), last.drafts, last.next_change)
+
+
+def _same_place(old: SourceArticle, new: SourceArticle) -> bool:
+    """Whether an edit leaves an article where it was: see `rebuild`."""
+    a, b = old.matter, new.matter
+    return (
+        old.path == new.path
+        and old.section == new.section
+        and _slug_of(old) == _slug_of(new)
+        and (a.published, a.draft, a.expires) == (b.published, b.draft, b.expires)
+        and (a.tags, a.authors, a.related) == (b.tags, b.authors, b.related)
+        and a.extra.get("id") == b.extra.get("id")
+    )
+
+
+def _dated(src: SourceArticle, info: SiteInfo) -> tuple[datetime, datetime | None] | None:
+    """The article's aware (published, updated), or None if it has a date problem."""
+    problems: list[Problem] = []
+    stamped = _stamp({"_": src}, info, problems, Reuse())
+    return None if problems else stamped["_"][1]
+
+
+def _inputs_of(
+    entry: tuple[SourceArticle, RenderedBody, Inputs, Article],
+) -> tuple[SourceArticle, tuple[datetime, datetime | None], RenderedBody]:
+    when = entry[2][1]
+    assert isinstance(when, tuple)
+    return entry[0], when, entry[1]
+
+
+def _referrers(related: Mapping[str, tuple[RelatedArticle, ...]]) -> dict[str, set[str]]:
+    """slug -> the articles that list it as related."""
+    found: dict[str, set[str]] = {}
+    for slug, items in related.items():
+        for item in items:
+            found.setdefault(item.slug, set()).add(slug)
+    return found
 
 
 def _expiries(stamped: Stamped, info: SiteInfo, problems: list[Problem]) -> dict[str, datetime]:
@@ -522,6 +619,7 @@ class Reuse:
         ] = {}
         self.built: dict[str, tuple[SourceArticle, RenderedBody, Inputs, Article]] = {}
         self.folders: frozenset[str] = frozenset()
+        self.referrers: dict[str, set[str]] = {}  # slug -> the articles listing it as related
         self.fine_paths: set[str] = set()  # article paths that passed the path check
 
     def article(

@@ -50,9 +50,9 @@ def check_links(
         reuse.results[article.source_file] = (article, found, checked)
         problems.extend(found)
         articles.append(checked)
-    if all(a is b for a, b in zip(articles, site.articles, strict=True)):
-        return site, problems
-    return replace(site, articles=tuple(articles)), problems
+    # Only lead images go: every article keeps its place in every list.
+    swapped = {a.slug: a for a, b in zip(articles, site.articles, strict=True) if a is not b}
+    return site.replacing(swapped), problems
 
 
 class LinkReuse:

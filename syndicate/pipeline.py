@@ -23,6 +23,7 @@ from .delivery.corrections import apply as apply_revisions
 from .delivery.corrections import open_revisions
 from .engine.cache import BuildCache, Resident, read_incrementally
 from .engine.cachefile import secret_key
+from .engine.edits import build_edit, remember
 from .engine.lock import publish_lock
 from .engine.render import Renderer
 from .engine.stamps import (
@@ -100,15 +101,20 @@ def load_site(
     resident = resident or Resident()
     read = read_incrementally(config.content_dir, config.file.max_file_bytes, cache, resident.walks)
     cache.forget_missing({rel for rel, _, _ in read.stamps})
-    built = build_site(
-        read,
-        config.site,
-        permalink=config.file.permalink,
-        include_drafts=include_drafts,
-        render=cache.render,
-        now=when.cutoff,
-        reuse=resident.build,
-    )
+    settings = (config.site, config.file.permalink, include_drafts, when.cutoff is None)
+    last, bodies = resident.last_build, cache.bodies
+    built = build_edit(last, read, config.site, settings, when.cutoff, bodies, resident.build)
+    if built is None:
+        built = build_site(
+            read,
+            config.site,
+            permalink=config.file.permalink,
+            include_drafts=include_drafts,
+            render=cache.render,
+            now=when.cutoff,
+            reuse=resident.build,
+        )
+    resident.last_build = remember(read, built, settings)
     built.site, broken = check_links(
         built.site, config.content_dir, config.static_dir, resident.links
     )

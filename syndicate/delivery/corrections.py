@@ -110,9 +110,9 @@ def apply(site: Site, known: Mapping[str, Revision], now: datetime) -> tuple[Sit
         if revision != last:
             changed.append(revision)
         articles.append(corrected(article, revision))
-    if all(a is b for a, b in zip(articles, site.articles, strict=True)):
-        return site, changed
-    return replace(site, articles=tuple(articles)), changed
+    # Only `updated` changes, which orders no list: every article keeps its place.
+    swapped = {a.slug: a for a, b in zip(articles, site.articles, strict=True) if a is not b}
+    return site.replacing(swapped), changed
 
 
 def open_revisions(state_dir: Path) -> Revisions:

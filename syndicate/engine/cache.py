@@ -39,6 +39,7 @@ from ..reader import (
 from ..templating import Templates
 from . import cachefile
 from .bodystore import BodyStore
+from .edits import LastBuild
 from .filestamp import vouches
 from .packing import Packed, pack_body, pack_source, unpack_body, unpack_source
 from .walks import Walks
@@ -154,11 +155,13 @@ class Resident:
     links: LinkReuse = field(default_factory=LinkReuse)
     templates: tuple[Path, str, Templates] | None = None  # (site root, templates stamp, env)
     walks: Walks = field(default_factory=Walks)  # the folders as last walked
+    last_build: LastBuild | None = None  # what an edit may be built on (see `edits`)
 
     def forget(self) -> None:
         """Start over (a forced or failed publish): nothing of the last one is trusted."""
         self.cache, self.build, self.links, self.templates = None, Reuse(), LinkReuse(), None
         self.walks.forget()
+        self.last_build = None
 
     def templates_for(self, root: Path, stamp: str) -> Templates:
         """The template environment of the last publish while no template changed: Jinja2

@@ -27,11 +27,16 @@ class Walks:
         self._changed: dict[str, set[str] | None] = {}  # by walk: changed since it was taken
 
     def note(self, changed: Iterable[str] | None) -> None:
-        """Paths that changed since the last publish; None: not known (walk again)."""
+        """Paths that changed since the last publish; None: not known (walk again).
+
+        A walk is brought up to date only if every publish since it was taken noted
+        its changes: one taken without a note (any other caller) is walked again.
+        """
         paths = None if changed is None else {os.path.abspath(path) for path in changed}
         for name in self._walks:
             known = self._changed.get(name, set())
-            self._changed[name] = None if paths is None or known is None else known | paths
+            if known is not None:  # once not known since that walk, it stays so
+                self._changed[name] = None if paths is None else known | paths
 
     def walk(
         self, name: str, folder: str, walk: Callable[[], Iterable[Entry]], restat: Restat
@@ -40,8 +45,7 @@ class Walks:
         last walk with the changed paths stat'ed again when that gives what a walk
         would, else a new walk."""
         last = self._walks.get(name)
-        changed = self._changed.get(name)
-        self._changed[name] = set()
+        changed = self._changed.pop(name, None)
         if last is not None and changed is not None and _patch(last, changed, restat):
             return list(last[1])
         entries = list(walk())

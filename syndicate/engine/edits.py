@@ -1,0 +1,72 @@
+"""An edit's build: the last build with the edited articles made again.
+
+A resident publisher keeps its last build. When the files read this time are the same
+files as then, and only articles changed, `builder.rebuild` makes those articles (and
+the ones listing them as related) again instead of building the whole site: its cost
+follows the edit, not the archive. Whenever that would not be exact (a new, removed or
+moved file, a section index, a story moving in the lists, a broken file, the clock
+passing a scheduled time, other settings), the whole site is built as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..builder import BuildResult, Reuse, rebuild
+from ..markdown import RenderedBody
+from ..model import SiteInfo
+from ..reader import ReadResult, SourceArticle
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """A build, and what it was built from and for."""
+
+    articles: Mapping[str, SourceArticle]  # by file, as read
+    sections: tuple[object, ...]  # the section indexes as read
+    result: BuildResult  # before the link check
+    settings: tuple[object, ...]  # (site facts, permalink, drafts?, cutoff given?)
+
+
+def remember(
+    read: ReadResult, result: BuildResult, settings: tuple[object, ...]
+) -> LastBuild | None:
+    """What the next publish may build an edit on; None when it should not (problems)."""
+    if read.problems or result.errors:
+        return None
+    site = result.site
+    kept = BuildResult(site, list(result.problems), result.drafts, result.next_change)
+    return LastBuild(
+        {src.path: src for src in read.articles}, tuple(read.sections.values()), kept, settings
+    )
+
+
+def build_edit(
+    last: LastBuild | None,
+    read: ReadResult,
+    info: SiteInfo,
+    settings: tuple[object, ...],
+    now: datetime | None,
+    bodies: Mapping[str, RenderedBody],
+    reuse: Reuse,
+) -> BuildResult | None:
+    """The build after an edit made from `last`, or None when only a whole build is exact."""
+    if last is None or read.problems or settings != last.settings:
+        return None
+    due = last.result.next_change
+    if due is not None and (now is None or now >= due):
+        return None  # a scheduled story goes out, or one expires: lists change
+    if tuple(read.sections.values()) != last.sections or len(read.articles) != len(last.articles):
+        return None
+    edited = []
+    for src in read.articles:
+        before = last.articles.get(src.path)
+        if before is None:
+            return None
+        if before is not src:
+            edited.append(src)
+    permalink = settings[1]
+    assert isinstance(permalink, str)
+    return rebuild(last.result, edited, info, permalink=permalink, bodies=bodies, reuse=reuse)

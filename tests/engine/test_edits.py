@@ -1,0 +1,142 @@
+"""An edit's build (the last build with the edited articles made again) equals a whole
+build, and is taken only when it can be exact."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from conftest import SiteFactory
+
+from syndicate.builder import BuildResult
+from syndicate.engine.cache import BuildCache, Resident
+from syndicate.model import Site
+from syndicate.pipeline import When, load_site
+
+
+def whole(site: SiteFactory) -> BuildResult:
+    return load_site(site.config(), cache=BuildCache(), when=When())
+
+
+def snapshot(site: Site) -> dict[str, Any]:
+    """Everything a channel can ask the site, as plain values."""
+    return {
+        "articles": [a.fingerprint for a in site.articles],
+        "bodies": [a.body_html for a in site.articles],
+        "by_slug": {slug: a.fingerprint for slug, a in site.by_slug.items()},
+        "by_tag": {t: [a.slug for a in arts] for t, arts in site.by_tag.items()},
+        "tagged": {t: [a.fingerprint for a in arts] for t, arts in site.by_tag.items()},
+        "sections": {p: [a.fingerprint for a in site.in_section(p)] for p in site.sections},
+        "own": {
+            p: [a.fingerprint for a in site.in_section(p, recursive=False)] for p in site.sections
+        },
+        "authors": {
+            s: (n, [a.fingerprint for a in arts]) for s, (n, arts) in site.by_author().items()
+        },
+        "neighbours": [
+            [n.fingerprint if n else None for n in site.neighbours(a)] for a in site.articles
+        ],
+    }
+
+
+@pytest.fixture
+def newsroom(site: SiteFactory) -> SiteFactory:
+    site.write_config()
+    site.article("world", "a", title="A", published="2024-01-01", tags=["x"], authors=["Li"])
+    site.article("world/asia", "b", title="B", published="2024-01-02", related=["a"], tags=["x"])
+    site.article("finance", "c", title="C", published="2024-01-03", related=["a", "b"])
+    return site
+
+
+def publish_twice(site: SiteFactory, edit: Any) -> tuple[Resident, BuildResult]:
+    """Build with a resident, make `edit`, build again with it: (resident, second build)."""
+    resident = Resident()
+    cache = BuildCache()
+    load_site(site.config(), cache=cache, when=When(), resident=resident)
+    built_before = resident.last_build
+    assert built_before is not None
+    edit()
+    again = load_site(site.config(), cache=cache, when=When(), resident=resident)
+    return resident, again
+
+
+def touch_later(path: os.PathLike[str]) -> None:
+    """A new mtime, so the cache cannot take the old text for the new."""
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+
+
+def test_a_headline_and_body_edit_is_built_from_the_last_build(newsroom: SiteFactory) -> None:
+    def edit() -> None:
+        path = newsroom.article(
+            "world", "a", body="New body.\n", title="A, corrected", published="2024-01-01",
+            tags=["x"], authors=["Li"],
+        )  # fmt: skip
+        touch_later(path)
+
+    resident, again = publish_twice(newsroom, edit)
+    last = resident.last_build
+    assert last is not None and last.result.site.by_slug["a"].title == "A, corrected"
+    assert snapshot(again.site) == snapshot(whole(newsroom).site)
+    # the articles listing it as related show the new headline
+    assert again.site.by_slug["c"].related[0].title == "A, corrected"
+    assert again.site.by_slug["b"].related[0].title == "A, corrected"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"published": "2023-12-31"},  # moves in every list
+        {"tags": ["y"]},
+        {"related": ["b"]},
+        {"draft": True},
+    ],
+)
+def test_an_edit_that_moves_a_story_builds_the_whole_site(
+    newsroom: SiteFactory, change: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syndicate.engine.edits as edits
+
+    taken: list[object] = []
+    real = edits.rebuild
+
+    def spy(*args: Any, **kwargs: Any) -> object:
+        result = real(*args, **kwargs)
+        taken.append(result)
+        return result
+
+    monkeypatch.setattr(edits, "rebuild", spy)
+    fields: dict[str, Any] = {"title": "A", "published": "2024-01-01", "tags": ["x"]}
+    fields["authors"] = ["Li"]
+    fields.update(change)
+
+    def edit() -> None:
+        touch_later(newsroom.article("world", "a", **fields))
+
+    _, again = publish_twice(newsroom, edit)
+    assert taken == [None]  # asked, and declined
+    assert snapshot(again.site) == snapshot(whole(newsroom).site)
+
+
+def test_a_new_file_builds_the_whole_site(newsroom: SiteFactory) -> None:
+    def edit() -> None:
+        newsroom.article("world", "d", title="D", published="2024-01-04")
+
+    _, again = publish_twice(newsroom, edit)
+    assert [a.slug for a in again.site.articles] == ["d", "c", "b", "a"]
+    assert snapshot(again.site) == snapshot(whole(newsroom).site)
+
+
+def test_replacing_an_article_equals_building_the_site_with_it(newsroom: SiteFactory) -> None:
+    from dataclasses import replace
+
+    site = whole(newsroom).site
+    site.in_section("world")  # worked out lists are carried over, not dropped
+    site.by_author()
+    new = replace(site.by_slug["b"], title="B2")
+    swapped = site.replacing({"b": new})
+    built = Site(site.info, tuple(new if a.slug == "b" else a for a in site.articles),
+                 site.sections, site.scheduled, site.expired)  # fmt: skip
+    assert snapshot(swapped) == snapshot(built)
+    assert swapped.by_slug["b"] is new and site.by_slug["b"] is not new
