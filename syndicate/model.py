@@ -323,6 +323,11 @@ class Site:
         """
         if not new:
             return self
+        if len(new) * 8 > len(self.articles):  # many: building the lists anew costs less
+            swap = tuple(new.get(a.slug, a) for a in self.articles)
+            return Site(self.info, swap, self.sections, self.scheduled, self.expired)
+        self._sections()  # worked out here once, then carried from site to site
+        self.by_author()
         where = self._positions()
         articles = list(self.articles)
         for slug, article in new.items():
@@ -347,19 +352,20 @@ class Site:
         index: SectionIndex | None = getattr(self, "_section_index", None)
         if index is not None:
             lists = dict(index.lists)
+            keys = set()
             for article in new.values():
                 section = article.section
-                keys = [(section, False)]
+                keys.add((section, False))
                 while section:
-                    keys.append((section, True))
+                    keys.add((section, True))
                     section = section.rpartition("/")[0]
-                for key in keys:
-                    lists[key] = swap(lists[key])
+            for key in keys:  # each list once, however many of its articles changed
+                lists[key] = swap(lists[key])
             derived["_section_index"] = SectionIndex(lists, index.positions)
         authors: dict[str, tuple[str, tuple[Article, ...]]] | None = getattr(self, "_authors", None)
         if authors is not None:
             swapped = dict(authors)
-            touched = {author_slug(name) for a in new.values() for name in a.authors}
+            touched = {author_slug(name) for a in new.values() for name in set(a.authors)}
             for slug in touched:
                 name, written = swapped[slug]
                 swapped[slug] = (name, swap(written))

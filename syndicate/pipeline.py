@@ -322,7 +322,7 @@ def _publish(
     assert when.now is not None
     revisions = open_revisions(config.state_dir)  # corrections: see delivery.corrections
     try:
-        site, revised = apply_revisions(built.site, revisions.load(), when.now)
+        site, revised = apply_revisions(built.site, revisions.load(), when.now, resident.corrected)
     except BaseException:
         revisions.close()
         raise

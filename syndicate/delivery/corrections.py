@@ -100,8 +100,17 @@ def corrected(article: Article, revision: Revision) -> Article:
     return replace(article, updated=changed.astimezone(zone) if zone else changed)
 
 
-def apply(site: Site, known: Mapping[str, Revision], now: datetime) -> tuple[Site, list[Revision]]:
-    """The site with corrected `updated` times, and the records that changed."""
+Corrected = dict[str, tuple[Article, Revision, Article]]  # uid -> (article, record, corrected)
+
+
+def apply(
+    site: Site, known: Mapping[str, Revision], now: datetime, reuse: Corrected | None = None
+) -> tuple[Site, list[Revision]]:
+    """The site with corrected `updated` times, and the records that changed.
+
+    `reuse` (a long-running publisher's) keeps each corrected article, so an article
+    and record that did not change give the same object as last time."""
+    reuse = reuse if reuse is not None else {}
     articles = []
     changed = []
     for article in site.articles:
@@ -109,7 +118,10 @@ def apply(site: Site, known: Mapping[str, Revision], now: datetime) -> tuple[Sit
         revision = revise(article, last, now)
         if revision != last:
             changed.append(revision)
-        articles.append(corrected(article, revision))
+        kept = reuse.get(article.uid)
+        if kept is None or kept[0] is not article or kept[1] != revision:
+            kept = reuse[article.uid] = (article, revision, corrected(article, revision))
+        articles.append(kept[2])
     # Only `updated` changes, which orders no list: every article keeps its place.
     swapped = {a.slug: a for a, b in zip(articles, site.articles, strict=True) if a is not b}
     return site.replacing(swapped), changed

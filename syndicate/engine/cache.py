@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..builder import Reuse
+from ..delivery.corrections import Corrected
 from ..digests import fingerprint
 from ..errors import Problem
 from ..linkcheck import LinkReuse
@@ -156,12 +157,14 @@ class Resident:
     templates: tuple[Path, str, Templates] | None = None  # (site root, templates stamp, env)
     walks: Walks = field(default_factory=Walks)  # the folders as last walked
     last_build: LastBuild | None = None  # what an edit may be built on (see `edits`)
+    corrected: Corrected = field(default_factory=dict)  # see delivery.corrections.apply
 
     def forget(self) -> None:
         """Start over (a forced or failed publish): nothing of the last one is trusted."""
         self.cache, self.build, self.links, self.templates = None, Reuse(), LinkReuse(), None
         self.walks.forget()
         self.last_build = None
+        self.corrected = {}
 
     def templates_for(self, root: Path, stamp: str) -> Templates:
         """The template environment of the last publish while no template changed: Jinja2
