@@ -39,6 +39,31 @@ def _files(folder: Path) -> Iterator[str]:
             yield os.path.join(root, name)
 
 
+def _stamped(folder: str) -> Iterator[tuple[str, int, int]]:
+    """`_stat` of each of `_files(folder)`, in the same order, from the directory entries:
+    no path joined in Python and no second look-up of the name (a third of a no-op
+    publish of 100,000 articles went to `os.path.join` alone)."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:  # gone, or not a folder: os.walk skips it too
+        return
+    folders = []
+    for entry in entries:
+        if entry.is_dir():  # a link to a folder too, as os.walk counts it (not followed)
+            if entry.name != "__pycache__" and not entry.is_symlink():
+                folders.append(entry.path)
+            continue
+        try:
+            stat = entry.stat()
+        except OSError:  # a dangling symlink (or a file gone): the reader names it
+            yield entry.path, -1, -1
+            continue
+        yield entry.path, stat.st_mtime_ns, stat.st_size
+    for below in folders:
+        yield from _stamped(below)
+
+
 def tree_stamp(folder: Path, racy: Racy, walks: Walks | None = None) -> list[tuple[str, int, int]]:
     """(file, mtime, size) of every file below a folder: cheap for 100,000 files.
 
@@ -48,9 +73,9 @@ def tree_stamp(folder: Path, racy: Racy, walks: Walks | None = None) -> list[tup
     """
     taken = time.time_ns()
     if walks is None:
-        stamps = [_stat(path) for path in _files(folder)]
+        stamps = list(_stamped(str(folder)))
     else:
-        walk = lambda: map(_stat, _files(folder))  # noqa: E731
+        walk = lambda: _stamped(str(folder))  # noqa: E731
         stamps = walks.walk(f"tree:{folder}", str(folder), walk, _restat)
     for path, mtime, _ in stamps:
         if not vouches(mtime, taken):

@@ -56,3 +56,27 @@ def test_templates_are_stamped_by_content_whatever_their_mtime(tmp_path: Path) -
     before = tree_digest(tmp_path)
     write(page, "<h2>{{ a }}</h2>", tick)
     assert tree_digest(tmp_path) != before
+
+
+def test_tree_stamps_list_files_as_os_walk_does(tmp_path: Path) -> None:
+    """Sorted, files before subfolders, links to folders not followed, __pycache__ skipped,
+    a dangling link stamped (-1, -1): what a walk with os.walk and os.stat gives."""
+    import os
+
+    for rel in ("b.md", "a/z.md", "a/b/c.md", "__pycache__/x.pyc", "c/d.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(rel, encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    expected = []
+    for root, dirs, files in os.walk(tmp_path):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            try:
+                stat = os.stat(path)
+                expected.append((path, stat.st_mtime_ns, stat.st_size))
+            except OSError:
+                expected.append((path, -1, -1))
+    assert tree_stamp(tmp_path, []) == expected
+    assert [Path(p).name for p, _, _ in expected] == ["b.md", "dangling.md", "z.md", "c.md", "d.md"]
