@@ -1,8 +1,8 @@
 """Partner push throughput: signed deliveries per second to a local always-2xx receiver.
 
 Starts a minimal keep-alive HTTP/1.1 receiver (asyncio + h11) in a subprocess, enqueues
-N ninjs-sized deliveries, runs the real deliverer (httpx, signing, one transaction per
-outcome) and prints deliveries per second: SQLite with one worker, then one PostgreSQL
+N ninjs-sized deliveries, runs the real deliverer (httpx, signing, outcomes recorded in
+batches) and prints deliveries per second: SQLite with one worker, then one PostgreSQL
 (started here with initdb + pg_ctl, as the tests do) with 1, 2 and 4 worker processes
 sharing the queue, side by side.
 
@@ -126,13 +126,14 @@ def deliver(ref: str, url: str, concurrency: int) -> tuple[int, float, float]:
     outbox = open_store(ref)
     try:
         report_calls: list[float] = []
-        real_report = outbox.report
+        real_report = outbox.report_many
 
-        def timed_report(*args: Any, **kwargs: Any) -> bool:
-            report_calls.append(time.time())
-            return bool(real_report(*args, **kwargs))
+        def timed_report(*args: Any, **kwargs: Any) -> list[bool]:
+            landed = list(real_report(*args, **kwargs))
+            report_calls.append(time.time())  # when the last outcome was recorded
+            return landed
 
-        outbox.report = timed_report
+        outbox.report_many = timed_report
         deliverer = Deliverer(settings, outbox)
         started = time.time()
         report = asyncio.run(deliverer.run("drain"))
