@@ -137,4 +137,9 @@ class OutcomeBatch:
         """The last flush; a background one still running is waited for."""
         if self._flushing is not None:
             await asyncio.gather(self._flushing, return_exceptions=True)
-        await self.flush()
+        try:
+            await self.flush()
+        finally:
+            if self._timer is not None:  # nothing may wake up after the worker stopped
+                self._timer.cancel()
+                self._timer = None
