@@ -294,3 +294,22 @@ def test_concurrent_claims_never_share_a_row(store_path):
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_bulk_enqueue_on_postgresql_refreshes_planner_statistics(pg_url):
+    """Claims are planned for the queue as it is, not as the empty table it was."""
+    from syndicate.delivery.pg_outbox import ANALYZE_AFTER
+
+    outbox = PgOutbox(pg_url, retry_for=5)
+    try:
+        outbox.enqueue([_item(f"u{n}", 1) for n in range(ANALYZE_AFTER)], now=100)
+        [(rows,)] = outbox.session.run(
+            lambda conn: conn.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'deliveries'::regclass"
+            ).fetchall()
+        )
+        assert rows == ANALYZE_AFTER
+        claimed = outbox.claim("p", owner="w", limit=8, lease=30, now=100)
+        assert [d.uid for d in claimed] == [f"u{n}" for n in range(8)]
+    finally:
+        outbox.close()
