@@ -1,8 +1,8 @@
 """Partner push throughput: signed deliveries per second to a local always-2xx receiver.
 
 Starts a minimal keep-alive HTTP/1.1 receiver (asyncio + h11) in a subprocess, enqueues
-N ninjs-sized deliveries, runs the real deliverer (httpx, signing, one transaction per
-outcome) and prints deliveries per second: SQLite with one worker, then one PostgreSQL
+N ninjs-sized deliveries, runs the real deliverer (httpx, signing, outcomes recorded in
+batches) and prints deliveries per second: SQLite with one worker, then one PostgreSQL
 (started here with initdb + pg_ctl, as the tests do) with 1, 2 and 4 worker processes
 sharing the queue, side by side.
 
@@ -17,6 +17,7 @@ import asyncio
 import base64
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -103,8 +104,15 @@ def enqueue(ref: str, n: int, partner: str) -> float:
     return time.perf_counter() - started
 
 
-def deliver(ref: str, url: str, concurrency: int) -> tuple[int, float, float]:
-    """One worker draining the queue: (delivered, first claim, last outcome) wall times."""
+def cpu_seconds() -> float:
+    """CPU time of this process, all threads: what a delivery costs, however busy the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def deliver(ref: str, url: str, concurrency: int) -> tuple[int, float, float, float]:
+    """One worker draining the queue: delivered, first claim and last outcome (wall times),
+    and the CPU seconds the worker used."""
     from syndicate_channels.push.deliverer import Deliverer
     from syndicate_channels.push.settings import PushSettings
 
@@ -126,24 +134,26 @@ def deliver(ref: str, url: str, concurrency: int) -> tuple[int, float, float]:
     outbox = open_store(ref)
     try:
         report_calls: list[float] = []
-        real_report = outbox.report
+        real_report = outbox.report_many
 
-        def timed_report(*args: Any, **kwargs: Any) -> bool:
-            report_calls.append(time.time())
-            return bool(real_report(*args, **kwargs))
+        def timed_report(*args: Any, **kwargs: Any) -> list[bool]:
+            landed = list(real_report(*args, **kwargs))
+            report_calls.append(time.time())  # when the last outcome was recorded
+            return landed
 
-        outbox.report = timed_report
+        outbox.report_many = timed_report
         deliverer = Deliverer(settings, outbox)
-        started = time.time()
+        started, cpu = time.time(), cpu_seconds()
         report = asyncio.run(deliverer.run("drain"))
         last = report_calls[-1] if report_calls else time.time()
-        return report.delivered, started, last
+        return report.delivered, started, last, cpu_seconds() - cpu
     finally:
         outbox.close()
 
 
-def workers(ref: str, url: str, concurrency: int, count: int) -> tuple[int, float]:
-    """`count` worker processes on one store: total delivered, wall seconds first to last."""
+def workers(ref: str, url: str, concurrency: int, count: int) -> tuple[int, float, float]:
+    """`count` worker processes on one store: total delivered, wall seconds first to last,
+    and their CPU seconds added up."""
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import push_throughput as b; "
         "print(json.dumps(b.deliver(sys.argv[2], sys.argv[3], int(sys.argv[4]))))"
@@ -159,11 +169,13 @@ def workers(ref: str, url: str, concurrency: int, count: int) -> tuple[int, floa
     ]
     results = [json.loads(p.communicate()[0]) for p in procs]
     delivered = sum(r[0] for r in results)
-    return delivered, max(r[2] for r in results) - min(r[1] for r in results)
+    wall = max(r[2] for r in results) - min(r[1] for r in results)
+    return delivered, wall, sum(r[3] for r in results)
 
 
-def baseline(url: str, n: int, concurrency: int) -> float:
-    """Bare httpx POSTs of the same size: the ceiling this machine allows right now."""
+def baseline(url: str, n: int, concurrency: int) -> tuple[float, float]:
+    """Bare httpx POSTs of the same size, the ceiling this machine allows right now:
+    (wall seconds, CPU seconds)."""
     import httpx
 
     async def run() -> float:
@@ -179,7 +191,9 @@ def baseline(url: str, n: int, concurrency: int) -> float:
             await asyncio.gather(*(one() for _ in range(n)))
             return time.perf_counter() - started
 
-    return asyncio.run(run())
+    cpu = cpu_seconds()
+    wall = asyncio.run(run())
+    return wall, cpu_seconds() - cpu
 
 
 def main() -> None:
@@ -191,7 +205,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["BENCH_PUSH_SECRET"] = "whsec_" + base64.b64encode(os.urandom(32)).decode()
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
-    rows: list[tuple[str, int, float, float]] = []
+    rows: list[tuple[str, int, float, float, float]] = []  # store, workers, /s, enqueue, CPU
     server = None
     try:
         assert receiver.stdout is not None
@@ -199,8 +213,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             ref = str(Path(tmp) / "outbox.sqlite3")
             enqueued = enqueue(ref, args.deliveries, "bench")
-            delivered, elapsed = workers(ref, url, args.concurrency, 1)
-            rows.append(("SQLite", 1, delivered / elapsed, enqueued))
+            delivered, elapsed, cpu = workers(ref, url, args.concurrency, 1)
+            rows.append(("SQLite", 1, delivered / elapsed, enqueued, cpu / delivered))
         if not args.no_postgres:
             sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
             from pgserver import start_server
@@ -209,10 +223,10 @@ def main() -> None:
             for count in (int(c) for c in args.workers.split(",")):
                 ref = server.new_database()
                 enqueued = enqueue(ref, args.deliveries, "bench")
-                delivered, elapsed = workers(ref, url, args.concurrency, count)
+                delivered, elapsed, cpu = workers(ref, url, args.concurrency, count)
                 assert delivered == args.deliveries, f"{delivered} of {args.deliveries}"
-                rows.append(("PostgreSQL", count, delivered / elapsed, enqueued))
-        bare = baseline(url, args.deliveries, args.concurrency)
+                rows.append(("PostgreSQL", count, delivered / elapsed, enqueued, cpu / delivered))
+        bare, bare_cpu = baseline(url, args.deliveries, args.concurrency)
     finally:
         receiver.terminate()
         receiver.wait()
@@ -220,11 +234,21 @@ def main() -> None:
             server.stop("immediate")
             shutil.rmtree(server.data, ignore_errors=True)
     first = rows[0][2]
+    bare_rate = args.deliveries / bare
     print(f"{args.deliveries} signed ~3 KB deliveries, concurrency {args.concurrency} per worker")
-    print(f"{'store':<11} {'workers':>7} {'deliveries/s':>13} {'vs SQLite':>9} {'enqueue s':>9}")
-    for store, count, rate, enqueued in rows:
-        print(f"{store:<11} {count:>7} {rate:>13,.0f} {rate / first:>8.2f}x {enqueued:>9.2f}")
-    print(f"bare httpx POSTs, one process, same size: {args.deliveries / bare:,.0f}/s")
+    print(
+        f"{'store':<11} {'workers':>7} {'deliveries/s':>13} {'vs SQLite':>9} {'vs bare':>8} "
+        f"{'CPU ms/delivery':>15} {'enqueue s':>9}"
+    )
+    for store, count, rate, enqueued, cpu in rows:
+        print(
+            f"{store:<11} {count:>7} {rate:>13,.0f} {rate / first:>8.2f}x "
+            f"{rate / bare_rate:>7.2f}x {cpu * 1000:>15.2f} {enqueued:>9.2f}"
+        )
+    print(
+        f"bare httpx POSTs, one process, same size: {bare_rate:,.0f}/s, "
+        f"{bare_cpu * 1000 / args.deliveries:.2f} ms CPU each"
+    )
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
 """Sends due deliveries with one `httpx.AsyncClient` and records each outcome.
 
 At-least-once: a delivery is leased before it is sent and marked delivered only after a
-2xx, in its own transaction. A worker killed at any point leaves rows that are either
-delivered or still pending (their lease expires, or is dropped at once when the next
-worker on this host sees the owning process is gone), so a rerun finishes them; the
-stable webhook-id lets partners drop the rare duplicate.
+2xx. A worker killed at any point leaves rows that are either delivered or still pending
+(their lease expires, or is dropped at once when the next worker sees the owner is gone),
+so a rerun finishes them; the stable webhook-id lets partners drop the rare duplicate.
+
+Outcomes land in batches, and a database server is never waited on inside the event
+loop (see `outcomes`: a kill -9 re-sends at most one batch's worth, a few milliseconds
+of deliveries).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import ssl
 import time
@@ -27,12 +31,14 @@ from syndicate.delivery.workers import owner_gone, owner_id
 from syndicate.errors import ConfigError
 from syndicate.netguard import GuardedTransport, refused_by_guard
 
+from .outcomes import BATCH_DELAY, BATCH_SIZE, OutcomeBatch, StoreThread
 from .retry import Outcome, excerpt, for_status, parse_retry_after, retry_delay
 from .settings import Partner, PushSettings, redact_url
 from .signing import Signer
 
 Mode = Literal["once", "drain", "follow"]
 USER_AGENT = f"syndicate/{__version__} (partner push)"
+WINDOW = 3  # deliveries claimed per partner, in multiples of its concurrency
 CLIENT_OPTIONS: dict[str, Any] = {"follow_redirects": False, "headers": {"user-agent": USER_AGENT}}
 
 
@@ -93,6 +99,10 @@ class Deliverer:
         self.owner = owner_id()
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._next_release_check = 0.0
+        self.batch_size = BATCH_SIZE  # outcomes per transaction, at most
+        self.batch_delay = BATCH_DELAY  # seconds an outcome may wait for its batch
+        self._store = StoreThread(inline=True)  # replaced by `run`
+        self._outcomes: OutcomeBatch | None = None
 
     async def run(
         self,
@@ -114,15 +124,35 @@ class Deliverer:
         # guard; the allowance is per partner, not per host name or address.
         guarded = GuardedTransport(verify=verify, limits=limits)
         trusting = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
-        async with (
-            httpx.AsyncClient(transport=guarded, **CLIENT_OPTIONS) as strict,
-            httpx.AsyncClient(transport=trusting, **CLIENT_OPTIONS) as lab,
-        ):
-            self._clients = {
-                p.name: lab if p.allow_private_network else strict for p in self.partners
-            }
-            await self._loop(mode, stop, force)
+        self._store = StoreThread(inline=not self.outbox.remote)
+        self._outcomes = OutcomeBatch(
+            self._store,
+            functools.partial(
+                self.outbox.report_many,
+                worker=self.owner,
+                disable_after=self.settings.disable_after,
+            ),
+            on_stale=self._lease_lost,
+            size=self.batch_size,
+            delay=self.batch_delay,
+        )
+        try:
+            async with (
+                httpx.AsyncClient(transport=guarded, **CLIENT_OPTIONS) as strict,
+                httpx.AsyncClient(transport=trusting, **CLIENT_OPTIONS) as lab,
+            ):
+                self._clients = {
+                    p.name: lab if p.allow_private_network else strict for p in self.partners
+                }
+                await self._loop(mode, stop, force)
+        finally:
+            self._store.close()
         return self.report
+
+    @property
+    def outcomes(self) -> OutcomeBatch:
+        assert self._outcomes is not None, "only while running"
+        return self._outcomes
 
     async def _loop(self, mode: Mode, stop: asyncio.Event, force: asyncio.Event) -> None:
         total = asyncio.Semaphore(self.settings.concurrency)
@@ -135,12 +165,18 @@ class Deliverer:
         stop_wait: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                now = self.clock()
+                self.outcomes.check()
                 for partner in self.partners:
-                    room = partner.concurrency * 2 - inflight[partner.name]
-                    if room <= 0 or check_at[partner.name] > now:
+                    # Claims come in batches too, and ahead: a window of three times the
+                    # partner's concurrency, refilled once a third of it is free, so
+                    # requests keep flowing from the queued third while a claim runs.
+                    room = partner.concurrency * WINDOW - inflight[partner.name]
+                    if room < partner.concurrency or check_at[partner.name] > self.clock():
                         continue
-                    claimed = self.outbox.claim(
+                    await self.outcomes.flush()  # claims must see every outcome so far
+                    now = self.clock()
+                    claimed = await self._store.call(
+                        self.outbox.claim,
                         partner.name,
                         owner=self.owner,
                         limit=room,
@@ -162,8 +198,9 @@ class Deliverer:
                 if not tasks and mode == "once":
                     return
                 if not tasks:
-                    self._release_dead_workers()
-                    next_due = self.outbox.next_due(names)
+                    await self.outcomes.flush()  # else our own rows still look leased
+                    await self._release_dead_workers()
+                    next_due = await self._store.call(self.outbox.next_due, names)
                     if next_due is None and mode == "drain":
                         return
                     now = self.clock()
@@ -175,7 +212,9 @@ class Deliverer:
                     continue
                 now = self.clock()
                 hungry = [
-                    check_at[p.name] for p in self.partners if inflight[p.name] < p.concurrency * 2
+                    check_at[p.name]
+                    for p in self.partners
+                    if inflight[p.name] <= p.concurrency * (WINDOW - 1)
                 ]
                 timeout = max(0.0, min(hungry) - now) if hungry else None
                 waiting: set[asyncio.Future[Any]] = {*tasks, stop_wait}
@@ -194,12 +233,12 @@ class Deliverer:
             await self._shutdown(tasks, started, force)
             stop_wait.cancel()
 
-    def _release_dead_workers(self) -> None:
+    async def _release_dead_workers(self) -> None:
         """Now and then while idle: work leased by a worker that died is due again at once."""
         now = self.clock()
         if now >= self._next_release_check:
             self._next_release_check = now + max(5.0, 10 * self.settings.poll_interval)
-            self.outbox.release_owners(owner_gone)
+            await self._store.call(self.outbox.release_owners, owner_gone)
 
     async def _shutdown(
         self, tasks: dict[asyncio.Future[Any], Delivery], started: set[int], force: asyncio.Event
@@ -221,7 +260,11 @@ class Deliverer:
                 task.cancel()
             force_wait.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self.outbox.release([d for t, d in tasks.items() if t.cancelled()])
+        try:
+            await self.outcomes.close()  # what was sent is recorded before we go
+        finally:
+            unsent = [d for t, d in tasks.items() if t.cancelled()]
+            await self._store.call(self.outbox.release, unsent)
 
     async def _deliver(
         self,
@@ -236,7 +279,7 @@ class Deliverer:
             # Queued so long that the lease could lapse mid-request? Then another worker
             # may take it over: hand it back rather than risk sending it twice.
             if self.clock() + partner.timeout.worst_case > lease_ends:
-                self.outbox.release([delivery])
+                await self._store.call(self.outbox.release, [delivery])
                 return
             started.add(delivery.id)
             began = time.monotonic()
@@ -312,11 +355,11 @@ class Deliverer:
         self.on_event(f"{what}: dead letter: {error}")
 
     def _report(self, delivery: Delivery, result: Result) -> None:
-        current = self.outbox.report(
-            delivery, result, worker=self.owner, disable_after=self.settings.disable_after
+        """Queue the outcome for the next batch (recorded within `batch_delay` seconds)."""
+        self.outcomes.add(delivery, result)
+
+    def _lease_lost(self, delivery: Delivery) -> None:
+        self.on_event(
+            f"{delivery.partner}: {delivery.uid} v{delivery.version}: lease lost before "
+            "the outcome came back; another worker owns it (attempt kept in the log)"
         )
-        if not current:
-            self.on_event(
-                f"{delivery.partner}: {delivery.uid} v{delivery.version}: lease lost before "
-                "the outcome came back; another worker owns it (attempt kept in the log)"
-            )

@@ -10,7 +10,7 @@ from syndicate.errors import ConfigError
 
 @click.group(name="state")
 def state_group() -> None:
-    """Delivery state (push outbox, newsletter): SQLite files or PostgreSQL (state_url)."""
+    """Delivery state (push outbox, newsletter, corrections): SQLite files or PostgreSQL."""
 
 
 @state_group.command()
@@ -24,11 +24,17 @@ def migrate(state: State) -> None:
                 f"{state.config.describe('state_url')}: not set; the SQLite stores under "
                 f"{state.config.state_dir} upgrade themselves when opened"
             )
+        from .pg_corrections import PgRevisions
         from .pg_mailing import PgMailingStore
         from .pg_outbox import PgOutbox
         from .postgres import redact, resolve_url
 
-        for store in (PgOutbox(url, retry_for=10), PgMailingStore(url, retry_for=10)):
+        stores = (
+            PgOutbox(url, retry_for=10),
+            PgMailingStore(url, retry_for=10),
+            PgRevisions(url, retry_for=10),
+        )
+        for store in stores:
             store.close()
             before, after = store.session.migrated
             change = f"{before} -> {after}" if before != after else f"{after} (up to date)"

@@ -4,8 +4,9 @@ An editor who fixes a figure in a story and forgets `updated:` has still correct
 and readers and partners must be able to tell (Atom `updated`, JSON Feed
 `date_modified`, sitemap `lastmod`, JSON-LD `dateModified`). The time such a change was
 first published is delivery state, like the push outbox: it lives under `state_dir`
-(deleting the build cache must not move it) behind the small `Revisions` interface, so
-it can move to PostgreSQL with the other delivery stores.
+(deleting the build cache must not move it) behind the small `Revisions` interface: a
+SQLite file there, or PostgreSQL with the other delivery stores when `state_url` is set
+(`stores.open_revisions`, `pg_corrections`).
 
 Decided before rendering (read only), recorded after the new output is live: a publish
 that fails records nothing, and the next one dates the change again.
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from ..config import Config
 from ..model import Article, Site
 from .sqlite import connect, transaction
 
@@ -127,9 +129,16 @@ def apply(
     return site.replacing(swapped), changed
 
 
-def open_revisions(state_dir: Path) -> Revisions:
-    """The store (SQLite under `state_dir`; PostgreSQL joins `stores.py` later)."""
-    return SqliteRevisions(store_path(state_dir))
+def open_revisions(where: Config | Path) -> Revisions:
+    """The store for a site: PostgreSQL when its `state_url` is set, else SQLite.
+
+    Given a bare `state_dir` (as older callers pass it), always the SQLite file there.
+    """
+    if isinstance(where, Path):
+        return SqliteRevisions(store_path(where))
+    from .stores import open_revisions as open_for_config
+
+    return open_for_config(where, store_path(where.state_dir))
 
 
 __all__ = ["Revision", "Revisions", "SqliteRevisions", "apply", "open_revisions"]

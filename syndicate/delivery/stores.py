@@ -9,6 +9,7 @@ from pathlib import Path
 
 from syndicate.config import Config
 
+from .corrections import Revisions
 from .mailing import MailingStore
 from .outbox import Outbox
 
@@ -47,3 +48,17 @@ def open_mailing(
     from .mailing import SqliteMailingStore
 
     return SqliteMailingStore(sqlite_path)
+
+
+def open_revisions(
+    config: Config, sqlite_path: Path, *, retry_for: float = COMMAND_PATIENCE
+) -> Revisions:
+    """The corrections store (when each article last changed without `updated:`)."""
+    url = state_url(config)
+    if url is not None:
+        from .pg_corrections import PgRevisions
+
+        return PgRevisions(url, retry_for=retry_for)
+    from .corrections import SqliteRevisions
+
+    return SqliteRevisions(sqlite_path)

@@ -109,7 +109,12 @@ def test_workers_killed_and_database_restarted_lose_nothing(
 
     by_id: dict[str, list[Any]] = {}
     for seen in receiver.seen:
-        assert seen.verified
+        if not seen.verified:
+            # A worker killed between a request's headers and its body: the partner got a
+            # truncated request it cannot verify (so never acts on), not a delivery.
+            assert len(seen.body) < int(seen.headers["content-length"]), seen
+            assert any(start <= seen.at <= end + 1.0 for start, end in cuts), seen
+            continue
         by_id.setdefault(seen.id, []).append(seen)
     ok = {i for i, copies in by_id.items() if any(c.answer == "200" for c in copies)}
     assert ok == expected_ids  # nothing lost

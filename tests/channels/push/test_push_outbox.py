@@ -122,6 +122,75 @@ def test_a_worker_whose_lease_lapsed_cannot_overwrite_the_new_owners_outcome(out
         other.close()
 
 
+def test_a_batch_is_fenced_row_by_row_a_stale_row_is_refused_while_the_rest_land(
+    outbox, store_path
+):
+    """One transaction for the batch, but each row checked against its own token."""
+    other = open_outbox(store_path)
+    try:
+        outbox.enqueue([_item(uid, 1) for uid in "abcd"], now=100)
+        slow = outbox.claim("p", owner="slow", limit=4, lease=5, now=100)
+        assert [d.uid for d in slow] == ["a", "b", "c", "d"]
+        [fast] = other.claim("p", owner="fast", limit=1, lease=5, now=106)  # took `a` over
+        assert fast.uid == "a"
+        assert other.report(fast, Result("retry", 503, "busy", 107, 400), worker="fast")
+        batch = [
+            (slow[0], Result("delivered", 200, "", 108)),  # stale: `fast` owns it now
+            (slow[1], Result("delivered", 200, "", 108)),
+            (slow[2], Result("retry", 500, "oops", 108, 300)),
+            (slow[3], Result("dead", 400, "bad", 108)),
+        ]
+        assert outbox.report_many(batch, worker="slow") == [False, True, True, True]
+        [stats] = outbox.stats()
+        assert (stats.pending, stats.retrying, stats.delivered, stats.dead) == (0, 2, 1, 1)
+        log = outbox.attempts(partner="p", uid=None, since=None, limit=10)
+        assert [(a.uid, a.outcome, a.worker) for a in log] == [
+            ("a", "retry", "fast"),  # the new owner's outcome stands
+            ("a", "stale", "slow"),
+            ("b", "delivered", "slow"),
+            ("c", "retry", "slow"),
+            ("d", "dead", "slow"),
+        ]
+        assert outbox.report_many([], worker="slow") == []
+        # The same batch again (a flush repeated after a reconnect) changes nothing more.
+        assert outbox.report_many(batch[1:2] + batch[3:], worker="slow") == [False, False]
+        [stats] = outbox.stats()
+        assert (stats.pending, stats.retrying, stats.delivered, stats.dead) == (0, 2, 1, 1)
+    finally:
+        other.close()
+
+
+def test_a_batch_tracks_partner_health_in_order(outbox):
+    """Failures then a success in one batch leave the partner healthy, as one by one would."""
+    day = 86400.0
+    outbox.enqueue([_item(uid, 1) for uid in "abc"], now=0)
+    a, b, c = outbox.claim("p", owner="w", limit=3, lease=30, now=0)
+    outbox.report_many(
+        [(a, Result("retry", 503, "busy", 1, 10)), (b, Result("retry", 503, "busy", 2, 10))],
+        worker="w",
+        disable_after=day,
+    )
+    assert outbox.endpoints()["p"].failing_since == 1
+    outbox.report_many(
+        [(c, Result("retry", 503, "busy", day + 1, day + 9))], worker="w", disable_after=day
+    )
+    assert outbox.endpoints()["p"].disabled_at == day + 1
+    assert outbox.claim("p", owner="w", limit=3, lease=30, now=day + 10) == []  # disabled
+    outbox.enable("p", now=day + 20)
+    a, b, _ = outbox.claim("p", owner="w", limit=3, lease=30, now=day + 20)
+    landed = outbox.report_many(
+        [
+            (a, Result("retry", 503, "busy", day + 21, day + 99)),
+            (b, Result("delivered", 200, "", day + 22)),
+        ],
+        worker="w",
+        disable_after=day,
+    )
+    assert landed == [True, True]
+    endpoint = outbox.endpoints()["p"]
+    assert (endpoint.failing_since, endpoint.disabled_at) == (None, None)
+
+
 def test_gone_owners_release_their_leases_and_dead_rows_requeue(outbox):
     outbox.enqueue([_item("a", 1), _item("b", 1)], now=100)
     outbox.claim("p", owner="host:1:x", limit=2, lease=999, now=100)
@@ -225,3 +294,22 @@ def test_concurrent_claims_never_share_a_row(store_path):
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_bulk_enqueue_on_postgresql_refreshes_planner_statistics(pg_url):
+    """Claims are planned for the queue as it is, not as the empty table it was."""
+    from syndicate.delivery.pg_outbox import ANALYZE_AFTER
+
+    outbox = PgOutbox(pg_url, retry_for=5)
+    try:
+        outbox.enqueue([_item(f"u{n}", 1) for n in range(ANALYZE_AFTER)], now=100)
+        [(rows,)] = outbox.session.run(
+            lambda conn: conn.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'deliveries'::regclass"
+            ).fetchall()
+        )
+        assert rows == ANALYZE_AFTER
+        claimed = outbox.claim("p", owner="w", limit=8, lease=30, now=100)
+        assert [d.uid for d in claimed] == [f"u{n}" for n in range(8)]
+    finally:
+        outbox.close()

@@ -1,0 +1,111 @@
+"""The corrections store on its own, SQLite and PostgreSQL alike (one suite, two backends),
+and that `state_url` picks PostgreSQL for it as for the other delivery stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import SiteFactory
+
+from syndicate.delivery import corrections, stores
+from syndicate.delivery.corrections import Revision, Revisions, SqliteRevisions, apply
+from syndicate.delivery.pg_corrections import PgRevisions
+
+FIRST = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+EDITED = datetime(2030, 6, 2, 10, 15, tzinfo=UTC)
+
+
+def open_store(ref: Path | str) -> Revisions:
+    if isinstance(ref, Path):
+        return SqliteRevisions(ref)
+    return PgRevisions(ref, retry_for=5)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ref(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    if request.param == "sqlite":
+        return corrections.store_path(tmp_path / "state")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(ref: Path | str) -> Iterator[Revisions]:
+    opened = open_store(ref)
+    yield opened
+    opened.close()
+
+
+def test_saved_revisions_load_back_and_later_saves_replace_them(store, ref):
+    assert store.load() == {}
+    store.save([])  # a publish that changed nothing writes nothing
+    first = [
+        Revision("a", "h1", None, None),
+        Revision("b", "h1", "2030-06-01T09:00:00+08:00", "2030-06-02T10:15:00+00:00"),
+    ]
+    store.save(first)
+    assert store.load() == {r.uid: r for r in first}
+    store.save([Revision("a", "h2", None, "2030-06-03T08:00:00+00:00")])
+    store.close()
+    reopened = open_store(ref)  # durable: another process (or host) sees the same
+    try:
+        assert reopened.load() == {
+            "a": Revision("a", "h2", None, "2030-06-03T08:00:00+00:00"),
+            "b": first[1],
+        }
+    finally:
+        reopened.close()
+
+
+def test_an_undeclared_edit_is_dated_once_across_publishes(store, ref, site: SiteFactory):
+    story = site.article("news", "port-fire", "Three dead.\n")
+    built, revised = apply(site.build().site, store.load(), FIRST)
+    assert [r.changed_at for r in revised] == [None]  # first publish: nothing to date
+    store.save(revised)
+
+    story.write_text(story.read_text("utf-8").replace("Three", "Two"), "utf-8")
+    built, revised = apply(site.build().site, store.load(), EDITED)
+    assert [r.changed_at for r in revised] == [EDITED.isoformat()]
+    (article,) = built.articles
+    assert article.updated == EDITED
+    store.save(revised)
+
+    later = datetime(2030, 6, 3, tzinfo=UTC)
+    again, revised = apply(site.build().site, store.load(), later)
+    assert revised == []  # the same content keeps the first date it was seen
+    assert again.articles[0].updated == EDITED
+
+
+def test_state_url_puts_corrections_in_postgresql(site: SiteFactory, pg_url: str) -> None:
+    site.write_config(state_url=pg_url)
+    config = site.config()
+    sqlite_file = corrections.store_path(config.state_dir)
+    for opened in (corrections.open_revisions(config), stores.open_revisions(config, sqlite_file)):
+        assert isinstance(opened, PgRevisions)
+        opened.save([Revision("a", "h1", None, None)])
+        opened.close()
+    assert not sqlite_file.exists()
+    check = PgRevisions(pg_url, retry_for=5)
+    try:
+        assert list(check.load()) == ["a"]
+    finally:
+        check.close()
+
+
+def test_without_state_url_corrections_stay_in_sqlite_under_state_dir(site: SiteFactory) -> None:
+    config = site.config()
+    by_config = corrections.open_revisions(config)
+    by_folder = corrections.open_revisions(config.state_dir)  # as the pipeline calls it
+    for opened in (by_config, by_folder):
+        assert isinstance(opened, SqliteRevisions)
+        opened.close()
+    assert corrections.store_path(config.state_dir).exists()
+
+
+def test_state_migrate_creates_the_corrections_schema(site: SiteFactory, pg_url: str) -> None:
+    site.write_config(state_url=pg_url)
+    migrated = site.cli("state", "migrate")
+    assert migrated.exit_code == 0, migrated.output
+    assert "syndicate_corrections: schema version 0 -> 1" in migrated.output
