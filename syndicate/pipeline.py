@@ -320,7 +320,7 @@ def _publish(
         raise ContentError([replace(p, severity="error") for p in built.problems] if strict
                            else built.problems)  # fmt: skip
     assert when.now is not None
-    revisions = open_revisions(config.state_dir)  # corrections: see delivery.corrections
+    revisions = open_revisions(config)  # corrections: see delivery.corrections
     try:
         site, revised = apply_revisions(built.site, revisions.load(), when.now, resident.corrected)
     except BaseException:
