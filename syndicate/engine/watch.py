@@ -13,6 +13,7 @@ publishes again as of that story's time (not a second before), as if it were edi
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -105,6 +106,29 @@ def changes(
             yield None
 
 
+FIRST_WARNINGS = 20  # shown when which files changed is not known (the first publish)
+
+
+def warnings_to_show(config: Config, warnings: list[str], changed: list[str] | None) -> list[str]:
+    """The warnings about the files just saved: an archive with thousands of old broken
+    links would otherwise print them all again on every save, burying the one that
+    matters (and printing them cost half a publish at 10,000 articles). When the saved
+    files are not known, the first few."""
+    if changed is None:
+        return warnings[:FIRST_WARNINGS]
+    names: set[str] = set()
+    content = config.content_dir.resolve()
+    for path in changed:
+        full = Path(path).resolve()
+        names.update((path, str(full), _shown(config, path)))
+        if full.is_relative_to(content):
+            names.add(full.relative_to(content).as_posix())
+    return [w for w in warnings if _LINE.sub("", w.partition(": ")[0]) in names]
+
+
+_LINE = re.compile(r":\d+$")  # "story.md:3: ..." names story.md
+
+
 def _shown(config: Config, path: str) -> str:
     try:
         return Path(path).relative_to(config.root).as_posix()
@@ -172,8 +196,14 @@ class ResidentPublisher:
         self.next_change = outcome.next_change
         w = outcome.write
         self.finished(bool(w.written or w.removed), [])
-        for warning in outcome.warnings:
+        shown = warnings_to_show(self.config, outcome.warnings, changed)
+        for warning in shown:
             self.report_error(f"warning: {warning}")
+        if len(shown) < len(outcome.warnings):
+            rest = len(outcome.warnings) - len(shown)
+            self.report_error(
+                f"{rest:,} more warning(s) in other files (`syndicate check` lists all)"
+            )
         elapsed = time.perf_counter() - started
         if outcome.skipped and quiet_if_unchanged:
             return True

@@ -118,3 +118,16 @@ def test_only_files_a_publish_reads_count_as_changes(site: SiteFactory) -> None:
     assert relevant(config, str(config.static_dir / "media/photo.jpg"))
     for name in (".story.md.swp", "story.md~", ".#story.md", "4913", "notes.txt"):
         assert not relevant(config, str(content / "finance" / name)), name
+
+
+def test_watch_repeats_only_the_warnings_of_the_files_just_saved(site: SiteFactory) -> None:
+    from syndicate.engine.watch import FIRST_WARNINGS, warnings_to_show
+
+    site.write_config()
+    config = site.config()
+    saved = site.article("news", "fresh")
+    warnings = [f"news/old-{n}.md: link /gone/ leads to no page of the site" for n in range(50)]
+    warnings += ["news/fresh.md:4: image: /a.jpg is not in static/ nor beside the article"]
+    assert warnings_to_show(config, warnings, [str(saved)]) == warnings[-1:]
+    assert warnings_to_show(config, warnings, None) == warnings[:FIRST_WARNINGS]
+    assert warnings_to_show(config, warnings, []) == []
