@@ -163,10 +163,12 @@ class ResidentPublisher:
         quiet_if_unchanged: bool = False,
         at: datetime | None = None,
         changed: list[str] | None = None,
+        warm: bool = False,
     ) -> bool:
         """One publish (as of `at`, else the clock); problems are reported and the last
         good output stays live. `changed`: the paths saved since the last publish, when
-        the watcher knows them (None: look at every file)."""
+        the watcher knows them (None: look at every file). `warm`: go through the whole
+        site even if nothing changed, so the first edit finds it in memory."""
         from ..pipeline import When, publish
 
         started = time.perf_counter()
@@ -180,6 +182,7 @@ class ResidentPublisher:
                 resident=self.resident,
                 when=When(at or self.clock(), self.include_future),
                 changed=changed,
+                skip_if_unchanged=not warm,
             )
         except ContentError as exc:
             for problem in exc.problems:
@@ -205,9 +208,11 @@ class ResidentPublisher:
                 f"{rest:,} more warning(s) in other files (`syndicate check` lists all)"
             )
         elapsed = time.perf_counter() - started
-        if outcome.skipped and quiet_if_unchanged:
+        # A warm-up that wrote nothing had nothing to publish, whatever it went through.
+        unchanged = outcome.skipped or (warm and not (w.written or w.removed))
+        if unchanged and quiet_if_unchanged:
             return True
-        if outcome.skipped:
+        if unchanged:
             self.report(f"{why or 'checked'}: nothing to publish ({elapsed:.2f}s)")
         else:
             self.report(
@@ -232,7 +237,7 @@ class ResidentPublisher:
     def run(self, stop: threading.Event) -> None:
         """Publish now, then after every change and at every scheduled time until `stop`
         is set."""
-        self.publish()
+        self.publish(warm=True)
         while not stop.is_set():
             config = self.config or load_config(self.config_path)
             folders = watched_folders(config)
