@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, cast
 
@@ -60,3 +61,74 @@ def article_fingerprint(a: Article) -> str:
         moment(a.updated) if a.updated else None, a.summary, a.authors, source, a.tags,
         related, image, a.language, a.url, a.path, a.content_hash, a.uid, a.draft, extra,
     )  # fmt: skip
+
+
+def fields_digest(article: Article, fields: tuple[str, ...]) -> str:
+    """A digest of the named fields of `article`: what a page that shows them is keyed on.
+
+    Memoized on the article per fields tuple: an article is listed on several pages (its
+    sections, tags, authors, the home page), and the key of each names it.
+    """
+    found = article._digests
+    if found is None:
+        found = {}
+        object.__setattr__(article, "_digests", found)
+    digest = found.get(fields)
+    if digest is None:
+        values = [reader(article) for reader in _readers(fields)]
+        digest = found[fields] = fingerprint(*values)
+    return digest
+
+
+def plain(value: object) -> object:
+    """A value as what `fingerprint` marshals fast: datetimes as `moment`, frozen
+    dataclasses (images, sources, crumbs) as tuples of their fields, mappings sorted."""
+    if value is None or isinstance(value, str | int | float | bytes):
+        return value
+    if isinstance(value, datetime):
+        return moment(value)
+    if isinstance(value, tuple | list):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), plain(v)) for k, v in value.items()))
+    slots = getattr(type(value), "__dataclass_fields__", None)
+    if slots is not None:
+        return (type(value).__name__, *(plain(getattr(value, name)) for name in slots))
+    return repr(value)
+
+
+def _body(article: Article) -> object:
+    return article.content_hash  # the body is a function of the source file
+
+
+# Fields whose value is better keyed by something else (the body by its source's hash,
+# not its HTML, which may not even be loaded), or that are plain already.
+_SPECIAL: dict[str, Callable[[Article], object]] = {
+    "body": _body,
+    "body_html": _body,
+    "headings": _body,
+    "matter": _body,
+    "published": lambda a: moment(a.published),
+    "modified": lambda a: moment(a.modified),
+}
+_PLAIN_FIELDS = frozenset(
+    ("slug", "title", "section", "summary", "language", "url", "path", "word_count",
+     "source_file", "content_hash", "uid", "draft", "authors", "tags")
+)  # fmt: skip
+_READERS: dict[tuple[str, ...], tuple[Callable[[Article], object], ...]] = {}
+
+
+def _readers(fields: tuple[str, ...]) -> tuple[Callable[[Article], object], ...]:
+    found = _READERS.get(fields)
+    if found is None:
+        found = _READERS[fields] = tuple(_reader(name) for name in fields)
+    return found
+
+
+def _reader(name: str) -> Callable[[Article], object]:
+    special = _SPECIAL.get(name)
+    if special is not None:
+        return special
+    if name in _PLAIN_FIELDS:
+        return lambda a: getattr(a, name)
+    return lambda a: plain(getattr(a, name))
