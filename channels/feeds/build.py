@@ -75,8 +75,9 @@ class FeedBuilder:
             yield Page(reads, self._bind_feed(spec), name=next(iter(spec.paths.values()), ""))
         for index, page in enumerate(self.pages):
             neighbours = tuple(p.period for p in self.pages[max(0, index - 1) : index + 2])
-            parts = ("archive", self._common, page.period, neighbours)
-            reads = Reads(page.articles, EVERY_FIELD, parts)
+            reads = Reads(
+                page.articles, EVERY_FIELD, ("archive", self._common, page.period, neighbours)
+            )
             path = urls.archive_feed(page.period)
             yield Page(reads, self._bind_archive(index), name=path)
 

@@ -81,25 +81,31 @@ class HtmlChannel(Channel[HtmlSettings]):
     def _pictures(self, articles: Iterable[Article]) -> tuple[object, ...]:
         """The pictures teasers show: a thumbnail's file may change under the same name."""
         key = self.images.key
-        return tuple(key(a) for a in articles)
+        return tuple([key(a) for a in articles])
 
     def article_reads(self, article: Article, site: Site) -> Reads:
         """An article page shows its neighbours' teasers, its section trail's titles,
         its related stories' languages and its own picture."""
-        self.images.bind(site)
+        images = self.images
+        images.bind(site)
         newer, older = site.neighbours(article)
-        shown = tuple(n for n in (older, newer) if n is not None)
-        trail = [site.sections.get(c.section) for c in article.breadcrumb]
+        if older is None:
+            shown: tuple[Article, ...] = () if newer is None else (newer,)
+        else:
+            shown = (older,) if newer is None else (older, newer)
+        sections = site.sections
+        trail = [sections.get(c.section) for c in article.breadcrumb]
+        related = article.related
         return Reads(
-            articles=shown,
-            fields=TEASER_FIELDS,
-            parts=(
+            shown,
+            TEASER_FIELDS,
+            (
                 self.site_parts(site),
-                tuple((s.title, s.titles) for s in trail if s is not None),
+                tuple([(s.title, s.titles) for s in trail if s is not None]),
                 older is None,
                 newer is None,
-                tuple(related_language(site, r) for r in article.related),
-                self.images.key(article),
+                tuple([related_language(site, r) for r in related]) if related else (),
+                images.key(article),
                 self._pictures(shown),
             ),
         )

@@ -16,8 +16,8 @@ from functools import partial
 from pathlib import Path
 
 from .. import __version__
-from ..channel import EVERY_FIELD, AnyChannel, OutputFile, Page, Reads
-from ..digests import fields_digest, fingerprint
+from ..channel import EVERY_FIELD, AnyChannel, OutputFile, Page, Reads, checked_fields
+from ..digests import fields_digests, fingerprint
 from ..model import Article, Site
 from ..render import article_renderer, checked, piece_renderer, renders_articles, site_pieces
 from ..writer import StagedOutput
@@ -50,11 +50,11 @@ def reads_key(reads: Reads) -> tuple[object, ...]:
     """Plain values standing for everything `reads` declares: the parts as given, and
     per article a digest of its declared fields (its fingerprint for `EVERY_FIELD`),
     memoized on the article, which several pages list."""
-    fields = reads.fields
+    fields = checked_fields(reads.fields)
     if fields == EVERY_FIELD:
         listed = [article.fingerprint for article in reads.articles]
     else:
-        listed = [fields_digest(article, fields) for article in reads.articles]
+        listed = fields_digests(reads.articles, fields)
     return fields, reads.parts, listed
 
 
