@@ -4,7 +4,7 @@ no page declared re-renders none of them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib.metadata import EntryPoint
 from typing import Any
 
@@ -13,10 +13,24 @@ from conftest import SiteFactory
 from listing_channel import INDEX, RENDERED
 
 import syndicate.channel as channel_module
-from syndicate.channel import EVERY_FIELD, ArticleView, Page, Reads, UndeclaredRead, view_class
-from syndicate.digests import fields_digest
+from syndicate.channel import (
+    EVERY_FIELD,
+    ArticleView,
+    Channel,
+    ChannelContext,
+    Deferred,
+    OutputFile,
+    Page,
+    Reads,
+    UndeclaredRead,
+    view_class,
+)
+from syndicate.config import ChannelSettings
+from syndicate.digests import fields_digest, fingerprint
 from syndicate.engine.render import reads_key
 from syndicate.errors import ChannelError
+from syndicate.model import Site
+from syndicate.render import render_site
 
 
 @pytest.fixture
@@ -141,3 +155,22 @@ def _channels(site: SiteFactory) -> list[Any]:
     from syndicate.pipeline import make_channels
 
     return make_channels(site.config(), None, site.root / "public")
+
+
+class Legacy(Channel[ChannelSettings]):
+    """A channel written before `Page`: it keys its index itself."""
+
+    name = "legacy"
+
+    def render_site(self, site: Site) -> Iterable[OutputFile | Page | Deferred]:
+        text = "".join(a.title + "\n" for a in site.articles)
+        yield Deferred(fingerprint(text), lambda: [OutputFile.text("legacy.txt", text)])
+
+
+def test_a_deferred_piece_still_renders_with_a_deprecation_warning(site: SiteFactory) -> None:
+    site.article("news", "harbour-opens")
+    built = site.build().site
+    context = ChannelContext(site.config(), None, site.root / "public", site.root / "state")  # type: ignore[arg-type]
+    with pytest.warns(DeprecationWarning, match="Page"):
+        (file,) = render_site([Legacy(ChannelSettings(), context)], built)
+    assert file == OutputFile.text("legacy.txt", "Harbour Opens\n")
