@@ -8,9 +8,9 @@ Builds the site model once in this process (bodies in memory, as in a cold publi
 article fingerprints worked out first, since every channel's keys share them), then,
 with a fresh channel each round (so no item or entry is cached yet):
 
-- planning: `FeedsChannel.render_site(site)` up to the list of `Deferred` pieces (what
+- planning: `FeedsChannel.render_site(site)` up to the list of `Page` pieces (what
   the publishing process does before handing pieces to workers);
-- rendering: `.render()` of every piece, in the pipeline's order, split by kind (site
+- rendering: `.files()` of every piece, in the pipeline's order, split by kind (site
   feed, section feeds, tag feeds, RFC 5005 archive pages). Items and entries are cached
   across pieces, so a kind rendered later profits from what earlier ones built.
 
@@ -32,11 +32,12 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from syndicate.channel import Channel, Deferred, OutputFile
+from syndicate.channel import Channel, Deferred, OutputFile, Page
 from syndicate.config import load_config
 from syndicate.engine.cache import BuildCache
 from syndicate.model import Site
 from syndicate.pipeline import load_site, make_channels
+from syndicate.render import piece_renderer
 
 KINDS = ("site", "sections", "tags", "archive", "other")
 
@@ -54,8 +55,8 @@ def kind_of(paths: Sequence[str]) -> str:
     return "other"
 
 
-def files_of(piece: OutputFile | Deferred) -> Iterable[OutputFile]:
-    return piece.render() if isinstance(piece, Deferred) else [piece]
+def files_of(piece: OutputFile | Page | Deferred) -> Iterable[OutputFile]:
+    return [piece] if isinstance(piece, OutputFile) else piece_renderer(piece)()
 
 
 def one_round(channel: Channel, site: Site) -> dict[str, float]:

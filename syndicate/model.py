@@ -187,6 +187,10 @@ class Article:
     matter: Matter | None = None
     # Worked out on first use; dataclasses.replace() starts a copy without it.
     _fingerprint: str = field(default="", init=False, repr=False, compare=False)
+    # Digests of declared fields (`digests.fields_digest`), by fields tuple.
+    _digests: dict[tuple[str, ...], str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __getattr__(self, name: str) -> Any:
         """Declared front matter fields the model does not carry itself (see `matter`)."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from .channel import AnyChannel, Channel, Deferred, OutputFile
+from .channel import AnyChannel, Channel, Deferred, OutputFile, Page, UndeclaredRead
 from .errors import ChannelError, SyndicateError
 from .model import Article, Site
 from .templating import template_location
 
-Piece = TypeVar("Piece", OutputFile, OutputFile | Deferred)
+Piece = TypeVar("Piece", OutputFile, OutputFile | Page | Deferred)
 
 
 def render_site(adapters: Iterable[AnyChannel], site: Site) -> Iterator[OutputFile]:
@@ -28,7 +28,7 @@ def render_site(adapters: Iterable[AnyChannel], site: Site) -> Iterator[OutputFi
             if isinstance(item, OutputFile):
                 yield item
             else:
-                yield from checked(adapter, item.render)
+                yield from checked(adapter, piece_renderer(item))
 
 
 def renders_articles(adapter: AnyChannel) -> bool:
@@ -42,8 +42,13 @@ def article_renderer(
     return lambda: adapter.render_article(article, site)
 
 
-def site_pieces(adapter: AnyChannel, site: Site) -> Iterator[OutputFile | Deferred]:
-    """The channel's site-wide output: files, and pages to render when their key changed."""
+def piece_renderer(piece: Page | Deferred) -> Callable[[], Iterable[OutputFile]]:
+    """A page's render, handed the articles it declared (as views of the declared fields)."""
+    return piece.files if isinstance(piece, Page) else piece.render
+
+
+def site_pieces(adapter: AnyChannel, site: Site) -> Iterator[OutputFile | Page | Deferred]:
+    """The channel's site-wide output: files, and pages to render when what they read changed."""
     return checked(adapter, lambda: adapter.render_site(site))
 
 
@@ -51,6 +56,11 @@ def checked(adapter: AnyChannel, render: Callable[[], Iterable[Piece]]) -> Itera
     """Channel bugs become one ChannelError naming the channel, not a traceback."""
     try:
         yield from render()
+    except UndeclaredRead as exc:
+        where = template_location(exc)
+        if where is None:
+            raise
+        raise UndeclaredRead(f"{where}: {exc}") from None
     except SyndicateError:
         raise
     except Exception as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from syndicate.channel import Channel, OutputFile
+from syndicate.channel import Channel, Listed, OutputFile, Page, Reads
 from syndicate.config import ChannelSettings
 from syndicate.model import Article, Site
 
@@ -26,6 +26,10 @@ class TextChannel(Channel[TextSettings]):
             raise RuntimeError(f"refusing to render {article.slug}")
         yield OutputFile.text(f"text/{article.slug}{settings.suffix}", f"{article.title}\n")
 
-    def render_site(self, site: Site) -> Iterable[OutputFile]:
-        titles = "".join(f"{a.slug}\t{a.title}\n" for a in site.articles)
-        yield OutputFile.text("text/index.txt", titles)
+    def render_site(self, site: Site) -> Iterable[OutputFile | Page]:
+        # The index lists every article's slug and title: it declares exactly that.
+        reads = Reads(articles=site.articles, fields=("slug", "title"))
+        yield Page(reads, self.index, name="text/index.txt")
+
+    def index(self, listed: tuple[Listed, ...]) -> Iterable[OutputFile]:
+        yield OutputFile.text("text/index.txt", "".join(f"{a.slug}\t{a.title}\n" for a in listed))

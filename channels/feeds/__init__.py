@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from syndicate.channel import Channel, Deferred, OutputFile
+from syndicate.channel import Channel, OutputFile, Page
 from syndicate.model import Site
 
 from .build import STYLESHEET_PATH, FeedBuilder
@@ -28,7 +28,7 @@ class FeedsChannel(Channel[FeedsSettings]):
     def feed_settings(self) -> FeedsSettings:
         return self.settings
 
-    def render_site(self, site: Site) -> Iterable[OutputFile | Deferred]:
+    def render_site(self, site: Site) -> Iterable[OutputFile | Page]:
         settings = self.feed_settings
         xml = any(fmt in settings.formats for fmt in ("atom", "rss"))
         stylesheet = settings.stylesheet and xml

@@ -1,8 +1,9 @@
 """Builds every feed file of a publish from shared, once-per-article items and entries.
 
 Each feed (a site, section or tag feed in all its formats) and each archive page is a
-`Deferred` piece keyed by everything it shows, so a publish re-renders only the feeds
-whose articles or metadata changed, and the pipeline spreads the rest over cores.
+`Page` declaring everything it shows (its articles, whole, and the site facts it names),
+so a publish re-renders only the feeds whose articles or metadata changed, and the
+pipeline spreads the rest over cores.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from syndicate import urls
-from syndicate.channel import Deferred, OutputFile
-from syndicate.digests import fingerprint
+from syndicate.channel import EVERY_FIELD, Listed, OutputFile, Page, Reads
 from syndicate.model import Article, Site
 
 from . import atomfast, jsonfeed, xmlfeeds
@@ -55,41 +55,43 @@ class FeedBuilder:
         # reuse. Any other article is in exactly one archive page, so its item and entry
         # are dropped once written, and memory is reused instead of piling up.
         self._windowed = {a.slug for spec in self.specs for a in spec.articles[: settings.limit]}
-        self._common_key = fingerprint(
+        # What every feed shows of the site: its facts, and section titles (categories).
+        self._common: tuple[object, ...] = (
             self.info.title, self.info.base_url, self.info.language, self.info.description,
             self.info.id_authority, self.info.id_date, self.info.hubs, self.stylesheet_url,
-            [(p, s.title, s.description, s.url) for p, s in sorted(site.sections.items())],
+            tuple((p, s.title, s.description, s.url) for p, s in sorted(site.sections.items())),
         )  # fmt: skip
 
-    def work(self) -> Iterator[Deferred]:
-        """One piece per feed (all its formats) and per archive page, keyed by its inputs."""
+    def work(self) -> Iterator[Page]:
+        """One page per feed (all its formats) and per archive page, declaring what it
+        shows: its articles whole (full content), and the feed's own facts."""
         for spec in self.specs:
             window = spec.articles[: self.settings.limit]
-            key = fingerprint(
-                self._common_key, "feed", spec.key, spec.title, spec.description,
-                spec.home_url, spec.paths, self._feed_links(spec), self._keys(window),
+            parts = (
+                "feed", self._common, spec.key, spec.title, spec.description, spec.home_url,
+                spec.paths, self._feed_links(spec),
             )  # fmt: skip
-            yield Deferred(key, self._bind_feed(spec, window))
+            reads = Reads(window, EVERY_FIELD, parts)
+            yield Page(reads, self._bind_feed(spec), name=next(iter(spec.paths.values()), ""))
         for index, page in enumerate(self.pages):
-            neighbours = [p.period for p in self.pages[max(0, index - 1) : index + 2]]
-            key = fingerprint(
-                self._common_key, "archive", page.period, neighbours, self._keys(page.articles)
+            neighbours = tuple(p.period for p in self.pages[max(0, index - 1) : index + 2])
+            reads = Reads(
+                page.articles, EVERY_FIELD, ("archive", self._common, page.period, neighbours)
             )
-            yield Deferred(key, self._bind_archive(index))
+            path = urls.archive_feed(page.period)
+            yield Page(reads, self._bind_archive(index), name=path)
 
     def files(self) -> Iterator[OutputFile]:
         """Every file at once (no reuse): what `work` yields, rendered in order."""
         for piece in self.work():
-            yield from piece.render()
+            yield from piece.files()
 
-    def _bind_feed(
-        self, spec: FeedSpec, window: Sequence[Article]
-    ) -> Callable[[], Iterator[OutputFile]]:
-        return lambda: self._feed_files(spec, window)
+    def _bind_feed(self, spec: FeedSpec) -> Callable[[tuple[Listed, ...]], Iterator[OutputFile]]:
+        return lambda listed: self._feed_files(spec, whole(listed))
 
-    def _bind_archive(self, index: int) -> Callable[[], Iterator[OutputFile]]:
+    def _bind_archive(self, index: int) -> Callable[[tuple[Listed, ...]], Iterator[OutputFile]]:
         path = urls.archive_feed(self.pages[index].period)
-        return lambda: iter([OutputFile(path, self._archive(index))])
+        return lambda listed: iter([OutputFile(path, self._archive(index, whole(listed)))])
 
     def _feed_files(self, spec: FeedSpec, window: Sequence[Article]) -> Iterator[OutputFile]:
         items = [self.items.get(a) for a in window]
@@ -99,9 +101,6 @@ class FeedBuilder:
             else:
                 data = self._xml_feed(spec, items, fmt)
             yield OutputFile(spec.paths[fmt], data)
-
-    def _keys(self, articles: Sequence[Article]) -> list[str]:
-        return [article.fingerprint for article in articles]
 
     def _feed_links(self, spec: FeedSpec) -> tuple[tuple[str, str], ...]:
         """RFC 5005: the site's Atom feed points at the newest archive page."""
@@ -194,7 +193,7 @@ class FeedBuilder:
 
     # -- archive ----------------------------------------------------------------------
 
-    def _archive(self, index: int) -> bytes:
+    def _archive(self, index: int, articles: Sequence[Article]) -> bytes:
         page = self.pages[index]
         info = self.info
         links = [("current", info.absolute(urls.site_feed("atom")))]
@@ -212,16 +211,16 @@ class FeedBuilder:
                 author=info.title,
                 home_url=info.base_url,
                 self_url=self._page_url(index),
-                updated=self._updated([feed_date(a.modified) for a in page.articles]),
+                updated=self._updated([feed_date(a.modified) for a in articles]),
                 links=tuple(links),
                 archive=True,
                 stylesheet_url=self.stylesheet_url,
             ),
         )
-        entries = [self._archive_entry(a) for a in page.articles]
+        entries = [self._archive_entry(a) for a in articles]
         data = xmlfeeds.assemble_pieces("atom", head, entries)
         if len(data) >= self.settings.max_bytes:  # planned with size bounds; a last guard
-            parts = [atomfast.atom_entry(self._item(a), full=False) for a in page.articles]
+            parts = [atomfast.atom_entry(self._item(a), full=False) for a in articles]
             data = xmlfeeds.assemble("atom", head, parts)
         return check_size(data, self.settings.max_bytes, urls.archive_feed(page.period))
 
@@ -261,3 +260,10 @@ class FeedBuilder:
         if article.slug in self._windowed:
             return (self.entries.xml(self.items.get(article), "atom"),)
         return atomfast.atom_entry_parts(make_item(article, self.site))
+
+
+def whole(listed: Sequence[Listed]) -> tuple[Article, ...]:
+    """The articles of a page that declared `EVERY_FIELD`: handed over as they are."""
+    found = tuple(a for a in listed if isinstance(a, Article))
+    assert len(found) == len(listed), "EVERY_FIELD pages are handed whole articles"
+    return found

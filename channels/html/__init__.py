@@ -7,38 +7,33 @@ Pages link to each other with relative URLs so the output works at any base URL 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
 import click
 
 from syndicate import urls
-from syndicate.channel import Channel, ChannelContext, Deferred, OutputFile
-from syndicate.digests import fingerprint
+from syndicate.channel import Channel, ChannelContext, Listed, OutputFile, Page, Reads
 from syndicate.model import Article, Section, Site
 from syndicate.slug import tag_slug
 
+from . import pagination
 from .assets import stylesheet
 from .front import front_page
 from .images import Images
 from .pages import Renderer, based_on, related_language
-from .pagination import Page, paginate
+from .pagination import paginate
 from .settings import HtmlSettings
 from .sitemaps import NEWS_SITEMAP, SITEMAP, Entry, news_sitemap, robots_txt, sitemaps
 
-__all__ = ["HtmlChannel", "HtmlSettings"]
+__all__ = ["TEASER_FIELDS", "HtmlChannel", "HtmlSettings"]
 
-
-def _listed(articles: Iterable[Article], images: Images) -> list[tuple[str, object]]:
-    """What a list page's key must cover of each article it shows.
-
-    The article's fingerprint covers more than a list shows (its body, say), so a body
-    edit re-renders the few list pages showing it; their bytes come out the same and
-    are not rewritten. That costs less than hashing the shown fields of every listed
-    article on every publish. A thumbnail's file may change under the same name, so its
-    picture (sizes and digest) is part of the key too.
-    """
-    return [(a.fingerprint, images.key(a)) for a in articles]
+# What a teaser (a story in a list, a previous/next link) shows of an article: its
+# headline, link, date, summary, language and picture (found by `image`, beside the
+# article's `source_file` or under its `path`). A body edit re-renders no list.
+TEASER_FIELDS = ("title", "url", "path", "published", "summary", "language", "image",
+                 "source_file")  # fmt: skip
 
 
 class HtmlChannel(Channel[HtmlSettings]):
@@ -60,43 +55,59 @@ class HtmlChannel(Channel[HtmlSettings]):
         self.renderer = Renderer(
             context.templates, config.site, settings, self._stylesheet[0], self.images
         )
-        self._site_keys: tuple[Site, str] | None = None
+        self._site_parts: tuple[Site, tuple[object, ...]] | None = None
 
-    def _site_key_of(self, site: Site) -> str:
-        """`_site_key`, once per site object (a pure memo)."""
-        if self._site_keys is None or self._site_keys[0] is not site:
-            self._site_keys = (site, self._site_key(site))
-        return self._site_keys[1]
+    def site_parts(self, site: Site) -> tuple[object, ...]:
+        """What every page shows of the site: its facts, the home section's title, the
+        section menu, the stylesheet. Made once per site object."""
+        if self._site_parts is None or self._site_parts[0] is not site:
+            info = site.info
+            root = site.sections.get("")
+            children = root.children if root else ()
+            menu = tuple((p, site.sections[p].title, site.sections[p].titles) for p in children)
+            parts = (
+                info.title,
+                info.base_url,
+                info.language,
+                str(info.timezone),
+                info.description,
+                (root.title, root.titles) if root else "",
+                menu,
+                self._stylesheet[0],
+            )
+            self._site_parts = (site, parts)
+        return self._site_parts[1]
 
-    def _site_key(self, site: Site) -> str:
-        """What every page shows of the site: its facts, the section menu, the stylesheet."""
-        info = site.info
-        root = site.sections.get("")
-        children = root.children if root else ()
-        menu = [(p, site.sections[p].title, site.sections[p].titles) for p in children]
-        return fingerprint(
-            info.title,
-            info.base_url,
-            info.language,
-            str(info.timezone),
-            info.description,
-            (root.title, root.titles) if root else "",
-            menu,
-            self._stylesheet[0],
-        )
+    def _pictures(self, articles: Iterable[Article]) -> tuple[object, ...]:
+        """The pictures teasers show: a thumbnail's file may change under the same name."""
+        key = self.images.key
+        return tuple([key(a) for a in articles])
 
-    def article_key(self, article: Article, site: Site) -> str:
-        self.images.bind(site)
-        site_key = self._site_key_of(site)
+    def article_reads(self, article: Article, site: Site) -> Reads:
+        """An article page shows its neighbours' teasers, its section trail's titles,
+        its related stories' languages and its own picture."""
+        images = self.images
+        images.bind(site)
         newer, older = site.neighbours(article)
-        trail = [site.sections.get(c.section) for c in article.breadcrumb]
-        return fingerprint(
-            site_key,
-            [(s.title, s.titles) for s in trail if s is not None],
-            _listed((n for n in (older, newer) if n is not None), self.images),
-            older is None,
-            [related_language(site, r) for r in article.related],
-            self.images.key(article),
+        if older is None:
+            shown: tuple[Article, ...] = () if newer is None else (newer,)
+        else:
+            shown = (older,) if newer is None else (older, newer)
+        sections = site.sections
+        trail = [sections.get(c.section) for c in article.breadcrumb]
+        related = article.related
+        return Reads(
+            shown,
+            TEASER_FIELDS,
+            (
+                self.site_parts(site),
+                tuple([(s.title, s.titles) for s in trail if s is not None]),
+                older is None,
+                newer is None,
+                tuple([related_language(site, r) for r in related]) if related else (),
+                images.key(article),
+                self._pictures(shown),
+            ),
         )
 
     def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
@@ -104,8 +115,8 @@ class HtmlChannel(Channel[HtmlSettings]):
         html = self.renderer.article(article, site)
         yield OutputFile.text(urls.article_page(article), html)
 
-    def render_site(self, site: Site) -> Iterable[OutputFile | Deferred]:
-        site_key = self._site_key_of(site)
+    def render_site(self, site: Site) -> Iterable[OutputFile | Page]:
+        site_parts = self.site_parts(site)
         renderer = self.renderer
         info = site.info
         count = self.settings.home_per_section
@@ -116,25 +127,37 @@ class HtmlChannel(Channel[HtmlSettings]):
         yield from images.outputs(site.articles)
         root = site.sections.get("")
         front = front_page(site, count, images.has_picture)
-        plan = (
-            _listed([front.lead] if front.lead else [], images),
-            _listed(front.latest, images),
-            [(path, _listed(stories, images)) for path, stories in front.sections],
+        shown = front.shown
+        yield Page(
+            Reads(
+                articles=shown,
+                fields=TEASER_FIELDS,
+                parts=(
+                    "home",
+                    site_parts,
+                    root.description if root else "",
+                    front.layout,
+                    self._pictures(shown),
+                ),
+            ),
+            lambda listed: [
+                OutputFile.text(urls.section_page(""), renderer.home(site, front.relaid(listed)))
+            ],
+            name=urls.section_page(""),
         )
-        yield Deferred(
-            fingerprint("home", site_key, root.description if root else "", plan),
-            lambda: [OutputFile.text(urls.section_page(""), renderer.home(site, front))],
-        )
-        yield Deferred(
-            fingerprint("404", site_key, _listed(site.articles[:5], images)),
-            lambda: [OutputFile.text("404.html", renderer.not_found(site))],
+        latest = site.articles[:5]
+        yield Page(
+            Reads(latest, TEASER_FIELDS, ("404", site_parts, self._pictures(latest))),
+            lambda listed: [OutputFile.text("404.html", renderer.not_found(site, listed))],
+            name="404.html",
         )
         tags = _tags_by_slug(site)
         tag_counts = [(tag, len(tagged)) for tag, tagged in tags.items()]
         tag_counts.sort(key=lambda pair: (pair[0].casefold(), pair[0]))
-        yield Deferred(
-            fingerprint("tags", site_key, tag_counts),
-            lambda: [OutputFile.text(urls.TAGS_INDEX, renderer.tags_index(site, tag_counts))],
+        yield Page(
+            Reads(parts=("tags", site_parts, tag_counts)),
+            lambda _: [OutputFile.text(urls.TAGS_INDEX, renderer.tags_index(site, tag_counts))],
+            name=urls.TAGS_INDEX,
         )
 
         # Each article's last change as a timestamp, once: comparing aware datetimes asks
@@ -151,13 +174,13 @@ class HtmlChannel(Channel[HtmlSettings]):
                 continue
             section = site.sections[path]
             items = site.in_section(path)
-            yield from self._pages(site, site_key, items, section, None)
+            yield from self._pages(site, items, section, None)
             entries.append(Entry(section.url, newest(items)))
         for tag, tagged in tags.items():
-            yield from self._pages(site, site_key, tagged, None, tag)
+            yield from self._pages(site, tagged, None, tag)
             entries.append(Entry(info.absolute(urls.tag_dir(tag)), newest(tagged)))
         for name, written in site.by_author().values():
-            yield from self._pages(site, site_key, written, None, None, name)
+            yield from self._pages(site, written, None, None, name)
             entries.append(Entry(info.absolute(urls.author_dir(name)), newest(written)))
 
         # A syndicated story whose canonical is the original is not ours to list.
@@ -172,20 +195,20 @@ class HtmlChannel(Channel[HtmlSettings]):
     def _pages(
         self,
         site: Site,
-        site_key: str,
         items: Sequence[Article],
         section: Section | None,
         tag: str | None,
         author: str | None = None,
-    ) -> Iterable[Deferred]:
-        """One deferred render per list page, keyed by exactly what the page shows."""
+    ) -> Iterable[Page]:
+        """One page per list page, declaring exactly what it shows."""
         if section is not None:
             path_of: Callable[[int], str] = lambda n: urls.section_page(section, n)  # noqa: E731
-            children = [
+            children = tuple(
                 (c, site.sections[c].title, site.sections[c].titles) for c in section.children
-            ]
-            trail = [site.sections[c.section].titles for c in section.breadcrumb]
-            about = (section.path, section.title, section.description, section.breadcrumb, trail)
+            )
+            trail = tuple(site.sections[c.section].titles for c in section.breadcrumb)
+            crumbs = tuple((c.title, c.section, c.url) for c in section.breadcrumb)
+            about = (section.path, section.title, section.description, crumbs, trail)
             context: object = (about, children)
         elif author is not None:
             path_of = lambda n: urls.author_page(author, n)  # noqa: E731
@@ -193,12 +216,14 @@ class HtmlChannel(Channel[HtmlSettings]):
         else:
             path_of = lambda n: urls.tag_page(tag or "", n)  # noqa: E731
             context = tag
-        renderer, images = self.renderer, self.images
+        site_parts = self.site_parts(site)
         for page in paginate(items, self.settings.per_page, path_of):
-            key = fingerprint(
-                "list", site_key, context, page.number, page.count, _listed(page.items, images)
+            parts = ("list", site_parts, context, page.number, page.count)
+            yield Page(
+                Reads(page.items, TEASER_FIELDS, (*parts, self._pictures(page.items))),
+                _bind(self.renderer, site, page, section, tag, author),
+                name=page.path,
             )
-            yield Deferred(key, _bind(renderer, site, page, section, tag, author))
 
     @classmethod
     def commands(cls) -> Iterable[click.Command]:
@@ -210,16 +235,17 @@ class HtmlChannel(Channel[HtmlSettings]):
 def _bind(
     renderer: Renderer,
     site: Site,
-    page: Page[Article],
+    page: pagination.Page[Listed],
     section: Section | None,
     tag: str | None,
     author: str | None,
-) -> Callable[[], Iterable[OutputFile]]:
-    return lambda: [
-        OutputFile.text(
-            page.path, renderer.listing(site, page, section=section, tag=tag, author=author)
-        )
-    ]
+) -> Callable[[tuple[Listed, ...]], Iterable[OutputFile]]:
+    def render(listed: tuple[Listed, ...]) -> list[OutputFile]:
+        shown = replace(page, items=listed)  # the page's stories as it declared them
+        html = renderer.listing(site, shown, section=section, tag=tag, author=author)
+        return [OutputFile.text(page.path, html)]
+
+    return render
 
 
 def _newest(changed: Mapping[str, float], articles: Iterable[Article]) -> datetime | None:

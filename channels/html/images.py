@@ -23,8 +23,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from syndicate.channel import Deferred, OutputFile
-from syndicate.digests import fingerprint
+from syndicate.channel import Listed, OutputFile, Page, Reads
 from syndicate.model import Article
 
 from .links import safe_external
@@ -118,7 +117,7 @@ class Images:
 
     # --- finding files ---------------------------------------------------------------
 
-    def _source(self, article: Article, src: str) -> _Source | None:
+    def _source(self, article: Listed, src: str) -> _Source | None:
         parts = PurePosixPath(src.lstrip("/")).parts
         if not parts or any(p in ("..", ".") for p in parts) or "\\" in src:
             return None
@@ -130,7 +129,7 @@ class Images:
         beside = self.content_dir.joinpath(*PurePosixPath(article.source_file).parent.parts, *parts)
         return _Source(beside, article.path + "/".join(parts), True) if beside.is_file() else None
 
-    def picture(self, article: Article) -> Picture | None:
+    def picture(self, article: Listed) -> Picture | None:
         """The article's image as pages show it, or None when it has none (or an unsafe one)."""
         image = article.image
         if image is None:
@@ -142,19 +141,19 @@ class Images:
             found = self._pictures[key] = self._make(article, image.src)
             return found
 
-    def has_picture(self, article: Article) -> bool:
+    def has_picture(self, article: Listed) -> bool:
         """Whether the article has an image to show: found on disk, or external."""
         picture = self.picture(article) if article.image else None
         return picture is not None and (picture.external or picture.width is not None)
 
-    def key(self, article: Article) -> tuple[object, ...] | None:
+    def key(self, article: Listed) -> tuple[object, ...] | None:
         """What pages showing the article's image must be keyed on."""
         if article.image is None:
             return None
         picture = self.picture(article)
         return picture.key if picture is not None else None
 
-    def _make(self, article: Article, src: str) -> Picture | None:
+    def _make(self, article: Listed, src: str) -> Picture | None:
         if "://" in src or src.startswith("//") or ":" in src.partition("/")[0]:
             safe = safe_external(src)
             return Picture(safe, external=True) if safe else None
@@ -237,9 +236,9 @@ class Images:
 
     # --- output ----------------------------------------------------------------------
 
-    def outputs(self, articles: Iterable[Article]) -> Iterable[Deferred]:
-        """One deferred render per distinct image: its smaller copies (and the original,
-        when it lives beside the article), keyed by the source's digest."""
+    def outputs(self, articles: Iterable[Article]) -> Iterable[Page]:
+        """One page per distinct image: its smaller copies (and the original, when it
+        lives beside the article), reading the source's digest and the sizes wanted."""
         seen: set[tuple[str, str | None]] = set()
         for article in articles:
             picture = self.picture(article)
@@ -253,9 +252,9 @@ class Images:
             if (picture.token, copy) in seen:
                 continue
             seen.add((picture.token, copy))
-            widths = [v.width for v in picture.variants]
-            key = fingerprint("image", picture.key, copy, widths, self.quality)
-            yield Deferred(key, _bind(self, source.file, picture, copy))
+            widths = tuple(v.width for v in picture.variants)
+            reads = Reads(parts=("image", picture.key, copy, widths, self.quality))
+            yield Page(reads, _bind(self, source.file, picture, copy), name=source.site_path)
 
     def render(self, file: Path, picture: Picture, copy: str | None) -> list[OutputFile]:
         data = file.read_bytes()
@@ -296,4 +295,4 @@ class Images:
 
 
 def _bind(images: Images, file: Path, picture: Picture, copy: str | None) -> Any:
-    return lambda: images.render(file, picture, copy)
+    return lambda _: images.render(file, picture, copy)

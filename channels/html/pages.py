@@ -20,6 +20,7 @@ from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from syndicate import urls
+from syndicate.channel import Listed
 from syndicate.clock import moment
 from syndicate.model import Article, Crumb, RelatedArticle, Section, Site, SiteInfo
 from syndicate.qr import qr_svg
@@ -190,12 +191,12 @@ class Renderer:
         return Markup(text.removesuffix("\n"))
 
     def teaser(
-        self, item: Article | RelatedArticle, language: str, item_language: str | None = None
+        self, item: Listed | RelatedArticle, language: str, item_language: str | None = None
     ) -> Teaser:
         """Cached per article and language: one article shows up on many list pages."""
         picture = None
         alt = ""
-        if isinstance(item, Article):
+        if not isinstance(item, RelatedArticle):  # an article, or a list's view of one
             item_language = item.language or self.info.language
             picture = self.picture(item)
             alt = item.image.alt if item.image else ""
@@ -212,10 +213,10 @@ class Renderer:
             self._teasers[key] = found
         return found
 
-    def picture(self, article: Article) -> Picture | None:
+    def picture(self, article: Listed) -> Picture | None:
         return self.images.picture(article) if self.images is not None else None
 
-    def teasers(self, items: Sequence[Article], language: str) -> list[Teaser]:
+    def teasers(self, items: Sequence[Listed], language: str) -> list[Teaser]:
         return [self.teaser(item, language) for item in items]
 
     def _common(self, site: Site, language: str, links: Links, current: str = "") -> dict[str, Any]:
@@ -453,7 +454,7 @@ class Renderer:
     def listing(
         self,
         site: Site,
-        page: Page[Article],
+        page: Page[Listed],
         *,
         section: Section | None = None,
         tag: str | None = None,
@@ -541,7 +542,7 @@ class Renderer:
             json_ld=(self._breadcrumb_ld(crumbs),),
         )
 
-    def home(self, site: Site, front: FrontPage) -> str:
+    def home(self, site: Site, front: FrontPage[Listed]) -> str:
         language = self.info.language
         _ = translations(language).gettext
         path = urls.section_page("")
@@ -605,7 +606,7 @@ class Renderer:
         )
         return self.template(language, "html/tags.html").render(context)
 
-    def not_found(self, site: Site) -> str:
+    def not_found(self, site: Site, latest: Sequence[Listed]) -> str:
         """404.html is served at any URL, so its links are root-relative, not relative."""
         language = self.info.language
         _ = translations(language).gettext
@@ -621,7 +622,7 @@ class Renderer:
             robots="noindex",
         )
         context = self._common(site, language, links)
-        context.update(head=head, heading=title, latest=self.teasers(site.articles[:5], language))
+        context.update(head=head, heading=title, latest=self.teasers(latest, language))
         return self.template(language, "html/404.html").render(context)
 
 

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Generic[T_co]):
     number: int  # 1-based
     count: int  # number of pages (at least 1, even for an empty list)
-    items: Sequence[T]
+    items: Sequence[T_co]
     path: str  # output path of this page
     newer: str | None  # output path of the previous (newer) page
     older: str | None  # output path of the next (older) page

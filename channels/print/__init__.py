@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 import click
 
-from syndicate.channel import Channel, ChannelContext, OutputFile, PublishReport
+from syndicate.channel import Channel, ChannelContext, OutputFile, PublishReport, Reads
 from syndicate.model import Article, Site
 from syndicate.urls import short_link
 
@@ -60,11 +60,11 @@ class PrintChannel(Channel[PrintSettings]):
         art = self.images.get(links.encoded)
         return make_snippet(article, site, links, art, self.settings.dek_chars), links
 
-    def article_key(self, article: Article, site: Site) -> str:
+    def article_reads(self, article: Article, site: Site) -> Reads:
         """The site facts a print box shows: its short code (clashes depend on other
         articles), the site title (default attribution) and zone (edition date)."""
         info = site.info
-        return f"{self.codes(site)[article.slug]}\0{info.title}\0{info.timezone}"
+        return Reads(parts=(self.codes(site)[article.slug], info.title, str(info.timezone)))
 
     def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
         settings = self.settings

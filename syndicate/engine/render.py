@@ -1,8 +1,9 @@
 """Incremental rendering: skips what has not changed, spreads the rest over cores.
 
-Every piece of output (one article's files for one channel, or one `Deferred` page) is
-keyed by a fingerprint of all its inputs. When the key matches the last publish and the
-live files are the ones it wrote, they are carried over without rendering. The rest is
+Every piece of output (one article's files for one channel, or one `Page`) is keyed by a
+fingerprint of all its inputs, worked out here from what the channel declares it reads
+(`Reads`): channels compute no keys. When the key matches the last publish and the live
+files are the ones it wrote, they are carried over without rendering. The rest is
 rendered, in worker processes when there is enough of it to pay for them.
 """
 
@@ -15,10 +16,10 @@ from functools import partial
 from pathlib import Path
 
 from .. import __version__
-from ..channel import AnyChannel, OutputFile
-from ..digests import fingerprint
+from ..channel import EVERY_FIELD, AnyChannel, OutputFile, Page, Reads, checked_fields
+from ..digests import fields_digests, fingerprint
 from ..model import Article, Site
-from ..render import article_renderer, checked, renders_articles, site_pieces
+from ..render import article_renderer, checked, piece_renderer, renders_articles, site_pieces
 from ..writer import StagedOutput
 from .cache import BuildCache
 from .stamps import tree_digest
@@ -43,6 +44,18 @@ def channel_key(adapter: AnyChannel, templates_stamp: str) -> str:
         templates_stamp,
         tree_digest(code),
     )
+
+
+def reads_key(reads: Reads) -> tuple[object, ...]:
+    """Plain values standing for everything `reads` declares: the parts as given, and
+    per article a digest of its declared fields (its fingerprint for `EVERY_FIELD`),
+    memoized on the article, which several pages list."""
+    fields = checked_fields(reads.fields)
+    if fields == EVERY_FIELD:
+        listed = [article.fingerprint for article in reads.articles]
+    else:
+        listed = fields_digests(reads.articles, fields)
+    return fields, reads.parts, listed
 
 
 @dataclass
@@ -125,7 +138,8 @@ class Renderer:
                 yield key, adapter, article_renderer(adapter, article, site)
 
     def _article_key(self, base: str, adapter: AnyChannel, article: Article) -> str:
-        return fingerprint(base, article.fingerprint, adapter.article_key(article, self.site))
+        reads = adapter.article_reads(article, self.site)
+        return fingerprint(base, article.fingerprint, *reads_key(reads))
 
     def _site_work(self, adapter: AnyChannel, base: str) -> Iterator[Work]:
         for item in site_pieces(adapter, self.site):
@@ -133,9 +147,12 @@ class Renderer:
                 rel, _ = self.staged.add(item.path, item.content)
                 self.owners[rel] = adapter.name
                 continue
-            key = fingerprint(base, "deferred", item.key)
+            if isinstance(item, Page):
+                key = fingerprint(base, "page", *reads_key(item.reads))
+            else:  # a deprecated `Deferred`, keyed by the channel
+                key = fingerprint(base, "deferred", item.key)
             if not self._reuse(key, adapter):
-                yield key, adapter, item.render
+                yield key, adapter, piece_renderer(item)
 
     def _reuse(self, key: str, adapter: AnyChannel) -> bool:
         files = self.cache.outputs.get(key)

@@ -48,7 +48,7 @@ def test_touching_a_file_reuses_cached_output(site: SiteFactory) -> None:
     path = site.content / "news/first.md"
     path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # same bytes, new mtime
     output = publish(site)
-    assert "0 written" in output and "2 pieces reused" in output  # both article files
+    assert "0 written" in output and "3 pieces reused" in output  # both articles and the index
 
 
 def test_edit_rewrites_only_dependent_files(site: SiteFactory) -> None:

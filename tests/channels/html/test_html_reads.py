@@ -1,0 +1,45 @@
+"""The HTML channel declares what its pages show: a body edit re-renders the article's
+own page only, a headline edit every page that shows the headline."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import SiteFactory
+
+
+def reused(site: SiteFactory) -> int:
+    result = site.cli("publish", "--channels", "html")
+    assert result.exit_code == 0, result.output
+    found = re.search(r"(\d+) pieces reused", result.output)
+    assert found, result.output
+    return int(found[1])
+
+
+def test_a_body_edit_re_renders_only_the_article_page(site: SiteFactory) -> None:
+    site.section("city", "City")
+    for day, slug in enumerate(("harbour", "rail", "storm"), start=10):
+        site.article(
+            "city", slug, tags=["port"], authors=["Li Wei"],
+            published=f"2024-02-{day}T09:30:00+08:00", summary=f"About the {slug}.",
+        )  # fmt: skip
+    reused(site)
+    storm = site.content / "city/storm.md"
+    storm.write_bytes(storm.read_bytes())  # same bytes, new mtime: a publish, all reused
+    pieces = reused(site)
+
+    # The middle story's body: its neighbours' pages and every list show only its
+    # teaser (headline, link, date, summary, picture), so none of them is rendered.
+    site.article(
+        "city", "rail", body="A new body.\n", tags=["port"], authors=["Li Wei"],
+        published="2024-02-11T09:30:00+08:00", summary="About the rail.",
+    )  # fmt: skip
+    assert reused(site) == pieces - 1
+
+    # Its headline: its page, both neighbours' pages and the lists showing it.
+    site.article(
+        "city", "rail", title="Rail strike ends", body="A new body.\n", tags=["port"],
+        authors=["Li Wei"], published="2024-02-11T09:30:00+08:00", summary="About the rail.",
+    )  # fmt: skip
+    assert reused(site) <= pieces - 3 - 4  # home, city/, tags/port/, authors/li-wei/
+    assert "Rail strike ends" in (site.root / "public/city/index.html").read_text("utf-8")
