@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .digests import article_fingerprint
@@ -19,6 +19,7 @@ from .fields import DECLARED, Image, Matter, Source
 from .slug import author_slug
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,9 @@ class Article:
     _digests: dict[tuple[str, ...], str] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _worked: dict[tuple[object, ...], Any] | None = field(  # see `worked_out`
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __getattr__(self, name: str) -> Any:
         """Declared front matter fields the model does not carry itself (see `matter`)."""
@@ -198,6 +202,22 @@ class Article:
         if matter is None or name not in DECLARED:
             raise AttributeError(f"Article has no field {name!r}")
         return getattr(matter, name)
+
+    def worked_out(self, key: tuple[object, ...], work: Callable[[Article], T]) -> T:
+        """`work(self)`, worked out once per `key` for this article object.
+
+        For pure functions of the article (and of whatever else `key` names) that a
+        publish asks for again and again: a long-running publisher keeps an unchanged
+        article as the same object, so the value is kept from publish to publish too.
+        """
+        found = self._worked
+        if found is None:
+            found = {}
+            object.__setattr__(self, "_worked", found)
+        if key not in found:
+            found[key] = work(self)
+        value: T = found[key]
+        return value
 
     @property
     def fingerprint(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 from syndicate import urls
 from syndicate.channel import EVERY_FIELD, Listed, OutputFile, Page, Reads
@@ -42,10 +43,12 @@ class FeedBuilder:
         self._json: dict[tuple[str, bool], bytes] = {}
         self.pages: list[ArchivePage] = []
         if settings.archive and "atom" in settings.formats:
+            size_key = ("feeds.entry-size", self.info.base_url)
+            size_of = partial(estimated_entry_size, info=self.info)
             self.pages = plan_archive(
                 site.articles,
                 self.info.timezone,
-                lambda article: estimated_entry_size(article, self.info),
+                lambda article: article.worked_out(size_key, size_of),
                 settings.max_bytes,
             )
         self.specs = plan_feeds(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+from operator import attrgetter
 
 import click
 
@@ -162,7 +163,7 @@ class HtmlChannel(Channel[HtmlSettings]):
 
         # Each article's last change as a timestamp, once: comparing aware datetimes asks
         # both time zones every time, and an article is in several lists.
-        changed = {a.slug: a.modified.timestamp() for a in site.articles}
+        changed = {a.slug: (a.modified.timestamp(), a.modified) for a in site.articles}
         newest = partial(_newest, changed)
         entries = [Entry(info.base_url, newest(site.articles))]
         if tag_counts:
@@ -248,9 +249,16 @@ def _bind(
     return render
 
 
-def _newest(changed: Mapping[str, float], articles: Iterable[Article]) -> datetime | None:
-    newest = max(articles, key=lambda a: changed[a.slug], default=None)
-    return newest.modified if newest else None
+def _newest(
+    changed: Mapping[str, tuple[float, datetime]], articles: Iterable[Article]
+) -> datetime | None:
+    """The last change to any of `articles` (looked up and compared without a Python
+    call per article: an article is in several of the sitemap's lists)."""
+    newest = max(map(changed.__getitem__, map(_SLUG, articles)), default=None)
+    return newest[1] if newest else None
+
+
+_SLUG = attrgetter("slug")
 
 
 def _tags_by_slug(site: Site) -> dict[str, tuple[Article, ...]]:
