@@ -44,6 +44,8 @@ class HtmlChannel(Channel[HtmlSettings]):
 
     def __init__(self, settings: HtmlSettings, context: ChannelContext) -> None:
         super().__init__(settings, context)
+        extra = tuple(name for name in settings.teaser_fields if name not in TEASER_FIELDS)
+        self.teaser_fields = TEASER_FIELDS + extra
         self._stylesheet = stylesheet(context.templates.env)
         config = context.config
         self.images = Images(
@@ -99,7 +101,7 @@ class HtmlChannel(Channel[HtmlSettings]):
         related = article.related
         return Reads(
             shown,
-            TEASER_FIELDS,
+            self.teaser_fields,
             (
                 self.site_parts(site),
                 tuple([(s.title, s.titles) for s in trail if s is not None]),
@@ -132,7 +134,7 @@ class HtmlChannel(Channel[HtmlSettings]):
         yield Page(
             Reads(
                 articles=shown,
-                fields=TEASER_FIELDS,
+                fields=self.teaser_fields,
                 parts=(
                     "home",
                     site_parts,
@@ -148,7 +150,7 @@ class HtmlChannel(Channel[HtmlSettings]):
         )
         latest = site.articles[:5]
         yield Page(
-            Reads(latest, TEASER_FIELDS, ("404", site_parts, self._pictures(latest))),
+            Reads(latest, self.teaser_fields, ("404", site_parts, self._pictures(latest))),
             lambda listed: [OutputFile.text("404.html", renderer.not_found(site, listed))],
             name="404.html",
         )
@@ -221,7 +223,7 @@ class HtmlChannel(Channel[HtmlSettings]):
         for page in paginate(items, self.settings.per_page, path_of):
             parts = ("list", site_parts, context, page.number, page.count)
             yield Page(
-                Reads(page.items, TEASER_FIELDS, (*parts, self._pictures(page.items))),
+                Reads(page.items, self.teaser_fields, (*parts, self._pictures(page.items))),
                 _bind(self.renderer, site, page, section, tag, author),
                 name=page.path,
             )

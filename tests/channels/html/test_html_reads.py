@@ -43,3 +43,24 @@ def test_a_body_edit_re_renders_only_the_article_page(site: SiteFactory) -> None
     )  # fmt: skip
     assert reused(site) <= pieces - 3 - 4  # home, city/, tags/port/, authors/li-wei/
     assert "Rail strike ends" in (site.root / "public/city/index.html").read_text("utf-8")
+
+
+def test_a_site_list_template_shows_more_fields_once_it_declares_them(site: SiteFactory) -> None:
+    site.section("city", "City")
+    site.article("city", "harbour", tags=["port"], published="2024-02-10T09:30:00+08:00")
+    template = site.root / "templates" / "html" / "list.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("{% for a in page.items %}[{{ a.tags|join(',') }}]{% endfor %}\n")
+    site.write_config()
+    result = site.cli("publish", "--channels", "html")
+    assert result.exit_code != 0
+    assert "'tags'" in result.output and "harbour" in result.output  # names field and story
+
+    site.write_config(channels={"html": {"teaser_fields": ["tags"]}})
+    result = site.cli("publish", "--channels", "html")
+    assert result.exit_code == 0, result.output
+    assert "[port]" in (site.root / "public/city/index.html").read_text("utf-8")
+
+    site.write_config(channels={"html": {"teaser_fields": ["tagz"]}})
+    result = site.cli("publish", "--channels", "html")
+    assert result.exit_code != 0 and "teaser_fields" in result.output and "'tagz'" in result.output
