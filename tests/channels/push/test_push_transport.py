@@ -246,3 +246,26 @@ def test_tls_is_verified_and_a_private_ca_is_trusted_only_when_given(
     signed = f"{fields['webhook-id']}.{fields['webhook-timestamp']}.".encode() + body
     expected = hmac.new(push.raw_key, signed, hashlib.sha256).digest()
     assert fields["webhook-signature"] == "v1," + base64.b64encode(expected).decode()
+
+
+def test_a_large_body_arrives_whole_and_a_closed_port_is_a_connect_error() -> None:
+    """Past the held-writes threshold and the transport's high-water mark, the body is
+    sent with flow control (2 MB, one request); nobody listening is httpcore's
+    ConnectError, which the worker retries."""
+    body = bytes(range(256)) * 8192
+
+    async def run() -> Server:
+        server = Server()
+        async with await serve(server) as listening:
+            port = listening.sockets[0].getsockname()[1]
+            target = endpoint(port)
+            answer = await target.post(target.static + headers(body), body)
+            assert answer.status == 200
+            await target.aclose()
+        with pytest.raises(httpcore.ConnectError):
+            await endpoint(port).post(headers(b"{}"), b"{}")  # the server is gone
+        return server
+
+    server = asyncio.run(run())
+    [(_, received)] = server.requests
+    assert received == body
