@@ -89,7 +89,11 @@ class Deliverer:
         self.urls: dict[str, str] = {}
         for partner in chosen:
             try:
-                self.urls[partner.name] = partner.endpoint_url()
+                self.urls[partner.name] = url = partner.endpoint_url()
+                try:
+                    httpx.URL(url)  # as the transport will parse it
+                except httpx.InvalidURL as exc:
+                    raise ConfigError(f"partner {partner.name!r}: url: {exc}") from None
                 self.signers[partner.name] = Signer(partner.auth)
             except ConfigError as exc:
                 self.report.broken[partner.name] = str(exc)
@@ -171,6 +175,7 @@ class Deliverer:
         try:
             while not stop.is_set():
                 self.outcomes.check()
+                await self._sweep()
                 for partner in self.partners:
                     # Claims come in batches too, and ahead: a window of three times the
                     # partner's concurrency, refilled once a third of it is free, so
@@ -205,7 +210,6 @@ class Deliverer:
                 if not tasks:
                     await self.outcomes.flush()  # else our own rows still look leased
                     await self._release_dead_workers()
-                    await self._sweep()
                     next_due = await self._store.call(self.outbox.next_due, names)
                     if next_due is None and mode == "drain":
                         return
@@ -247,7 +251,8 @@ class Deliverer:
             await self._store.call(self.outbox.release_owners, owner_gone)
 
     async def _sweep(self) -> None:
-        """Now and then while idle: close connections idle too long or closed by the server."""
+        """Now and then: close connections idle too long or closed by the server (a busy
+        partner's are in use; an idle one's would otherwise wait for its next delivery)."""
         now = time.monotonic()
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_EVERY

@@ -269,3 +269,17 @@ def test_a_large_body_arrives_whole_and_a_closed_port_is_a_connect_error() -> No
     server = asyncio.run(run())
     [(_, received)] = server.requests
     assert received == body
+
+
+def test_a_port_out_of_range_is_a_broken_partner_not_another_port() -> None:
+    """getaddrinfo would wrap 99999 to 34463 and connect there; the partner is reported
+    broken instead (check, push status), its deliveries wait."""
+    from syndicate_channels.push.settings import Partner
+
+    from syndicate.errors import ConfigError
+
+    partner = Partner.model_validate(
+        {"name": "wire", "url": "http://localhost:99999/hook", "auth": {"secret": "${X}"}}
+    )
+    with pytest.raises(ConfigError, match="Port out of range"):
+        partner.endpoint_url()
