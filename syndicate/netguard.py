@@ -50,8 +50,8 @@ def refusal(address: Address) -> str | None:
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network layer with the address check in `connect_tcp`."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.AnyIOBackend()  # opens the checked address
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,

@@ -19,17 +19,13 @@ it back once the answer is read. The same request through httpcore's
 - an idle connection the server closed, or idle past `KEEPALIVE` seconds, is not used
   again (httpcore's own `has_expired` check, on the one connection taken).
 
-Under httpcore, the network stream is ours too (`AsyncioStream`, on an asyncio protocol):
-httpx's default goes through anyio, whose cancel scope per read and write, checkpoints
-and attribute lookups cost ~0.08 ms per request here. And httpcore writes a request's
-head and its body separately: two sends, each a syscall and, on loopback, the receiver's
-TCP work charged to us; the stream holds writes until httpcore's next read, so one send
-carries both.
+httpcore writes a request's head and its body separately: two sends, each a syscall and,
+on loopback, the receiver's TCP work charged to us. `CoalescingStream` holds writes until
+the request is complete (httpcore's next read), so one send carries both.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import select
@@ -48,7 +44,6 @@ from .settings import Timeouts
 KEEPALIVE = 5.0  # seconds an idle connection is kept (httpx's default keepalive_expiry)
 MAX_BODY = 4096  # bytes of an answer read; the rest is never waited for
 FLUSH_AT = 64 * 1024  # bytes of held writes sent at once, without waiting for the read
-READ_LIMIT = 256 * 1024  # bytes received ahead of httpcore's reads before we stop reading
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -67,139 +62,41 @@ class Answer:
         return None
 
 
-class _Protocol(asyncio.Protocol):
-    """Received bytes, end of stream and write flow control for one connection."""
+class CoalescingStream(httpcore.AsyncNetworkStream):
+    """A network stream whose writes wait for the next read (or FLUSH_AT bytes)."""
 
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.eof = False
-        self.error: BaseException | None = None
-        self.transport: asyncio.Transport | None = None
-        self.reading: asyncio.Future[None] | None = None
-        self.draining: asyncio.Future[None] | None = None
-        self.paused = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if len(self.buffer) > READ_LIMIT and self.transport is not None:
-            self.transport.pause_reading()  # a flood waits in the kernel, not in memory
-        self._wake(self.reading)
-
-    def eof_received(self) -> bool:
-        self.eof = True
-        self._wake(self.reading)
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.eof = True
-        self.error = exc
-        self._wake(self.reading)
-        self._wake(self.draining)
-
-    def pause_writing(self) -> None:
-        self.paused = True
-
-    def resume_writing(self) -> None:
-        self.paused = False
-        self._wake(self.draining)
-
-    @staticmethod
-    def _wake(waiter: asyncio.Future[None] | None) -> None:
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-
-def _expire(waiter: asyncio.Future[None], error: type[Exception]) -> None:
-    if not waiter.done():
-        waiter.set_exception(error(f"timed out ({error.__name__})"))
-
-
-async def _wait(
-    waiter: asyncio.Future[None], timeout: float | None, error: type[Exception]
-) -> None:
-    """Await `waiter`; `error` is raised if it takes longer than `timeout` seconds."""
-    timer = None
-    if timeout is not None:
-        timer = asyncio.get_running_loop().call_later(timeout, _expire, waiter, error)
-    try:
-        await waiter
-    finally:
-        if timer is not None:
-            timer.cancel()
-
-
-class AsyncioStream(httpcore.AsyncNetworkStream):
-    """httpcore's network stream on an asyncio transport and protocol, without anyio.
-
-    Writes are held until the next read (or FLUSH_AT bytes), so a request's head and
-    body leave in one send. Timeouts and errors are httpcore's, as its anyio stream
-    raises them: ReadTimeout/WriteTimeout, ReadError/WriteError.
-    """
-
-    def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
-        self._transport = transport
-        self._protocol = protocol
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
         self._held: list[bytes] = []
-        self._held_size = 0
-        self._write_timeout: float | None = None
-        self._poll: Any = None  # select.poll() for the socket, made on first use
+        self._size = 0
+        self._timeout: float | None = None
+        self._poll: tuple[int, Any] | None = None  # (fd, select.poll() registered for it)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        self._held.append(buffer)
+        self._size += len(buffer)
+        self._timeout = timeout
+        if self._size >= FLUSH_AT:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        data = b"".join(self._held)
+        self._held, self._size = [], 0
+        await self._inner.write(data, self._timeout)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         if self._held:
             # As httpcore does on a failed write: read what the server may have answered.
             with contextlib.suppress(httpcore.WriteError):
                 await self._flush()
-        protocol = self._protocol
-        if not protocol.buffer and not protocol.eof:
-            protocol.reading = asyncio.get_running_loop().create_future()
-            try:
-                await _wait(protocol.reading, timeout, httpcore.ReadTimeout)
-            finally:
-                protocol.reading = None
-        buffer = protocol.buffer
-        if buffer:
-            data = bytes(buffer[:max_bytes])
-            del buffer[:max_bytes]
-            if len(buffer) <= READ_LIMIT and not self._transport.is_closing():
-                self._transport.resume_reading()
-            return data
-        if protocol.error is not None:
-            raise httpcore.ReadError(str(protocol.error) or type(protocol.error).__name__)
-        return b""
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        self._held.append(buffer)
-        self._held_size += len(buffer)
-        self._write_timeout = timeout
-        if self._held_size >= FLUSH_AT:
-            await self._flush()
-
-    async def _flush(self) -> None:
-        data = b"".join(self._held)
-        self._held, self._held_size = [], 0
-        protocol = self._protocol
-        if self._transport.is_closing() or protocol.error is not None:
-            raise httpcore.WriteError(str(protocol.error or "connection closed"))
-        self._transport.write(data)
-        if protocol.paused:  # more than the transport's high-water mark waits unsent
-            protocol.draining = asyncio.get_running_loop().create_future()
-            try:
-                await _wait(protocol.draining, self._write_timeout, httpcore.WriteTimeout)
-            finally:
-                protocol.draining = None
-            if protocol.error is not None:
-                raise httpcore.WriteError(str(protocol.error))
+        return await self._inner.read(max_bytes, timeout)
 
     async def aclose(self) -> None:
-        self._held, self._held_size = [], 0
+        self._held, self._size = [], 0
         self._poll = None  # its descriptor may be reused once the socket is closed
-        self._transport.close()
+        await self._inner.aclose()
 
     async def start_tls(
         self,
@@ -207,53 +104,33 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                transport = await loop.start_tls(
-                    self._transport,
-                    self._protocol,
-                    ssl_context,
-                    server_hostname=server_hostname,
-                    ssl_handshake_timeout=timeout,
-                )
-        except TimeoutError as exc:
-            self._transport.abort()
-            raise httpcore.ConnectTimeout(str(exc) or "TLS handshake timed out") from exc
-        except (OSError, ssl.SSLError) as exc:
-            self._transport.abort()
-            raise httpcore.ConnectError(str(exc)) from exc
-        assert isinstance(transport, asyncio.Transport)
-        return AsyncioStream(transport, self._protocol)
+        inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        return CoalescingStream(inner)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":
             return self._readable()
-        if info in ("ssl_object", "socket"):
-            return self._transport.get_extra_info(info)
-        if info == "client_addr":
-            return self._transport.get_extra_info("sockname")
-        if info == "server_addr":
-            return self._transport.get_extra_info("peername")
-        return None
+        return self._inner.get_extra_info(info)
 
     def _readable(self) -> bool:
-        """httpcore's check that an idle connection was not closed by the server: data or
-        EOF already received, or waiting in the kernel (a poll kept per socket)."""
-        protocol = self._protocol
-        if protocol.buffer or protocol.eof or self._transport.is_closing():
-            return True
+        """httpcore's check that an idle connection was not closed by the server (data or
+        EOF waiting), on a poll object kept per socket: anyio rebuilds its attribute
+        table for every lookup of the socket, and httpcore asks before every request."""
         if self._poll is None:
-            sock = self._transport.get_extra_info("socket")
+            sock = self._inner.get_extra_info("socket")
             if sock is None or sock.fileno() < 0:
-                return True
-            self._poll = select.poll()
-            self._poll.register(sock.fileno(), select.POLLIN)
-        return bool(self._poll.poll(0))
+                return True  # gone: as httpcore, treated as readable (its EOF)
+            poll = select.poll()
+            poll.register(sock.fileno(), select.POLLIN)
+            self._poll = (sock.fileno(), poll)
+        return bool(self._poll[1].poll(0))
 
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """Opens `AsyncioStream`s: TCP_NODELAY is asyncio's default for TCP."""
+class CoalescingBackend(httpcore.AsyncNetworkBackend):
+    """`inner` (the address guard, or anyio's) with its streams' writes coalesced."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
 
     async def connect_tcp(
         self,
@@ -263,22 +140,8 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_connection(
-                    _Protocol, host, port, local_addr=local
-                )
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc) or "connect timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        assert isinstance(transport, asyncio.Transport)
-        sock = transport.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
-        return AsyncioStream(transport, protocol)
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return CoalescingStream(stream)
 
     async def connect_unix_socket(
         self,
@@ -289,7 +152,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         raise httpcore.ConnectError("unix sockets are not partner endpoints")
 
     async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        await self._inner.sleep(seconds)
 
 
 class Endpoint:
@@ -317,7 +180,7 @@ class Endpoint:
         )
         self.origin = self.url.origin
         self._ssl_context = ssl_context
-        self._backend = GuardedBackend(AsyncioBackend()) if guarded else AsyncioBackend()
+        self._backend = CoalescingBackend(GuardedBackend() if guarded else httpcore.AnyIOBackend())
         # Sent with every request, built once; what httpx's client sent, less
         # accept-encoding (only an error excerpt is ever read, better uncompressed).
         self.static: Headers = [
