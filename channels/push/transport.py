@@ -18,19 +18,12 @@ it back once the answer is read. The same request through httpcore's
   `MAX_BODY` bytes of an answer read;
 - an idle connection the server closed, or idle past `KEEPALIVE` seconds, is not used
   again (httpcore's own `has_expired` check, on the one connection taken).
-
-httpcore writes a request's head and its body separately: two sends, each a syscall and,
-on loopback, the receiver's TCP work charged to us. `CoalescingStream` holds writes until
-the request is complete (httpcore's next read), so one send carries both.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import select
 import ssl
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +36,6 @@ from .settings import Timeouts
 
 KEEPALIVE = 5.0  # seconds an idle connection is kept (httpx's default keepalive_expiry)
 MAX_BODY = 4096  # bytes of an answer read; the rest is never waited for
-FLUSH_AT = 64 * 1024  # bytes of held writes sent at once, without waiting for the read
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -60,99 +52,6 @@ class Answer:
             if key.lower() == name:
                 return value.decode("latin-1")
         return None
-
-
-class CoalescingStream(httpcore.AsyncNetworkStream):
-    """A network stream whose writes wait for the next read (or FLUSH_AT bytes)."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._held: list[bytes] = []
-        self._size = 0
-        self._timeout: float | None = None
-        self._poll: tuple[int, Any] | None = None  # (fd, select.poll() registered for it)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        self._held.append(buffer)
-        self._size += len(buffer)
-        self._timeout = timeout
-        if self._size >= FLUSH_AT:
-            await self._flush()
-
-    async def _flush(self) -> None:
-        data = b"".join(self._held)
-        self._held, self._size = [], 0
-        await self._inner.write(data, self._timeout)
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        if self._held:
-            # As httpcore does on a failed write: read what the server may have answered.
-            with contextlib.suppress(httpcore.WriteError):
-                await self._flush()
-        return await self._inner.read(max_bytes, timeout)
-
-    async def aclose(self) -> None:
-        self._held, self._size = [], 0
-        self._poll = None  # its descriptor may be reused once the socket is closed
-        await self._inner.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
-        return CoalescingStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            return self._readable()
-        return self._inner.get_extra_info(info)
-
-    def _readable(self) -> bool:
-        """httpcore's check that an idle connection was not closed by the server (data or
-        EOF waiting), on a poll object kept per socket: anyio rebuilds its attribute
-        table for every lookup of the socket, and httpcore asks before every request."""
-        if self._poll is None:
-            sock = self._inner.get_extra_info("socket")
-            if sock is None or sock.fileno() < 0:
-                return True  # gone: as httpcore, treated as readable (its EOF)
-            poll = select.poll()
-            poll.register(sock.fileno(), select.POLLIN)
-            self._poll = (sock.fileno(), poll)
-        return bool(self._poll[1].poll(0))
-
-
-class CoalescingBackend(httpcore.AsyncNetworkBackend):
-    """`inner` (the address guard, or anyio's) with its streams' writes coalesced."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return CoalescingStream(stream)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not partner endpoints")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
 
 
 class Endpoint:
@@ -180,7 +79,9 @@ class Endpoint:
         )
         self.origin = self.url.origin
         self._ssl_context = ssl_context
-        self._backend = CoalescingBackend(GuardedBackend() if guarded else httpcore.AnyIOBackend())
+        self._backend: httpcore.AsyncNetworkBackend = (
+            GuardedBackend() if guarded else httpcore.AnyIOBackend()
+        )
         # Sent with every request, built once; what httpx's client sent, less
         # accept-encoding (only an error excerpt is ever read, better uncompressed).
         self.static: Headers = [
