@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import ssl
 from collections.abc import Iterable
 
 import anyio
 import httpcore
-import httpx
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -94,22 +92,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
-
-
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, its connection pool built on the guarded network backend."""
-
-    def __init__(self, *, verify: ssl.SSLContext, limits: httpx.Limits) -> None:
-        super().__init__(verify=verify, limits=limits)
-        # httpx has no public hook for the network backend; the pool it builds is replaced
-        # by an identical one that has it (same SSL context and limits).
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=verify,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(),
-        )
 
 
 def refused_by_guard(exc: BaseException) -> str | None:

@@ -1,4 +1,4 @@
-"""Sends due deliveries with one `httpx.AsyncClient` and records each outcome.
+"""Sends due deliveries over each partner's own connections and records each outcome.
 
 At-least-once: a delivery is leased before it is sent and marked delivered only after a
 2xx. A worker killed at any point leaves rows that are either delivered or still pending
@@ -23,23 +23,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import httpcore
 import httpx
 
 from syndicate import __version__
 from syndicate.delivery.outbox import Delivery, Outbox, Result
 from syndicate.delivery.workers import owner_gone, owner_id
 from syndicate.errors import ConfigError
-from syndicate.netguard import GuardedTransport, refused_by_guard
+from syndicate.netguard import refused_by_guard
 
 from .outcomes import BATCH_DELAY, BATCH_SIZE, OutcomeBatch, StoreThread
 from .retry import Outcome, excerpt, for_status, parse_retry_after, retry_delay
 from .settings import Partner, PushSettings, redact_url
 from .signing import Signer
+from .transport import Endpoint
 
 Mode = Literal["once", "drain", "follow"]
 USER_AGENT = f"syndicate/{__version__} (partner push)"
 WINDOW = 3  # deliveries claimed per partner, in multiples of its concurrency
-CLIENT_OPTIONS: dict[str, Any] = {"follow_redirects": False, "headers": {"user-agent": USER_AGENT}}
+SWEEP_EVERY = 1.0  # seconds between closing idle connections gone stale
+HTTP_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol)
 
 
 @dataclass
@@ -86,7 +89,11 @@ class Deliverer:
         self.urls: dict[str, str] = {}
         for partner in chosen:
             try:
-                self.urls[partner.name] = partner.endpoint_url()
+                self.urls[partner.name] = url = partner.endpoint_url()
+                try:
+                    httpx.URL(url)  # as the transport will parse it
+                except httpx.InvalidURL as exc:
+                    raise ConfigError(f"partner {partner.name!r}: url: {exc}") from None
                 self.signers[partner.name] = Signer(partner.auth)
             except ConfigError as exc:
                 self.report.broken[partner.name] = str(exc)
@@ -97,7 +104,8 @@ class Deliverer:
         self.clock = clock
         self.rng = rng or random.Random()
         self.owner = owner_id()
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._endpoints: dict[str, Endpoint] = {}
+        self._next_sweep = 0.0
         self._next_release_check = 0.0
         self.batch_size = BATCH_SIZE  # outcomes per transaction, at most
         self.batch_delay = BATCH_DELAY  # seconds an outcome may wait for its batch
@@ -115,15 +123,19 @@ class Deliverer:
         force = force or asyncio.Event()
         self.outbox.register(self.owner)
         self.outbox.release_owners(owner_gone)
-        limits = httpx.Limits(
-            max_connections=self.settings.concurrency,
-            max_keepalive_connections=self.settings.concurrency,
-        )
         verify = ssl_context(self.ca_bundle)
-        # Partners with `allow_private_network: true` get a client without the address
-        # guard; the allowance is per partner, not per host name or address.
-        guarded = GuardedTransport(verify=verify, limits=limits)
-        trusting = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+        # Partners with `allow_private_network: true` connect without the address guard;
+        # the allowance is per partner, not per host name or address.
+        self._endpoints = {
+            p.name: Endpoint(
+                self.urls[p.name],
+                ssl_context=verify,
+                guarded=not p.allow_private_network,
+                timeout=p.timeout,
+                user_agent=USER_AGENT,
+            )
+            for p in self.partners
+        }
         self._store = StoreThread(inline=not self.outbox.remote)
         self._outcomes = OutcomeBatch(
             self._store,
@@ -137,16 +149,13 @@ class Deliverer:
             delay=self.batch_delay,
         )
         try:
-            async with (
-                httpx.AsyncClient(transport=guarded, **CLIENT_OPTIONS) as strict,
-                httpx.AsyncClient(transport=trusting, **CLIENT_OPTIONS) as lab,
-            ):
-                self._clients = {
-                    p.name: lab if p.allow_private_network else strict for p in self.partners
-                }
-                await self._loop(mode, stop, force)
+            await self._loop(mode, stop, force)
         finally:
-            self._store.close()
+            try:
+                for endpoint in self._endpoints.values():
+                    await endpoint.aclose()
+            finally:
+                self._store.close()
         return self.report
 
     @property
@@ -166,6 +175,7 @@ class Deliverer:
         try:
             while not stop.is_set():
                 self.outcomes.check()
+                await self._sweep()
                 for partner in self.partners:
                     # Claims come in batches too, and ahead: a window of three times the
                     # partner's concurrency, refilled once a third of it is free, so
@@ -240,6 +250,15 @@ class Deliverer:
             self._next_release_check = now + max(5.0, 10 * self.settings.poll_interval)
             await self._store.call(self.outbox.release_owners, owner_gone)
 
+    async def _sweep(self) -> None:
+        """Now and then: close connections idle too long or closed by the server (a busy
+        partner's are in use; an idle one's would otherwise wait for its next delivery)."""
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_EVERY
+            for endpoint in self._endpoints.values():
+                await endpoint.sweep()
+
     async def _shutdown(
         self, tasks: dict[asyncio.Future[Any], Delivery], started: set[int], force: asyncio.Event
     ) -> None:
@@ -283,48 +302,33 @@ class Deliverer:
                 return
             started.add(delivery.id)
             began = time.monotonic()
-            outcome = await self._attempt(self._clients[partner.name], partner, delivery)
+            outcome = await self._attempt(partner, delivery)
         self._record(partner, delivery, outcome, time.monotonic() - began)
 
-    async def _attempt(
-        self, client: httpx.AsyncClient, partner: Partner, delivery: Delivery
-    ) -> Outcome:
+    async def _attempt(self, partner: Partner, delivery: Delivery) -> Outcome:
         signer = self.signers[partner.name]
-        timestamp = int(self.clock())
-        headers = signer.headers(delivery.webhook_id, timestamp, delivery.body)
-        headers["content-type"] = delivery.content_type
-        timeout = httpx.Timeout(
-            connect=partner.timeout.connect,
-            read=partner.timeout.read,
-            write=partner.timeout.read,
-            pool=partner.timeout.connect,
-        )
-        url = self.urls[partner.name]
-        request = client.build_request(
-            "POST", url, content=delivery.body, headers=headers, timeout=timeout
-        )
+        endpoint = self._endpoints[partner.name]
+        body = delivery.body
+        headers = endpoint.static + signer.headers(delivery.webhook_id, int(self.clock()), body)
+        headers.append((b"content-type", delivery.content_type.encode()))
+        headers.append((b"content-length", b"%d" % len(body)))
         try:
-            response = await client.send(request, stream=True)
-            try:
-                body = b""
-                async for chunk in response.aiter_raw():
-                    body += chunk
-                    if len(body) >= 4096:
-                        break
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException as exc:
+            answer = await endpoint.post(headers, body)
+        except httpcore.TimeoutException as exc:
             return Outcome("retry", None, f"timed out ({type(exc).__name__})")
-        except httpx.HTTPError as exc:
+        except HTTP_ERRORS as exc:
             refused = refused_by_guard(exc)
             if refused is not None:  # a misdirected URL does not fix itself by retrying
                 return Outcome("dead", None, refused)
+            url = self.urls[partner.name]
             message = signer.redact(str(exc)).replace(url, redact_url(url))
             return Outcome("retry", None, f"connection failed: {type(exc).__name__}: {message}")
-        retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock())
-        location = response.headers.get("location", "")
+        if 200 <= answer.status < 300:  # the common case: no header or excerpt needed
+            return Outcome("delivered", answer.status)
+        retry_after = parse_retry_after(answer.header(b"retry-after"), self.clock())
+        location = answer.header(b"location") or ""
         location = redact_url(location) if location else ""
-        return for_status(response.status_code, signer.redact(excerpt(body)), retry_after, location)
+        return for_status(answer.status, signer.redact(excerpt(answer.body)), retry_after, location)
 
     def _record(
         self, partner: Partner, delivery: Delivery, outcome: Outcome, duration: float

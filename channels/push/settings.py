@@ -130,7 +130,9 @@ class Partner(StrictModel):
     def endpoint_url(self) -> str:
         """The URL with its `${VAR}`s expanded; ConfigError naming the partner if it cannot be."""
         try:
-            return _http_url(expand_env(self.url))
+            url = _http_url(expand_env(self.url))
+            urlsplit(url).port  # noqa: B018 -- ValueError unless 0-65535 (getaddrinfo wraps)
+            return url
         except ValueError as exc:
             raise ConfigError(f"partner {self.name!r}: url: {exc}") from None
 

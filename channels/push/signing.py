@@ -42,22 +42,27 @@ def decode_secret(secret: Secret) -> bytes:
 
 
 def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
-    signed = msg_id.encode() + b"." + str(timestamp).encode() + b"." + body
-    digest = hmac.new(key, signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode("ascii")
+    return _sign(key, b"%s.%d." % (msg_id.encode(), timestamp) + body).decode("ascii")
+
+
+def _sign(key: bytes, signed: bytes) -> bytes:
+    # hmac.digest: OpenSSL's one-shot HMAC, no HMAC object per delivery.
+    return b"v1," + base64.b64encode(hmac.digest(key, signed, hashlib.sha256))
 
 
 class Signer:
     """Turns a partner's auth settings into request headers; holds the revealed keys."""
 
-    __slots__ = ("_bearer", "_keys")
+    __slots__ = ("_authorization", "_bearer", "_keys")
 
     def __init__(self, auth: Auth) -> None:
         self._keys: Sequence[bytes] = ()
         self._bearer: str | None = None
+        self._authorization = b""
         if auth.type == "bearer":
             assert auth.token is not None
             self._bearer = auth.token.reveal()
+            self._authorization = b"Bearer " + self._bearer.encode()
         else:
             assert auth.secret is not None
             secrets = [auth.secret] + ([auth.previous_secret] if auth.previous_secret else [])
@@ -66,13 +71,18 @@ class Signer:
     def __repr__(self) -> str:
         return "Signer(<redacted>)"
 
-    def headers(self, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-        headers = {"webhook-id": msg_id, "webhook-timestamp": str(timestamp)}
+    def headers(self, msg_id: str, timestamp: int, body: bytes) -> list[tuple[bytes, bytes]]:
+        """webhook-id, webhook-timestamp and the signature (or the bearer token), as the
+        (name, value) byte pairs httpcore sends."""
+        ident = msg_id.encode()
+        stamp = b"%d" % timestamp
+        headers = [(b"webhook-id", ident), (b"webhook-timestamp", stamp)]
         if self._bearer is not None:
-            headers["authorization"] = f"Bearer {self._bearer}"
+            headers.append((b"authorization", self._authorization))
         else:
-            headers["webhook-signature"] = " ".join(
-                sign(key, msg_id, timestamp, body) for key in self._keys
+            signed = b"%s.%s.%s" % (ident, stamp, body)
+            headers.append(
+                (b"webhook-signature", b" ".join([_sign(key, signed) for key in self._keys]))
             )
         return headers
 

@@ -118,14 +118,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 time.sleep(receiver.hold_for)
             if step[0] == "hang":
                 seen.answer = "hang"  # the client gives up long before we answer
-            seen.answer = self.act(step)
+            seen.answer = self.act(step, seen)
 
         def step_for(self, ok: bool) -> tuple[Any, ...]:
             if not ok:
                 return ("status", 401, {}, b"bad signature")
             return receiver.step()
 
-        def act(self, step: tuple[Any, ...]) -> str:
+        def act(self, step: tuple[Any, ...], seen: Seen) -> str:
             if step[0] == "drop":
                 self.close_connection = True
                 return "drop"
@@ -134,6 +134,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return "hang"
             _, code, extra, body = step
+            # Recorded before the client can have the answer: a fast client may check
+            # `seen` the moment its request returns.
+            seen.answer = str(code)
             self.send_response(code)
             for name, value in extra.items():
                 self.send_header(name, value)

@@ -215,7 +215,7 @@ def test_rotation_signs_with_both_keys_and_bad_secrets_are_named(monkeypatch, pu
         {"secret": "${" + push.secret_env + "}", "previous_secret": "${OLD_SECRET}"}
     )
     headers = Signer(auth).headers("msg_1", 1700000000, b"{}")
-    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert len(dict(headers)[b"webhook-signature"].split(b" ")) == 2
     assert repr(Signer(auth)) == "Signer(<redacted>)"
     monkeypatch.setenv("SHORT_SECRET", "whsec_c2hvcnQ=")
     with pytest.raises(ConfigError, match=r"SHORT_SECRET.*24-64"):
