@@ -35,6 +35,7 @@ from pathlib import Path
 from syndicate.channel import Channel, Deferred, OutputFile, Page
 from syndicate.config import load_config
 from syndicate.engine.cache import BuildCache
+from syndicate.engine.cachefile import secret_key
 from syndicate.model import Site
 from syndicate.pipeline import load_site, make_channels
 from syndicate.render import piece_renderer
@@ -110,7 +111,8 @@ def main() -> None:
 
     config = load_config(args.corpus / "syndicate.yaml")
     start = time.process_time()
-    site = load_site(config, cache=BuildCache.load(config.cache_dir)).site
+    cache = BuildCache.load(config.cache_dir, secret_key(config.state_dir))
+    site = load_site(config, cache=cache).site
     for article in site.articles:
         article.body_html  # noqa: B018 - in memory, as in a cold publish
         article.fingerprint  # noqa: B018 - shared by every channel's keys
