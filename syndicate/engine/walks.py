@@ -23,7 +23,7 @@ class Walks:
     """The last result of each named walk, and the paths changed since (None: unknown)."""
 
     def __init__(self) -> None:
-        self._walks: dict[str, tuple[str, list[Entry], dict[str, int]]] = {}
+        self._walks: dict[str, tuple[tuple[str, str], list[Entry], dict[str, int]]] = {}
         self._changed: dict[str, set[str] | None] = {}  # by walk: changed since it was taken
 
     def note(self, changed: Iterable[str] | None) -> None:
@@ -49,8 +49,10 @@ class Walks:
         if last is not None and changed is not None and _patch(last, changed, restat):
             return list(last[1])
         entries = list(walk())
-        prefix = folder.rstrip(os.sep) + os.sep
-        self._walks[name] = (prefix, entries, {e[0]: n for n, e in enumerate(entries)})
+        # The watcher may name a file by its real path when the folder is reached through
+        # a symbolic link: both prefixes lead to the walk's own names.
+        prefixes = (folder.rstrip(os.sep) + os.sep, os.path.realpath(folder) + os.sep)
+        self._walks[name] = (prefixes, entries, {e[0]: n for n, e in enumerate(entries)})
         return list(entries)
 
     def forget(self) -> None:
@@ -59,11 +61,15 @@ class Walks:
 
 
 def _patch(
-    last: tuple[str, list[Entry], dict[str, int]], changed: Collection[str], restat: Restat
+    last: tuple[tuple[str, str], list[Entry], dict[str, int]],
+    changed: Collection[str],
+    restat: Restat,
 ) -> bool:
     """Bring the last walk up to date in place; False if only a new walk can."""
-    prefix, entries, index = last
+    (prefix, real), entries, index = last
     for path in changed:
+        if not path.startswith(prefix) and path.startswith(real):
+            path = prefix + path[len(real) :]  # named by its real path
         if not path.startswith(prefix):
             continue  # another folder's
         at = index.get(path)

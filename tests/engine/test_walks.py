@@ -110,3 +110,19 @@ def test_unknown_changes_walk_again(tmp_path: Path) -> None:
     walks.note(None)  # e.g. a publish not from the watcher
     read = read_incrementally(tmp_path, 10**6, BuildCache(), walks)
     assert [rel for rel, _, _ in read.stamps] == ["a.md", "b.md"]
+
+
+def test_a_file_named_by_its_real_path_is_stated_again(tmp_path: Path) -> None:
+    """The folder is reached through a symbolic link; the watcher names the real path."""
+    real = tmp_path / "real"
+    real.mkdir()
+    story = real / "a.md"
+    story.write_text("one", encoding="utf-8")
+    link = tmp_path / "content"
+    link.symlink_to(real, target_is_directory=True)
+    walks = Walks()
+    walks.note(None)
+    assert [p for p, _, _ in tree_stamp(link, [], walks)] == [str(link / "a.md")]
+    story.write_text("longer text", encoding="utf-8")
+    walks.note([str(story)])
+    assert tree_stamp(link, [], walks) == tree_stamp(link, [])
