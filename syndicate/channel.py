@@ -232,6 +232,13 @@ class Channel(ABC, Generic[SettingsT]):
     Settings: ClassVar[type[ChannelSettings]] = ChannelSettings
     # Channels that need setup (partners, mailing lists) run only when enabled in config.
     enabled_by_default: ClassVar[bool] = True
+    # The article fields `render_site` plans by: which pages and files it yields, which
+    # articles each page lists and in which order, and the bytes of any `OutputFile` it
+    # yields directly (only a `Page`'s declared fields may change its bytes). After an
+    # edit that changes none of these, a resident publisher keeps the last plan and
+    # renders only the pages listing an edited article. None: any field may, and the
+    # channel plans its pages anew after every edit (safe; slower on a large site).
+    plan_fields: ClassVar[tuple[str, ...] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
