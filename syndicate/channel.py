@@ -233,11 +233,12 @@ class Channel(ABC, Generic[SettingsT]):
     # Channels that need setup (partners, mailing lists) run only when enabled in config.
     enabled_by_default: ClassVar[bool] = True
     # The article fields `render_site` plans by: which pages and files it yields, which
-    # articles each page lists and in which order, and the bytes of any `OutputFile` it
-    # yields directly (only a `Page`'s declared fields may change its bytes). After an
-    # edit that changes none of these, a resident publisher keeps the last plan and
-    # renders only the pages listing an edited article. None: any field may, and the
-    # channel plans its pages anew after every edit (safe; slower on a large site).
+    # articles each page lists and in which order, the bytes of any `OutputFile` it
+    # yields directly (only a `Page`'s declared fields may change its bytes), and what
+    # `article_reads` takes from articles besides the ones it lists. After an edit that
+    # changes none of these (`plan_key`), a resident publisher keeps the last plan and
+    # renders only the pages listing an edited article, handing them its new version.
+    # None: any field may, and the channel plans anew after every edit (safe, slower).
     plan_fields: ClassVar[tuple[str, ...] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -266,6 +267,13 @@ class Channel(ABC, Generic[SettingsT]):
         them as `articles` with the fields it shows, and section titles as `parts`.
         """
         return Reads()
+
+    def plan_key(self, article: Article) -> tuple[object, ...] | None:
+        """What of `article` this channel's plan depends on: its `plan_fields`' values
+        (None: anything). A channel that plans by a value worked out from several fields
+        (a size estimate, say) adds it here."""
+        fields = self.plan_fields
+        return None if fields is None else tuple([getattr(article, f) for f in fields])
 
     @abstractmethod
     def render_site(self, site: Site) -> Iterable[OutputFile | Page | Deferred]:
