@@ -38,6 +38,7 @@ from .engine.stamps import (
 from .errors import CacheError, ContentError, Problem, SyndicateError
 from .linkcheck import check_links
 from .model import Article
+from .reader import ARTICLE_SUFFIXES
 from .summary import ChannelCount, tally
 from .templating import Templates
 from .writer import StagedOutput, WriteReport
@@ -244,6 +245,8 @@ def publish(
     """
     resident = resident or Resident()
     resident.walks.note(changed)
+    if not articles_only(config, changed):
+        resident.rendered = None  # the last plans may read what changed: plan anew
     progress = progress or Progress()
     when = when.resolved()  # one "now" for the whole publish
     assert when.now is not None
@@ -271,6 +274,22 @@ def publish(
                 outcome = _publish(*args, True, sources, resident)
                 outcome.warnings.append(f"{exc}; rebuilt without it")
                 return outcome
+            except BaseException:
+                # What changed this time is not what the next publish is told changed.
+                resident.rendered = None
+                raise
+
+
+def articles_only(config: Config, changed: Collection[str] | None) -> bool:
+    """Whether only article files (or section indexes) changed: nothing else a channel's
+    plan may read, such as a picture, a template or the config."""
+    if changed is None:
+        return False
+    content = os.path.join(os.path.realpath(config.content_dir), "")
+    return all(
+        os.path.realpath(path).startswith(content) and path.endswith(ARTICLE_SUFFIXES)
+        for path in changed
+    )
 
 
 @contextmanager
@@ -327,7 +346,8 @@ def _publish(
         revisions.close()
         raise
     staged = StagedOutput(out, config.cache_dir, verify=force)
-    renderer = Renderer(site, staged, cache, stamp)
+    renderer = Renderer(site, staged, cache, stamp, resident.rendered)
+    resident.rendered = None  # until this render is live
     try:
         warnings = [str(p) for p in built.warnings] + copy_static(config.static_dir, staged)
         renderer.run(adapters, progress.start, progress.advance)
@@ -341,6 +361,7 @@ def _publish(
             revisions.save(revised)
     cache.save(config.cache_dir, key)
     resident.cache = cache
+    resident.rendered = renderer.memory()
     counts = tally(config.cache_dir, out, report, staged.files, staged.previous, renderer.owners)
     published = PublishReport(site, report.written, report.removed, when.now)
     for adapter in adapters:

@@ -43,6 +43,9 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,  # one Templates per publish: no stat() per page
         )
+        # Environments derived from this one (a language's catalogue as globals), kept
+        # here so a resident publisher compiles their templates once, not per publish.
+        self.overlays: dict[str, Environment] = {}
 
     def add_filters(self, **filters: Callable[..., Any]) -> None:
         self.env.filters.update(filters)

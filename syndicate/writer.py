@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -159,6 +159,14 @@ class StagedOutput:
             return False
         self.record(path, checksum, False)
         return True
+
+    def carry(self, files: Mapping[str, str]) -> None:
+        """Keep many live files as they are, at once: a resident publisher's edit, whose
+        caller made sure they are what the last publish wrote (`previous`)."""
+        if not files.keys().isdisjoint(self.files):
+            both = sorted(files.keys() & self.files.keys())
+            raise PublishError(f"two channels or pages write the same file: {both[0]}")
+        self.files.update(files)
 
     def forget(self, rel: str) -> None:
         """Take back a file recorded earlier in this build."""

@@ -152,7 +152,7 @@ class Renderer:
 
     def env(self, language: str) -> Environment:
         """A Jinja environment with this language's catalogue, compiled once."""
-        env = self._envs.get(language)
+        env = self._envs.get(language) or self.templates.overlays.get(language)
         if env is None:
             # Plain gettext as a global (no i18n extension): one direct call per label,
             # which keeps a 10,000-article publish fast. Babel's Jinja extractor still
@@ -165,7 +165,8 @@ class Renderer:
                 "gettext": catalogue.gettext,
                 "ngettext": catalogue.ngettext,
             }
-            self._envs[language] = env
+            self.templates.overlays[language] = env
+        self._envs[language] = env
         return env
 
     # --- shared pieces -------------------------------------------------------------

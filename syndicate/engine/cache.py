@@ -43,6 +43,7 @@ from .bodystore import BodyStore
 from .edits import LastBuild
 from .filestamp import vouches
 from .packing import Packed, pack_body, pack_source, unpack_body, unpack_source
+from .plans import Rendered
 from .walks import Walks
 from .workers import parallel_map, render_many
 
@@ -158,6 +159,7 @@ class Resident:
     walks: Walks = field(default_factory=Walks)  # the folders as last walked
     last_build: LastBuild | None = None  # what an edit may be built on (see `edits`)
     corrected: Corrected = field(default_factory=dict)  # see delivery.corrections.apply
+    rendered: Rendered | None = None  # the last render, for an edit to keep (see `plans`)
 
     def forget(self) -> None:
         """Start over (a forced or failed publish): nothing of the last one is trusted."""
@@ -165,6 +167,7 @@ class Resident:
         self.walks.forget()
         self.last_build = None
         self.corrected = {}
+        self.rendered = None
 
     def templates_for(self, root: Path, stamp: str) -> Templates:
         """The template environment of the last publish while no template changed: Jinja2

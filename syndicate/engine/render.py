@@ -22,13 +22,15 @@ from ..model import Article, Site
 from ..render import article_renderer, checked, piece_renderer, renders_articles, site_pieces
 from ..writer import StagedOutput
 from .cache import BuildCache
+from .plans import ChannelPlan, Files, Pair, Planned, Rendered, keeps_plan, swapped
 from .stamps import tree_digest
 from .workers import PARALLEL_THRESHOLD, fork_pool, worker_count
 
 Placed = tuple[str, str, bool]  # (path, checksum, rewritten?)
 Result = tuple[int, tuple[str, list[Placed]]]  # (index in the work list, (key, placed))
 Key = str | Callable[[], str]  # a callable key is worked out where the piece is rendered
-Work = tuple[Key, AnyChannel, Callable[[], Iterable[OutputFile]]]
+# (key, channel, render, the article's slug for its per-article files)
+Work = tuple[Key, AnyChannel, Callable[[], Iterable[OutputFile]], str | None]
 Advance = Callable[[float], None]
 
 
@@ -71,7 +73,7 @@ _JOB: _Job | None = None
 
 def _render_one(index: int) -> tuple[str, list[Placed]]:
     assert _JOB is not None
-    key, adapter, render = _JOB.work[index]
+    key, adapter, render, _ = _JOB.work[index]
     placed = [_JOB.staged.place(f.path, f.content) for f in checked(adapter, render)]
     return key if isinstance(key, str) else key(), placed
 
@@ -81,17 +83,25 @@ def _render_chunk(indices: list[int]) -> list[tuple[str, list[Placed]]]:
 
 
 class Renderer:
-    """Renders every channel into a staged output, reusing the last publish's results."""
+    """Renders every channel into a staged output, reusing the last publish's results.
+
+    `last`: a resident publisher's memory of its last render (see `plans`), offered when
+    only article files changed since; channels whose plan an edit keeps are not planned
+    again. `memory()` is what to keep of this render once it is live.
+    """
 
     def __init__(self, site: Site, staged: StagedOutput, cache: BuildCache,
-                 templates_stamp: str) -> None:  # fmt: skip
+                 templates_stamp: str, last: Rendered | None = None) -> None:  # fmt: skip
         self.site = site
         self.staged = staged
         self.cache = cache
         self.templates_stamp = templates_stamp
+        self.last = last
         self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reused = 0
         self.owners: dict[str, str] = {}  # output path -> the channel that wrote it
+        self.plans: dict[str, ChannelPlan | None] = {}  # None: not one an edit may keep
+        self._files: dict[str, Files] = {}  # channel -> its files staged so far
 
     def run(self, adapters: list[AnyChannel], start: Callable[[str, int], None],
             advance: Advance) -> None:  # fmt: skip
@@ -100,16 +110,27 @@ class Renderer:
             (adapter, fingerprint(channel_key(adapter, self.templates_stamp), repr(self.site.info)))
             for adapter in adapters
         ]
-        articles = [w for adapter, base in bases for w in self._article_work(adapter, base)]
+        edit = self.last.edit_of(self.site, self.staged.previous) if self.last else None
+        kept: list[Work] = []
+        planned: list[tuple[AnyChannel, str]] = []
+        for adapter, base in bases:
+            self._files[adapter.name] = {}
+            plan = self.last.plans.get(adapter.name) if self.last and edit is not None else None
+            if plan is not None and plan.base == base and keeps_plan(adapter, edit or ()):
+                kept.extend(self._edit_work(adapter, plan, edit or []))
+            else:
+                self.plans[adapter.name] = ChannelPlan(base)
+                planned.append((adapter, base))
+        articles = [w for adapter, base in planned for w in self._article_work(adapter, base)]
         site: list[Work] = []
 
         def plan_site() -> None:
-            site.extend(w for adapter, base in bases for w in self._site_work(adapter, base))
+            site.extend(w for adapter, base in planned for w in self._site_work(adapter, base))
 
         if self.cache.outputs:  # most is carried over: plan it all, render the rest
             plan_site()
-            start("rendering changed pages", len(articles) + len(site))
-            self._render(articles + site, advance)
+            start("rendering changed pages", len(kept) + len(articles) + len(site))
+            self._render(kept + articles + site, advance)
         else:
             # A cold build: workers start on the article pages while this process plans
             # the pages that list them (a second or more of serial work on 10,000).
@@ -119,7 +140,68 @@ class Renderer:
             self._render(articles, lambda n: advance(n / per_article), meanwhile=plan_site)
             start("rendering lists and feeds", len(site))
             self._render(site, advance)
+        self._carry_keys()
         self.cache.outputs = self.outputs
+
+    def memory(self) -> Rendered:
+        """What a resident publisher keeps of this render, once its output is live."""
+        plans: dict[str, ChannelPlan] = {}
+        for name, plan in self.plans.items():
+            if plan is not None:
+                plan.files = self._files[name]
+                plans[name] = plan
+        return Rendered(self.site, plans, self.staged.files, self.owners)
+
+    # -- an edit that keeps a channel's plan --------------------------------------------
+
+    def _edit_work(self, adapter: AnyChannel, last: ChannelPlan, pairs: list[Pair]) -> list[Work]:
+        """The work of an edit on a kept plan: the edited articles' files and those of the
+        articles listing them, and the pages listing them, when their keys changed; the
+        channel's other files carried over as they are."""
+        plan = last.edited()
+        self.plans[adapter.name] = plan
+        edited = [new.slug for _, new in pairs]
+        work: list[Work] = []
+        stale: list[str] = []
+        if renders_articles(adapter):
+            readers = plan.readers_of(adapter, self.site)
+            affected = set(edited).union(*(readers.get(slug, ()) for slug in edited))
+            for slug in sorted(affected):
+                article = self.site.by_slug[slug]
+                key = self._article_key(plan.base, adapter, article)
+                if key != plan.article_keys.get(slug):
+                    stale.append(plan.article_keys.get(slug, ""))
+                    plan.article_keys[slug] = key
+                    work.append((key, adapter, article_renderer(adapter, article, self.site), slug))
+        listing = plan.pages_listing()
+        new = {id(old): article for old, article in pairs}
+        for index in sorted({i for slug in edited for i in listing.get(slug, ())}):
+            page = swapped(plan.pages[index].page, new)
+            key = fingerprint(plan.base, "page", *reads_key(page.reads))
+            if key != plan.pages[index].key:
+                stale.append(plan.pages[index].key)
+                work.append((key, adapter, piece_renderer(page), None))
+            plan.pages[index] = Planned(key, page)
+        for key in stale:  # rendered again: its files come back when they are
+            for path, _ in self.cache.outputs.get(key, ()):
+                plan.files.pop(path, None)
+        self.staged.carry(plan.files)
+        self.owners.update(dict.fromkeys(plan.files, adapter.name))
+        self._files[adapter.name] = plan.files
+        self.reused += len(plan.article_keys) + len(plan.pages) - len(work)
+        return work
+
+    def _carry_keys(self) -> None:
+        """The kept plans' keys stay in the cache with their files (the next publish may
+        be a whole one, and carry them)."""
+        last = self.cache.outputs
+        for plan in self.plans.values():
+            if plan is None:
+                continue
+            keys = [*plan.article_keys.values(), *(p.key for p in plan.pages)]
+            self.outputs.update({k: last[k] for k in keys if k not in self.outputs and k in last})
+
+    # -- a channel planned anew ---------------------------------------------------------
 
     def _article_work(self, adapter: AnyChannel, base: str) -> Iterator[Work]:
         site = self.site
@@ -130,12 +212,21 @@ class Renderer:
             # workers work them out in parallel instead of the parent one by one.
             for article in site.articles:
                 lazy = partial(self._article_key, base, adapter, article)
-                yield lazy, adapter, article_renderer(adapter, article, site)
+                yield lazy, adapter, article_renderer(adapter, article, site), article.slug
             return
+        plan = self.plans[adapter.name]
+        readers: dict[str, list[str]] = {}
         for article in site.articles:
-            key = self._article_key(base, adapter, article)
+            reads = adapter.article_reads(article, site)
+            for listed in reads.articles:
+                readers.setdefault(listed.slug, []).append(article.slug)
+            key = fingerprint(base, article.fingerprint, *reads_key(reads))
+            if plan is not None:
+                plan.article_keys[article.slug] = key
             if not self._reuse(key, adapter):
-                yield key, adapter, article_renderer(adapter, article, site)
+                yield key, adapter, article_renderer(adapter, article, site), article.slug
+        if plan is not None:
+            plan.readers = readers
 
     def _article_key(self, base: str, adapter: AnyChannel, article: Article) -> str:
         reads = adapter.article_reads(article, self.site)
@@ -144,15 +235,23 @@ class Renderer:
     def _site_work(self, adapter: AnyChannel, base: str) -> Iterator[Work]:
         for item in site_pieces(adapter, self.site):
             if isinstance(item, OutputFile):
-                rel, _ = self.staged.add(item.path, item.content)
-                self.owners[rel] = adapter.name
+                rel, checksum = self.staged.add(item.path, item.content)
+                self._owned(adapter.name, rel, checksum)
                 continue
             if isinstance(item, Page):
                 key = fingerprint(base, "page", *reads_key(item.reads))
-            else:  # a deprecated `Deferred`, keyed by the channel
+                plan = self.plans[adapter.name]
+                if plan is not None:
+                    plan.pages.append(Planned(key, item))
+            else:  # a deprecated `Deferred`, keyed by the channel: no plan to keep
                 key = fingerprint(base, "deferred", item.key)
+                self.plans[adapter.name] = None
             if not self._reuse(key, adapter):
-                yield key, adapter, piece_renderer(item)
+                yield key, adapter, piece_renderer(item), None
+
+    def _owned(self, channel: str, rel: str, checksum: str) -> None:
+        self.owners[rel] = channel
+        self._files[channel][rel] = checksum
 
     def _reuse(self, key: str, adapter: AnyChannel) -> bool:
         files = self.cache.outputs.get(key)
@@ -166,7 +265,8 @@ class Renderer:
                 return False
             done.append((path, checksum))
         self.outputs[key] = files
-        self.owners.update((path, adapter.name) for path, _ in files)
+        for path, checksum in files:
+            self._owned(adapter.name, path, checksum)
         self.reused += 1
         return True
 
@@ -177,11 +277,14 @@ class Renderer:
         _JOB = _Job(self.staged, work)
         try:
             for index, (key, placed) in self._results(len(work), advance, meanwhile):
-                owner = work[index][1].name
+                _, adapter, _, slug = work[index]
                 for rel, checksum, written in placed:
                     self.staged.record(rel, checksum, written)
-                    self.owners[rel] = owner
+                    self._owned(adapter.name, rel, checksum)
                 self.outputs[key] = tuple((rel, checksum) for rel, checksum, _ in placed)
+                plan = self.plans.get(adapter.name)
+                if slug is not None and plan is not None:
+                    plan.article_keys[slug] = key
         finally:
             _JOB = None
 
