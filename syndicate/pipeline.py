@@ -277,7 +277,27 @@ def publish(
             except BaseException:
                 # What changed this time is not what the next publish is told changed.
                 resident.rendered = None
+                # The next publish loads the cache from disk: what it finds must be the
+                # last good publish's, not an older one (it would only cost reading).
+                _save_unsaved(resident)
                 raise
+
+
+def save_cache(resident: Resident) -> None:
+    """Write a resident publisher's build cache if a publish left it unsaved: `watch`
+    saves when it falls idle and when it stops, not after every edit (~0.3 s on 100,000
+    articles). Losing it (SIGKILL) costs the next start some reading, never output: the
+    cache is only a saving, and its output keys are checked against the live manifest."""
+    if resident.unsaved is not None:
+        with publish_lock(resident.unsaved[0]), cycle_collection_paused():
+            _save_unsaved(resident)
+
+
+def _save_unsaved(resident: Resident) -> None:
+    if resident.unsaved is not None:
+        cache_dir, key, cache = resident.unsaved
+        resident.unsaved = None
+        cache.save(cache_dir, key)
 
 
 def articles_only(config: Config, changed: Collection[str] | None) -> bool:
@@ -345,13 +365,15 @@ def _publish(
     except BaseException:
         revisions.close()
         raise
-    staged = StagedOutput(out, config.cache_dir, verify=force)
+    staged = StagedOutput(out, config.cache_dir, verify=force, known=resident.manifest)
+    resident.manifest = None  # until this publish's is live
     renderer = Renderer(site, staged, cache, stamp, resident.rendered)
     resident.rendered = None  # until this render is live
     try:
         warnings = [str(p) for p in built.warnings] + copy_static(config.static_dir, staged)
         renderer.run(adapters, progress.start, progress.advance)
         report = staged.commit()
+        resident.manifest = staged.committed()
     except BaseException:
         staged.abort()
         revisions.close()
@@ -359,7 +381,10 @@ def _publish(
     with closing(revisions):  # recorded once live, and only for the real site
         if revised and out.resolve() == config.output_dir.resolve():
             revisions.save(revised)
-    cache.save(config.cache_dir, key)
+    if resident.save_when_idle:
+        resident.unsaved = (config.cache_dir, key, cache)
+    else:
+        cache.save(config.cache_dir, key)
     resident.cache = cache
     resident.rendered = renderer.memory()
     counts = tally(config.cache_dir, out, report, staged.files, staged.previous, renderer.owners)

@@ -19,6 +19,7 @@ class TextChannel(Channel[TextSettings]):
 
     name = "text"
     summary = "plain-text copies (test channel)"
+    plan_fields = ("slug",)  # as in docs/architecture.md: the index lists every article
 
     def render_article(self, article: Article, site: Site) -> Iterable[OutputFile]:
         settings = self.settings  # a TextSettings: the type argument says so

@@ -38,6 +38,7 @@ from ..reader import (
     stat_entry,
 )
 from ..templating import Templates
+from ..writer import KnownManifest
 from . import cachefile
 from .bodystore import BodyStore
 from .edits import LastBuild
@@ -160,6 +161,10 @@ class Resident:
     last_build: LastBuild | None = None  # what an edit may be built on (see `edits`)
     corrected: Corrected = field(default_factory=dict)  # see delivery.corrections.apply
     rendered: Rendered | None = None  # the last render, for an edit to keep (see `plans`)
+    manifest: KnownManifest | None = None  # the output manifest it committed (see writer)
+    save_when_idle: bool = False  # leave the cache unsaved: `pipeline.save_cache` saves it
+    # (cache folder, key, cache) of a publish whose cache is not saved yet
+    unsaved: tuple[Path, bytes, BuildCache] | None = None
 
     def forget(self) -> None:
         """Start over (a forced or failed publish): nothing of the last one is trusted."""
@@ -168,6 +173,8 @@ class Resident:
         self.last_build = None
         self.corrected = {}
         self.rendered = None
+        self.manifest = None
+        self.unsaved = None
 
     def templates_for(self, root: Path, stamp: str) -> Templates:
         """The template environment of the last publish while no template changed: Jinja2

@@ -91,7 +91,7 @@ class Rendered:
             or site.sections != last.sections
             or site.expired != last.expired
             or not _same_objects(site.scheduled, last.scheduled)
-            or live != self.files
+            or (live is not self.files and live != self.files)
         ):
             return None
         # Compared at C speed: an edit changes a handful of 100,000 articles.

@@ -70,6 +70,7 @@ def changes(
     config_path: Path,
     stop: threading.Event,
     wake: Callable[[], bool] = lambda: False,
+    idle: Callable[[], None] = lambda: None,
 ) -> Iterator[list[str] | None]:
     """The changed paths each time something a publish reads changes (sorted, as the
     operating system gave them), or None when `wake()` says a scheduled time has come
@@ -104,6 +105,8 @@ def changes(
             yield changed
         elif wake():
             yield None
+        else:
+            idle()  # a second without a save
 
 
 FIRST_WARNINGS = 20  # shown when which files changed is not known (the first publish)
@@ -236,12 +239,22 @@ class ResidentPublisher:
 
     def run(self, stop: threading.Event) -> None:
         """Publish now, then after every change and at every scheduled time until `stop`
-        is set."""
+        is set. The build cache is saved when a second passes without a save, and at the
+        end, not after every publish (see `pipeline.save_cache`)."""
+        from ..pipeline import save_cache
+
+        self.resident.save_when_idle = True
+        try:
+            self._run(stop, lambda: save_cache(self.resident))
+        finally:
+            save_cache(self.resident)
+
+    def _run(self, stop: threading.Event, idle: Callable[[], None]) -> None:
         self.publish(warm=True)
         while not stop.is_set():
             config = self.config or load_config(self.config_path)
             folders = watched_folders(config)
-            for changed in changes(config, self.config_path, stop, self.due_soon):
+            for changed in changes(config, self.config_path, stop, self.due_soon, idle):
                 if changed is None:
                     self.publish_scheduled(stop)
                     continue
