@@ -47,12 +47,13 @@ class ChannelPlan:
     # because an edit that keeps the plan keeps them too.
     readers: dict[str, list[str]] | None = None
     listing: dict[str, list[int]] | None = None
+    carried: bool = False  # kept from the last publish (not planned by this one)
 
     def edited(self) -> ChannelPlan:
         """A copy to change for an edit: the last plan stays as it was until it is live."""
         return ChannelPlan(
             self.base, list(self.pages), dict(self.article_keys), dict(self.files),
-            self.readers, self.listing,
+            self.readers, self.listing, carried=True,
         )  # fmt: skip
 
     def readers_of(self, adapter: AnyChannel, site: Site) -> dict[str, list[str]]:

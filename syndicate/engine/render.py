@@ -98,6 +98,7 @@ class Renderer:
         self.templates_stamp = templates_stamp
         self.last = last
         self.outputs: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.used: set[str] = set()  # keys rendered or carried over by this publish
         self.reused = 0
         self.owners: dict[str, str] = {}  # output path -> the channel that wrote it
         self.plans: dict[str, ChannelPlan | None] = {}  # None: not one an edit may keep
@@ -140,7 +141,7 @@ class Renderer:
             self._render(articles, lambda n: advance(n / per_article), meanwhile=plan_site)
             start("rendering lists and feeds", len(site))
             self._render(site, advance)
-        self._carry_keys()
+        self._keep_outputs()
         self.cache.outputs = self.outputs
 
     def memory(self) -> Rendered:
@@ -191,13 +192,20 @@ class Renderer:
         self.reused += len(plan.article_keys) + len(plan.pages) - len(work)
         return work
 
-    def _carry_keys(self) -> None:
-        """The kept plans' keys stay in the cache with their files (the next publish may
-        be a whole one, and carry them)."""
+    def _keep_outputs(self) -> None:
+        """The cache's outputs for the next publish: the keys this one used, and a kept
+        plan's keys with their files (the next publish may plan anew, and carry them).
+        After an edit, the last publish's outputs stay too (one copy at C speed instead
+        of a look-up per key), until they hold twice as many keys as the site uses."""
+        kept = [plan for plan in self.plans.values() if plan is not None and plan.carried]
+        if not kept:
+            return
         last = self.cache.outputs
-        for plan in self.plans.values():
-            if plan is None:
-                continue
+        used = len(self.used) + sum(len(p.article_keys) + len(p.pages) for p in kept)
+        if len(last) <= 2 * used + 1000:
+            self.outputs = {**last, **self.outputs}
+            return
+        for plan in kept:
             keys = [*plan.article_keys.values(), *(p.key for p in plan.pages)]
             self.outputs.update({k: last[k] for k in keys if k not in self.outputs and k in last})
 
@@ -255,7 +263,7 @@ class Renderer:
 
     def _reuse(self, key: str, adapter: AnyChannel) -> bool:
         files = self.cache.outputs.get(key)
-        if files is None or key in self.outputs:
+        if files is None or key in self.used:
             return False
         done: list[tuple[str, str]] = []
         for path, checksum in files:
@@ -265,6 +273,7 @@ class Renderer:
                 return False
             done.append((path, checksum))
         self.outputs[key] = files
+        self.used.add(key)
         for path, checksum in files:
             self._owned(adapter.name, path, checksum)
         self.reused += 1
@@ -282,6 +291,7 @@ class Renderer:
                     self.staged.record(rel, checksum, written)
                     self._owned(adapter.name, rel, checksum)
                 self.outputs[key] = tuple((rel, checksum) for rel, checksum, _ in placed)
+                self.used.add(key)
                 plan = self.plans.get(adapter.name)
                 if slug is not None and plan is not None:
                     plan.article_keys[slug] = key
