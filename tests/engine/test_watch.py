@@ -13,6 +13,7 @@ import feedparser
 from conftest import SiteFactory
 from lines import running, wait_for
 
+from syndicate.config import load_config
 from syndicate.engine.watch import relevant
 
 CHANNELS = "html,feeds"
@@ -131,3 +132,34 @@ def test_watch_repeats_only_the_warnings_of_the_files_just_saved(site: SiteFacto
     assert warnings_to_show(config, warnings, [str(saved)]) == warnings[-1:]
     assert warnings_to_show(config, warnings, None) == warnings[:FIRST_WARNINGS]
     assert warnings_to_show(config, warnings, []) == []
+
+
+def newest_cache_write(site: SiteFactory) -> int:
+    """When the build cache was last written (its snapshot or its file of changes)."""
+    folder = load_config(site.config_path).cache_dir
+    return max(p.stat().st_mtime_ns for p in folder.glob("build-cache.msgpack*"))
+
+
+def test_watch_saves_its_build_cache_when_idle_and_when_stopped(site: SiteFactory) -> None:
+    newsroom(site)
+    with watching(site) as (process, lines):
+        wait_for("watching content", lines)
+        time.sleep(1.5)  # idle: the first publish's cache is saved
+        before = newest_cache_write(site)
+        site.article("finance", "story-3", "Edited.\n", title="Rates hold",
+                     published="2024-02-04T09:00:00+08:00")  # fmt: skip
+        wait_for("changed content/finance/story-3.md", lines)
+        deadline = time.monotonic() + 20
+        while newest_cache_write(site) == before:  # saved once a second passed quietly
+            assert time.monotonic() < deadline, "the cache was never saved after the edit"
+            time.sleep(0.1)
+        idle = newest_cache_write(site)
+        site.article("finance", "story-4", "Edited.\n", title="Port busy",
+                     published="2024-02-05T09:00:00+08:00")  # fmt: skip
+        wait_for("changed content/finance/story-4.md", lines)
+        process.send_signal(signal.SIGTERM)  # at once: saved on the way out
+        assert process.wait(30) == 0
+    assert newest_cache_write(site) > idle
+    # The saved cache is the edited site's: a publish finds nothing left to do.
+    result = site.cli("publish", "--channels", CHANNELS)
+    assert result.exit_code == 0 and "nothing" in result.output.lower(), result.output
