@@ -13,6 +13,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from .writer import WriteReport, output_cache
@@ -37,7 +38,8 @@ def count_by_channel(
     previous_owners: Mapping[str, str],
 ) -> list[ChannelCount]:
     """Rows for every channel that has output now or had some removed, `static` last."""
-    total: Counter[str] = Counter(owners.get(path, STATIC) for path in files)
+    # map() at C speed: a 100,000-article site has 127,000 files, counted after each edit.
+    total: Counter[str] = Counter(map(owners.get, files, repeat(STATIC)))
     written = Counter(owners.get(path, STATIC) for path in report.written)
     removed = Counter(previous_owners.get(path, UNKNOWN) for path in report.removed)
     names = sorted(total.keys() | removed.keys(), key=lambda n: (n in (STATIC, UNKNOWN), n))
