@@ -26,7 +26,6 @@ import watchfiles
 from ..clock import Clock, utc_now
 from ..config import Config, load_config
 from ..errors import ContentError, SyndicateError
-from ..reader import ARTICLE_SUFFIXES, INDEX_NAME
 from .cache import Resident
 
 Report = Callable[[str], None]
@@ -44,17 +43,14 @@ def watched_folders(config: Config) -> list[Path]:
 
 
 def relevant(config: Config, path: str) -> bool:
-    """Whether a changed path can change the output: article files, section indexes,
-    static files and templates, not editors' swap and backup files."""
+    """Whether a changed path can change the output: every file a publish reads (articles,
+    section indexes, pictures and files beside them, static files, templates), not
+    editors' swap and backup files. A picture saved beside its article counts: pages
+    show its resized copies, and the link check looks for it."""
     name = Path(path).name
-    if name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
-        return False  # vim's 4913 probe, emacs' .#locks, gedit's .goutputstream-*
-    try:
-        Path(path).relative_to(config.content_dir)
-    except ValueError:
-        return True  # static files and templates: every file counts
-    # Content: Markdown files and indexes, or a folder (renamed or removed).
-    return name == INDEX_NAME or name.endswith(ARTICLE_SUFFIXES) or "." not in name
+    # vim's 4913 probe, emacs' .#locks, gedit's .goutputstream-*
+    editors = name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp"))
+    return not editors and name != "4913"
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:

@@ -117,7 +117,8 @@ def test_only_files_a_publish_reads_count_as_changes(site: SiteFactory) -> None:
     assert relevant(config, str(content / "finance/_index.md"))
     assert relevant(config, str(content / "finance"))  # a folder renamed or removed
     assert relevant(config, str(config.static_dir / "media/photo.jpg"))
-    for name in (".story.md.swp", "story.md~", ".#story.md", "4913", "notes.txt"):
+    assert relevant(config, str(content / "finance/photo.jpg"))  # a picture beside a story
+    for name in (".story.md.swp", "story.md~", ".#story.md", "4913"):
         assert not relevant(config, str(content / "finance" / name)), name
 
 
