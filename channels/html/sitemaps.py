@@ -95,7 +95,10 @@ def by_month(
     start, count = 0, len(articles)
     while start < count:
         local = articles[start].published.astimezone(zone)
-        begins = datetime(local.year, local.month, 1, tzinfo=zone).timestamp()
+        try:
+            begins = datetime(local.year, local.month, 1, tzinfo=zone).timestamp()
+        except OverflowError:  # January of year 1 east of UTC: began before datetime's range
+            begins = float("-inf")
         stop = bisect_right(articles, -begins, lo=start, key=lambda a: -a.published.timestamp())
         yield f"{local.year:04d}-{local.month:02d}", articles[start:stop]
         start = stop
@@ -246,7 +249,7 @@ def news_stories(own: Sequence[Article]) -> Sequence[Article]:
     published within two days of the newest one, at most 1,000."""
     if not own:
         return ()
-    since = (own[0].published - NEWS_WINDOW).timestamp()
+    since = own[0].published.timestamp() - NEWS_WINDOW.total_seconds()  # year 1 too
     stop = bisect_right(
         own, -since, hi=min(len(own), NEWS_MAX), key=lambda a: -a.published.timestamp()
     )
