@@ -214,8 +214,9 @@ def _lists_urlset(located: Sequence[Located], listed: Sequence[Listed]) -> str:
 
 
 def _latest(changed: Iterable[datetime]) -> datetime | None:
-    """The latest of `changed`, by instant (the first of equal ones: stable bytes)."""
-    return max(changed, key=datetime.timestamp, default=None)
+    """The latest of `changed` (aware: compared as instants; the first of equal ones,
+    whatever its offset, so the bytes stay the same)."""
+    return max(changed, default=None)
 
 
 def index_page(info: SiteInfo, files: Sequence[tuple[str, Sequence[Article]]]) -> Page:
