@@ -100,6 +100,7 @@ def by_month(
         except OverflowError:  # January of year 1 east of UTC: began before datetime's range
             begins = float("-inf")
         stop = bisect_right(articles, -begins, lo=start, key=lambda a: -a.published.timestamp())
+        stop = max(stop, start + 1)  # the first is in its own month, whatever rounding says
         yield f"{local.year:04d}-{local.month:02d}", articles[start:stop]
         start = stop
 
