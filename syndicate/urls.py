@@ -45,7 +45,9 @@ SITE_NAMES = frozenset(
         "news-sitemap.xml",
     }
 )
-_SITEMAP_PART = re.compile(r"sitemap-[0-9]+\.xml")  # a large sitemap's parts
+# The sitemaps sitemap.xml indexes: sitemap-2024-05.xml, sitemap-2024-05-2.xml,
+# sitemap-lists.xml... (html's sitemaps module).
+_SITEMAP_PART = re.compile(r"sitemap-[a-z0-9-]+\.xml")
 # RFC 3986 "unreserved": a folder name made of these is the same in every URL, raw or
 # percent-encoded, so sitemaps, feeds and pages all agree on it.
 _URL_SAFE_NAME = re.compile(r"[A-Za-z0-9._~-]+")

@@ -6,11 +6,8 @@ Pages link to each other with relative URLs so the output works at any base URL 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
-from functools import partial
-from operator import attrgetter
 
 import click
 
@@ -19,14 +16,13 @@ from syndicate.channel import Channel, ChannelContext, Listed, OutputFile, Page,
 from syndicate.model import Article, Section, Site
 from syndicate.slug import tag_slug
 
-from . import pagination
+from . import pagination, sitemaps
 from .assets import stylesheet
 from .front import front_page
 from .images import Images
 from .pages import Renderer, based_on, related_language
 from .pagination import paginate
 from .settings import HtmlSettings
-from .sitemaps import NEWS_SITEMAP, SITEMAP, Entry, news_sitemap, robots_txt, sitemaps
 
 __all__ = ["TEASER_FIELDS", "HtmlChannel", "HtmlSettings"]
 
@@ -41,6 +37,20 @@ class HtmlChannel(Channel[HtmlSettings]):
     name = "html"
     summary = "mobile-friendly article, section, tag and home pages; sitemaps; robots.txt"
     enabled_by_default = True
+    # What `render_site` plans by (see `Channel.plan_fields`); every other field reaches
+    # the output only through a Page's declared `Reads.fields`:
+    # - published, slug: the order of every list (site order), the months of the
+    #   sitemaps, the news sitemap's two days;
+    # - section, tags, authors: which list pages exist and who is on them;
+    # - image, source_file, path: the home page's lead (a story with a picture), the
+    #   picture copies written (found beside the source file, copied under the path),
+    #   the picture keys in the lists' parts;
+    # - url (follows path): how many sitemap files a month needs (50 MB each);
+    # - canonical: a syndicated story (based on another site's page) is in no sitemap.
+    plan_fields = (
+        "published", "slug", "section", "tags", "authors", "image", "source_file", "path",
+        "url", "canonical",
+    )  # fmt: skip
 
     def __init__(self, settings: HtmlSettings, context: ChannelContext) -> None:
         super().__init__(settings, context)
@@ -163,36 +173,24 @@ class HtmlChannel(Channel[HtmlSettings]):
             name=urls.TAGS_INDEX,
         )
 
-        # Each article's last change as a timestamp, once: comparing aware datetimes asks
-        # both time zones every time, and an article is in several lists.
-        changed = {a.slug: (a.modified.timestamp(), a.modified) for a in site.articles}
-        newest = partial(_newest, changed)
-        entries = [Entry(info.base_url, newest(site.articles))]
-        if tag_counts:
-            entries.append(
-                Entry(info.absolute("tags/"), newest(a for a in site.articles if a.tags))
-            )
+        per_page = self.settings.per_page
+        lists: list[tuple[str, Sequence[Article]]] = [(info.base_url, shown)]
+        if tag_counts:  # the tags index: each tag's newest story
+            lists.append((info.absolute(f"{urls.TAGS_DIR}/"), [t[0] for t in tags.values()]))
         for path in sorted(site.sections):
             if not path:
                 continue
             section = site.sections[path]
             items = site.in_section(path)
             yield from self._pages(site, items, section, None)
-            entries.append(Entry(section.url, newest(items)))
+            lists.append((section.url, items[:per_page]))
         for tag, tagged in tags.items():
             yield from self._pages(site, tagged, None, tag)
-            entries.append(Entry(info.absolute(urls.tag_dir(tag)), newest(tagged)))
+            lists.append((info.absolute(urls.tag_dir(tag)), tagged[:per_page]))
         for name, written in site.by_author().values():
             yield from self._pages(site, written, None, None, name)
-            entries.append(Entry(info.absolute(urls.author_dir(name)), newest(written)))
-
-        # A syndicated story whose canonical is the original is not ours to list.
-        own = [a for a in site.articles if based_on(a) is None]
-        entries.extend(Entry(a.url, a.modified) for a in own)
-        for name, text in sitemaps(info, entries):
-            yield OutputFile.text(name, text)
-        yield OutputFile.text(NEWS_SITEMAP, news_sitemap(info, own))
-        yield OutputFile.text("robots.txt", robots_txt(info, [SITEMAP, NEWS_SITEMAP]))
+            lists.append((info.absolute(urls.author_dir(name)), written[:per_page]))
+        yield from self._sitemaps(site, lists)
         images.save()
 
     def _pages(
@@ -228,6 +226,28 @@ class HtmlChannel(Channel[HtmlSettings]):
                 name=page.path,
             )
 
+    def _sitemaps(
+        self, site: Site, lists: Sequence[tuple[str, Sequence[Article]]]
+    ) -> Iterable[OutputFile | Page]:
+        """A sitemap per month of stories and one of the list pages, the index naming
+        them, the news sitemap, and robots.txt (see `sitemaps`)."""
+        info = site.info
+        # A syndicated story whose canonical is the original is not ours to list.
+        own = [a for a in site.articles if based_on(a) is None]
+        files: list[tuple[str, Sequence[Article]]] = []
+        for month, run in sitemaps.by_month(own, info.timezone):
+            for name, part in sitemaps.month_parts(month, run):
+                yield sitemaps.urlset_page(name, part)
+                files.append((name, part))
+        for name, entries in sitemaps.list_parts(lists):
+            page = sitemaps.lists_page(name, entries)
+            yield page
+            files.append((name, page.reads.articles))
+        yield sitemaps.index_page(info, files)
+        yield sitemaps.news_page(info, sitemaps.news_stories(own))
+        robots = sitemaps.robots_txt(info, [sitemaps.SITEMAP, sitemaps.NEWS_SITEMAP])
+        yield OutputFile.text("robots.txt", robots)
+
     @classmethod
     def commands(cls) -> Iterable[click.Command]:
         from .serve import serve
@@ -249,18 +269,6 @@ def _bind(
         return [OutputFile.text(page.path, html)]
 
     return render
-
-
-def _newest(
-    changed: Mapping[str, tuple[float, datetime]], articles: Iterable[Article]
-) -> datetime | None:
-    """The last change to any of `articles` (looked up and compared without a Python
-    call per article: an article is in several of the sitemap's lists)."""
-    newest = max(map(changed.__getitem__, map(_SLUG, articles)), default=None)
-    return newest[1] if newest else None
-
-
-_SLUG = attrgetter("slug")
 
 
 def _tags_by_slug(site: Site) -> dict[str, tuple[Article, ...]]:

@@ -114,7 +114,9 @@ def test_own_feeds_ingested_published_and_refetched(
     line = tree.find(".//h:p[@class='source']/h:a", NS)
     assert line is not None and line.text == "CQ Atom"
     assert line.get("href") == "https://partner.example.com/finance/sora-film/"
-    sitemap = (site.root / "public/sitemap.xml").read_text(encoding="utf-8")
+    sitemap = "".join(  # the index and every sitemap it names
+        p.read_text(encoding="utf-8") for p in (site.root / "public").glob("sitemap*.xml")
+    )
     assert "will-sora-direct-films" not in sitemap  # its canonical is the partner's page
     assert "https://news.example.com/finance/partners/</loc>" in sitemap
     body = tree.find(".//h:div[@class='body']", NS)

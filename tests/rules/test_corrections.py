@@ -37,7 +37,7 @@ def updated_everywhere(site: SiteFactory) -> dict[str, str]:
     found["atom"] = entry.updated
     item = next(i for i in json.loads(files["feed.json"])["items"] if i["id"] == UID)
     found["json feed"] = item["date_modified"]
-    sitemap = files["sitemap.xml"].decode()
+    sitemap = files["sitemap-2030-06.xml"].decode()  # the story's month
     at = sitemap.index("news/port-fire/")
     found["sitemap"] = sitemap[at:].split("<lastmod>")[1].split("</lastmod>")[0]
     return found

@@ -72,7 +72,7 @@ def test_a_scheduled_story_is_nowhere_before_its_time_and_everywhere_after(
         "print/harbour-deal/snippet.txt",
     ):
         assert path in found, path
-    assert "finance/harbour-deal/" in files["sitemap.xml"].decode()
+    assert "finance/harbour-deal/" in files["sitemap-2030-06.xml"].decode()  # its month's
     short = [p for p in mentioning(files, "finance/harbour-deal/") if p.startswith("s/")]
     assert short, "a short link redirecting to the story"
     parsed = feedparser.parse(files["atom.xml"])

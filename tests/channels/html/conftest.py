@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import html5lib
 import pytest
@@ -30,6 +31,7 @@ Some text.
 More text.
 """
 NS = {"h": "http://www.w3.org/1999/xhtml"}
+SM = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 @dataclass
@@ -42,6 +44,30 @@ class Published:
 
     def tree(self, rel: str) -> object:
         return html5lib.parse(self.page(rel), namespaceHTMLElements=False)
+
+
+def read_sitemaps(out: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """sitemap.xml (the index: file name -> lastmod) and each sitemap it names (file name
+    -> {URL: lastmod}), parsed as a crawler does: every file must be valid XML."""
+    base = "https://news.example.com/"
+
+    def parse(name: str, tag: str) -> dict[str, str]:
+        root = ElementTree.fromstring((out / name).read_bytes())
+        assert root.tag == f"{{{SM['s']}}}{'sitemapindex' if tag == 'sitemap' else 'urlset'}"
+        found = {}
+        for item in root.findall(f"s:{tag}", SM):
+            loc, lastmod = (
+                item.findtext("s:loc", namespaces=SM),
+                item.findtext("s:lastmod", namespaces=SM),
+            )
+            assert loc is not None and loc not in found, loc
+            found[loc] = lastmod or ""
+        return found
+
+    index = {
+        loc.removeprefix(base): lastmod for loc, lastmod in parse("sitemap.xml", "sitemap").items()
+    }
+    return index, {name: parse(name, "url") for name in index}
 
 
 def write_image(path: Path, size: tuple[int, int], fmt: str = "JPEG") -> Path:

@@ -15,8 +15,10 @@ from .conftest import (
     HOSTILE_IMAGE_SRC,
     HOSTILE_SOURCE_URL,
     HOSTILE_TITLE,
+    SM,
     Published,
     build_news_site,
+    read_sitemaps,
 )
 
 ARTICLE = "finance/financial-focus/sora-film-industry/index.html"
@@ -306,20 +308,31 @@ def test_accessibility_landmarks(published: Published) -> None:
 def test_sitemaps_and_robots(published: Published) -> None:
     from xml.etree import ElementTree
 
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    sitemap = ElementTree.fromstring((published.out / "sitemap.xml").read_bytes())
-    locs = {u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns)
-            for u in sitemap.findall("s:url", ns)}  # fmt: skip
+    index, files = read_sitemaps(published.out)
     base = "https://news.example.com/"
-    assert locs[base + "finance/financial-focus/sora-film-industry/"] == "2024-02-21T08:00:00+08:00"
-    assert locs[base] == "2024-02-21T08:00:00+08:00"
-    assert {base + "finance/", base + "world/", base + "tags/ai/"} <= set(locs)
-    assert {base + "authors/li-wei/", base + "authors/zhang-min/"} <= set(locs)
-    pages = [u for u in locs if "/tags/" not in u and "/authors/" not in u]
-    assert len(pages) == 6 + 4  # articles + home + sections
+    # An index of one sitemap per month of publication and one of the list pages, each
+    # with the last change to any of its URLs.
+    assert index == {
+        "sitemap-2024-02.xml": "2024-02-21T08:00:00+08:00",
+        "sitemap-2024-01.xml": "2024-01-01T08:00:00+08:00",
+        "sitemap-lists.xml": "2024-02-21T08:00:00+08:00",
+    }
+    assert files["sitemap-2024-01.xml"] == {base + "world/old-news/": "2024-01-01T08:00:00+08:00"}
+    february = files["sitemap-2024-02.xml"]
+    assert february[base + "finance/financial-focus/sora-film-industry/"] == (
+        "2024-02-21T08:00:00+08:00"
+    )
+    assert len(february) == 5
+    lists = files["sitemap-lists.xml"]
+    assert lists[base] == "2024-02-21T08:00:00+08:00"
+    assert lists[base + "world/"] == "2024-02-19T12:00:00+08:00"  # its newest story
+    assert {base + "finance/", base + "world/", base + "tags/ai/", base + "tags/"} <= set(lists)
+    assert {base + "authors/li-wei/", base + "authors/zhang-min/"} <= set(lists)
+    pages = [u for u in lists if "/tags/" not in u and "/authors/" not in u]
+    assert len(pages) == 4  # home + sections
 
     news = ElementTree.fromstring((published.out / "news-sitemap.xml").read_bytes())
-    nsn = {**ns, "n": "http://www.google.com/schemas/sitemap-news/0.9"}
+    nsn = {**SM, "n": "http://www.google.com/schemas/sitemap-news/0.9"}
     entries = {
         u.findtext("s:loc", namespaces=nsn): u.findtext(".//n:language", namespaces=nsn)
         for u in news.findall("s:url", nsn)
