@@ -46,10 +46,12 @@ class HtmlChannel(Channel[HtmlSettings]):
     #   picture copies written (found beside the source file, copied under the path),
     #   the picture keys in the lists' parts;
     # - url (follows path): how many sitemap files a month needs (50 MB each);
-    # - canonical: a syndicated story (based on another site's page) is in no sitemap.
+    # - canonical: a syndicated story (based on another site's page) is in no sitemap;
+    # - language: an article page shows its related stories' languages (`article_reads`
+    #   takes them from the site, not from articles it lists).
     plan_fields = (
         "published", "slug", "section", "tags", "authors", "image", "source_file", "path",
-        "url", "canonical",
+        "url", "canonical", "language",
     )  # fmt: skip
 
     def __init__(self, settings: HtmlSettings, context: ChannelContext) -> None:
