@@ -1,0 +1,133 @@
+"""A resident publisher keeps each channel's plan across edits that leave it as it was.
+
+`engine.plans`: after an edit that moves no article (and changes no field a channel plans
+by), the engine renders only the pages listing an edited article, from the last plan,
+without calling `render_site`. Any sequence of edits, told to one in-process publisher
+as the paths a watcher saw, must still end where a `--force` build starts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_incremental_sequences import CHANNELS, EDITS, Newsroom, edit_body, edit_title, start, tree
+from test_incremental_sequences import publish as cli_publish
+
+from syndicate.channel import Channel
+from syndicate.config import load_config
+from syndicate.engine.cache import Resident
+from syndicate.pipeline import publish
+
+Stamps = dict[str, tuple[int, int]]
+
+
+def stamps(root: Path) -> Stamps:
+    """Every input file's (mtime, size): what a watcher would see change."""
+    found = {}
+    for folder in ("content", "templates"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file():
+                found[str(path)] = (path.stat().st_mtime_ns, path.stat().st_size)
+    config = root / "syndicate.yaml"
+    found[str(config)] = (config.stat().st_mtime_ns, config.stat().st_size)
+    return found
+
+
+def changed_paths(before: Stamps, after: Stamps) -> list[str]:
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+class Resident_:
+    """One in-process publisher, told what changed since its last publish."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.resident = Resident()
+        self.seen = stamps(root)
+
+    def publish(self) -> None:
+        now = stamps(self.root)
+        changed = changed_paths(self.seen, now)
+        self.seen = now
+        config = load_config(self.root / "syndicate.yaml")
+        publish(config, channels=CHANNELS.split(","), resident=self.resident, changed=changed)
+
+
+def planned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The channels whose `render_site` ran, in order, from now on."""
+    calls: list[str] = []
+    for cls in Channel.__subclasses__():
+        original = cls.__dict__.get("render_site")
+        if original is None:
+            continue
+
+        def counting(self: Any, site: Any, _original: Any = original) -> Any:
+            calls.append(self.name)
+            return _original(self, site)
+
+        monkeypatch.setattr(cls, "render_site", counting)
+    return calls
+
+
+def matches_cold_build(root: Path) -> None:
+    cli_publish(root, "--force", "--out", str(root / "cold"))
+    live, cold = tree(root / "public"), tree(root / "cold")
+    assert sorted(live) == sorted(cold)
+    assert [p for p in live if live[p] != cold[p]] == []
+
+
+def test_a_headline_edit_keeps_the_html_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = start(tmp_path)
+    publisher = Resident_(tmp_path)
+    publisher.publish()
+    calls = planned(monkeypatch)
+    edit_title(room, 3, "Harbour reopens")
+    publisher.publish()
+    assert "html" not in calls  # its pages came from the last plan
+    assert "feeds" not in calls  # nor did its feeds and archive pages
+    page = (tmp_path / "public" / "city/story-3/index.html").read_text(encoding="utf-8")
+    assert "Harbour reopens &amp; more" in page
+    matches_cold_build(tmp_path)
+
+
+def test_a_picture_or_template_change_plans_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = start(tmp_path)
+    publisher = Resident_(tmp_path)
+    publisher.publish()
+    calls = planned(monkeypatch)
+    room.list_heading = "Latest:"
+    room.write_template()
+    edit_body(room, 1, "Rates rise")
+    publisher.publish()
+    assert "html" in calls
+    matches_cold_build(tmp_path)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=4))
+def test_edits_told_to_a_resident_publisher_match_a_cold_build(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[Any, ...]]]
+) -> None:
+    root = tmp_path_factory.mktemp("newsroom")
+    room: Newsroom = start(root)
+    publisher = Resident_(root)
+    publisher.publish()
+    for batch in edits:
+        for edit, *values in batch:
+            edit(room, *values)
+        publisher.publish()
+    matches_cold_build(root)
+    shutil.rmtree(root)
