@@ -37,7 +37,7 @@ class FeedsChannel(Channel[FeedsSettings]):
         """The plan fields, and the size the archive planned the article's entry at:
         rounded up to `ENTRY_SIZE_STEP`, so most edits leave it (and the split) as it was."""
         key = super().plan_key(article)
-        if key is None or not self._archive_split:
+        if key is None or not self.feed_settings.archived:
             return key
         return (*key, self._sizes(article))
 
@@ -46,12 +46,6 @@ class FeedsChannel(Channel[FeedsSettings]):
         # The site facts `render_site` is handed come from this config (and a kept plan
         # needs them unchanged): the same memo as `FeedBuilder`'s, found, not worked out.
         return PlannedSizes(self.context.config.site)
-
-    @property
-    def _archive_split(self) -> bool:
-        """Whether `render_site` plans archive pages (sized by their entries)."""
-        settings = self.feed_settings
-        return settings.archive and "atom" in settings.formats
 
     @property
     def feed_settings(self) -> FeedsSettings:

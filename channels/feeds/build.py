@@ -41,7 +41,7 @@ class FeedBuilder:
         self.entries = EntryCache()
         self._json: dict[tuple[str, bool], tuple[FeedItem, bytes]] = {}
         self.pages: list[ArchivePage] = []
-        if settings.archive and "atom" in settings.formats:
+        if settings.archived:
             self.pages = plan_archive(
                 site.articles, self.info.timezone, PlannedSizes(self.info), settings.max_bytes
             )

@@ -110,10 +110,10 @@ def test_a_headline_edit_keeps_the_feeds_plan_and_shows_the_new_headline(
     assert_matches_cold_build(site)
 
 
-def write_big_month(site: Any) -> list[Path]:
+def write_big_month(site: Any, **feeds_settings: Any) -> list[Path]:
     """The newsroom with a month of long stories the 40 kB limit splits into pages, one
     story a subscription window lists (limit=1: the others' entries are made per use)."""
-    write_newsroom(site, max_bytes=40_000, limit=1)
+    write_newsroom(site, max_bytes=40_000, limit=1, **feeds_settings)
     stories = []
     for n in range(12):
         day = f"{MARCH}-{n + 1:02d}T10:00:00+08:00"
@@ -160,4 +160,18 @@ def test_an_edit_across_a_size_step_plans_the_archive_anew(site: Any, planned: l
     pages = march_pages(site.root / "public")
     assert sum("Long story 03" in shown for shown in pages.values()) == 1
     assert all(len(page.read_bytes()) < 40_000 for page in (site.root / "public").rglob("*.xml"))
+    assert_matches_cold_build(site)
+
+
+def test_without_archive_pages_sizes_do_not_plan_the_feeds(site: Any, planned: list[str]) -> None:
+    stories = write_big_month(site, archive=False, formats=["rss", "json"])
+    publisher = Publisher(site)
+    publisher.publish()
+    rss = site.root / "public/rss.xml"  # its one item: the newest story
+    before = rss.read_bytes().count(b"Long reporting")
+    planned.clear()
+    publisher.publish(edit_body(stories[-1], LONG_BODY * 3))
+    assert planned == []  # only the archive plans by size
+    assert rss.read_bytes().count(b"Long reporting") > 2 * before  # the new body
+    assert not (site.root / "public/archive").exists()
     assert_matches_cold_build(site)
