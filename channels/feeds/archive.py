@@ -94,7 +94,10 @@ def plan_archive(
     entry_size: Callable[[Article], int],
     max_bytes: int,
 ) -> list[ArchivePage]:
-    """Archive pages oldest first; `articles` is the site's list, newest first."""
+    """Archive pages oldest first; `articles` is the site's list, newest first.
+
+    `entry_size` bounds each article's entry from above: `PlannedSizes`, whose rounded
+    values are what `FeedsChannel.plan_key` compares, so a kept plan is this split."""
     months: dict[str, list[Article]] = {}
     for article in reversed(articles):  # oldest first
         months.setdefault(month_of(article, zone), []).append(article)
