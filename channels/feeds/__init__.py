@@ -9,10 +9,12 @@ site republishes byte-identical feeds and partners' conditional GETs keep workin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 
 from syndicate.channel import Channel, OutputFile, Page
-from syndicate.model import Site
+from syndicate.model import Article, Site
 
+from .archive import PlannedSizes
 from .build import STYLESHEET_PATH, FeedBuilder
 from .settings import FeedsSettings
 
@@ -23,6 +25,27 @@ class FeedsChannel(Channel[FeedsSettings]):
     name = "feeds"
     summary = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each section and each tag"
     enabled_by_default = True
+    # What `plan_feeds` lists by: the site feed all articles newest first (by
+    # `published`, then slug), a section's by `section`, a tag's by `tags`, an author's
+    # by `authors` (named as first seen); the archive files each article under the
+    # month of `published`, and splits a month by entry sizes (`plan_key` adds those).
+    # Everything else of an article (headline, body, summary, `modified`...) only the
+    # pages show, which declare their articles whole: such an edit keeps the plan.
+    plan_fields = ("slug", "published", "section", "tags", "authors")
+
+    def plan_key(self, article: Article) -> tuple[object, ...] | None:
+        """The plan fields, and the size the archive planned the article's entry at:
+        rounded up to `ENTRY_SIZE_STEP`, so most edits leave it (and the split) as it was."""
+        key = super().plan_key(article)
+        if key is None or not self.feed_settings.archived:
+            return key
+        return (*key, self._sizes(article))
+
+    @cached_property
+    def _sizes(self) -> PlannedSizes:
+        # The site facts `render_site` is handed come from this config (and a kept plan
+        # needs them unchanged): the same memo as `FeedBuilder`'s, found, not worked out.
+        return PlannedSizes(self.context.config.site)
 
     @property
     def feed_settings(self) -> FeedsSettings:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from functools import partial
 
 from syndicate import urls
 from syndicate.channel import EVERY_FIELD, Listed, OutputFile, Page, Reads
 from syndicate.model import Article, Site
 
 from . import atomfast, jsonfeed, xmlfeeds
-from .archive import ArchivePage, estimated_entry_size, plan_archive
+from .archive import ArchivePage, PlannedSizes, plan_archive
 from .budget import check_size, fitting_count
 from .entries import EntryCache
 from .items import FeedItem, ItemCache, feed_date, make_item
@@ -40,16 +39,11 @@ class FeedBuilder:
         self.stylesheet_url = self.info.absolute(STYLESHEET_PATH) if stylesheet else None
         self.items = ItemCache(site)
         self.entries = EntryCache()
-        self._json: dict[tuple[str, bool], bytes] = {}
+        self._json: dict[tuple[str, bool], tuple[FeedItem, bytes]] = {}
         self.pages: list[ArchivePage] = []
-        if settings.archive and "atom" in settings.formats:
-            size_key = ("feeds.entry-size", self.info.base_url)
-            size_of = partial(estimated_entry_size, info=self.info)
+        if settings.archived:
             self.pages = plan_archive(
-                site.articles,
-                self.info.timezone,
-                lambda article: article.worked_out(size_key, size_of),
-                settings.max_bytes,
+                site.articles, self.info.timezone, PlannedSizes(self.info), settings.max_bytes
             )
         self.specs = plan_feeds(
             site, sections=settings.sections, tags=settings.tags, authors=settings.authors
@@ -246,10 +240,13 @@ class FeedBuilder:
         return self.info.absolute(urls.archive_feed(self.pages[index].period))
 
     def _json_item(self, item: FeedItem, full: bool) -> bytes:
+        """The item as JSON, encoded once (for this very item: see `EntryCache`)."""
         key = (item.slug, full)
-        data = self._json.get(key)
-        if data is None:
-            data = self._json[key] = jsonfeed.encode_item(item, full=full)
+        found = self._json.get(key)
+        if found is not None and found[0] is item:
+            return found[1]
+        data = jsonfeed.encode_item(item, full=full)
+        self._json[key] = (item, data)
         return data
 
     def _item(self, article: Article) -> FeedItem:

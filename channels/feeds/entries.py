@@ -110,15 +110,21 @@ def build_entry(item: FeedItem, *, full: bool = True) -> RepairedEntry:
 
 
 class EntryCache:
-    """Each article's entry, serialised once per format, for the whole publish."""
+    """Each article's entry, serialised once per format, for the whole publish.
+
+    By slug, but handed out only for the very item it was written from: after an edit,
+    a kept plan's feeds ask again with the edited article's new item (see `ItemCache`).
+    """
 
     def __init__(self) -> None:
-        self._bytes: dict[tuple[str, bool, str], bytes] = {}
+        self._bytes: dict[tuple[str, bool, str], tuple[FeedItem, bytes]] = {}
 
     def xml(self, item: FeedItem, fmt: XmlFormat, *, full: bool = True) -> bytes:
         key = (item.slug, full, fmt)
-        data = self._bytes.get(key)
-        if data is None:
-            write = atomfast.atom_entry if fmt == "atom" else rssfast.rss_item
-            data = self._bytes[key] = write(item, full=full)
+        found = self._bytes.get(key)
+        if found is not None and found[0] is item:
+            return found[1]
+        write = atomfast.atom_entry if fmt == "atom" else rssfast.rss_item
+        data = write(item, full=full)
+        self._bytes[key] = (item, data)
         return data

@@ -209,14 +209,22 @@ def _content(
 
 
 class ItemCache:
-    """Items by slug for one publish: each article is converted once, whatever the feed count."""
+    """Items by slug: each article is converted once, whatever the feed count.
+
+    Kept with its plan by a resident publisher, which hands the feeds an edited
+    article's new version under the same slug: an item is handed out only for the very
+    article object it was made from (its site facts and sections are the plan's, which
+    such an edit leaves as they were).
+    """
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self._items: dict[str, FeedItem] = {}
+        self._items: dict[str, tuple[Article, FeedItem]] = {}
 
     def get(self, article: Article) -> FeedItem:
-        item = self._items.get(article.slug)
-        if item is None:
-            item = self._items[article.slug] = make_item(article, self.site)
+        found = self._items.get(article.slug)
+        if found is not None and found[0] is article:
+            return found[1]
+        item = make_item(article, self.site)
+        self._items[article.slug] = (article, item)  # an older version's is dropped
         return item

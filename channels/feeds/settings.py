@@ -28,6 +28,11 @@ class FeedsSettings(ChannelSettings):
     stylesheet: bool = True  # XSLT so a feed opened in a browser reads as a page
     max_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=10_000)
 
+    @property
+    def archived(self) -> bool:
+        """Whether RFC 5005 archive pages are written: they are Atom documents."""
+        return self.archive and "atom" in self.formats
+
     @field_validator("formats")
     @classmethod
     def _distinct(cls, value: list[FormatName]) -> list[FormatName]:
