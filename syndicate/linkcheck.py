@@ -13,61 +13,184 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from . import urls
 from .errors import Problem
 from .model import Article, Site
 
+if TYPE_CHECKING:  # the stages never import the engine (see `engine`)
+    from .engine.walks import Walks
+
 
 def check_links(
-    site: Site, content_dir: Path, static_dir: Path, reuse: LinkReuse | None = None
+    site: Site,
+    content_dir: Path,
+    static_dir: Path,
+    reuse: LinkReuse | None = None,
+    walks: Walks | None = None,
 ) -> tuple[Site, list[Problem]]:
     """The site without missing lead images, and one warning per broken link or picture.
 
     `reuse` holds the last check's results: an article that is the same object as then,
-    in a site with the same pages and files, is not checked again.
+    in a site with the same pages and files, is not checked again; and when `site` is
+    the last site checked with a few articles swapped (`Site.replacing`), only those are
+    looked at, so the check costs what the edit changed. `walks`: a resident publisher's
+    walks, brought up to date instead of walking the two folders again.
     """
     reuse = reuse if reuse is not None else LinkReuse()
-    pages = _pages(site)
-    moved = {a.slug: a.path for a in site.articles}
-    static, content = _files_below(static_dir), _files_below(content_dir)  # one walk each
-    known = reuse.start((pages, moved, static, content, site.info.base_url))
+    pages, moved = reuse.pages_of(site)
+    static = reuse.files_below(static_dir, "links:static", walks)
+    content = reuse.files_below(content_dir, "links:content", walks)
+    world = (pages, moved, static, content, site.info.base_url)
+    if reuse.last is not None and world == reuse.world:  # the same objects: cheap
+        changed = site.changed_since(reuse.last[0])
+        if changed is not None and site.layout() is reuse.layout:
+            return reuse.check_again(site, changed, pages, moved, static, content)
+    known = reuse.start(world)
     problems: list[Problem] = []
     articles = []
+    troubled: dict[str, list[Problem]] = {}
     for article in site.articles:
         last = known.get(article.source_file)
         if last is not None and last[0] is article:
-            problems.extend(last[1])
-            articles.append(last[2])
+            found = last[1]
             reuse.results[article.source_file] = last
-            continue
-        found: list[Problem] = []
-        checked = _check_article(site, article, pages, moved, static, content, found)
-        reuse.results[article.source_file] = (article, found, checked)
-        problems.extend(found)
+            checked = last[2]
+        else:
+            found = []
+            checked = _check_article(site, article, pages, moved, static, content, found)
+            reuse.results[article.source_file] = (article, found, checked)
+        if found:
+            troubled[article.slug] = found
+            problems.extend(found)
         articles.append(checked)
     # Only lead images go: every article keeps its place in every list.
     swapped = {a.slug: a for a, b in zip(articles, site.articles, strict=True) if a is not b}
-    return site.replacing(swapped), problems
+    checked_site = site.replacing(swapped)
+    reuse.done(site, checked_site, troubled, problems)
+    return checked_site, list(problems)
+
+
+Result = tuple[Article, list[Problem], Article]  # (article, its warnings, it checked)
 
 
 class LinkReuse:
-    """The last link check's results per article file (see `check_links`)."""
+    """The last link check's results per article file (see `check_links`), and what it
+    was worked out from: the site's pages and the two folders' files."""
 
     def __init__(self) -> None:
         self.world: tuple[object, ...] | None = None
-        self.results: dict[str, tuple[Article, list[Problem], Article]] = {}
+        self.results: dict[str, Result] = {}
+        self.layout: object | None = None  # `Site.layout` of the site `pages` are of
+        self.pages: tuple[set[str], dict[str, str]] = (set(), {})
+        self.walked: dict[str, tuple[list[Entry], set[str]]] = {}  # by walk name
+        self.last: tuple[object, Site] | None = None  # (site checked's version, result)
+        self.troubled: dict[str, list[Problem]] = {}  # slug -> its warnings (not none)
+        self.problems: list[Problem] = []  # every warning, in the order of the articles
 
-    def start(self, world: tuple[object, ...]) -> dict[str, tuple[Article, list[Problem], Article]]:
+    def start(self, world: tuple[object, ...]) -> dict[str, Result]:
         """The results still good for a site of `world` (its pages, files and base URL)."""
         same = world == self.world
         known = self.results if same else {}
         self.world, self.results = world, {}
         return known
+
+    def done(
+        self, site: Site, checked: Site, troubled: dict[str, list[Problem]], problems: list[Problem]
+    ) -> None:
+        """Keep a whole check's outcome, for the next one to start from."""
+        self.last = (site.version(), checked)
+        self.troubled, self.problems = troubled, problems
+
+    def pages_of(self, site: Site) -> tuple[set[str], dict[str, str]]:
+        """(`_pages`, slug -> path) of `site`: the last ones while its layout is the same."""
+        if site.layout() is not self.layout:
+            self.layout = site.layout()
+            self.pages = (_pages(site), {a.slug: a.path for a in site.articles})
+        return self.pages
+
+    def files_below(self, folder: Path, name: str, walks: Walks | None) -> set[str]:
+        """`_files_below(folder)`; with `walks`, the last walk brought up to date (and the
+        very same set while no file came or went, which makes comparing worlds cheap)."""
+        if walks is None:
+            return _files_below(folder)
+        entries = walks.walk(name, str(folder), lambda: _walk_files(str(folder)), _restat)
+        last = self.walked.get(name)
+        if last is not None and last[0] == entries:
+            return last[1]
+        found = {rel for _, rel, is_file in entries if is_file}
+        self.walked[name] = (entries, found)
+        return found
+
+    def check_again(
+        self,
+        site: Site,
+        changed: frozenset[str],
+        pages: set[str],
+        moved: dict[str, str],
+        static: set[str],
+        content: set[str],
+    ) -> tuple[Site, list[Problem]]:
+        """The check of `site`, the last site checked with the articles of `changed`
+        swapped, in the same world: those articles are checked, the rest kept."""
+        assert self.last is not None
+        swapped: dict[str, Article] = {}
+        before = len(self.troubled)
+        altered = False
+        for slug in changed:
+            article = site.by_slug[slug]
+            last = self.results.get(article.source_file)
+            if last is None or last[0] is not article:
+                found: list[Problem] = []
+                checked = _check_article(site, article, pages, moved, static, content, found)
+                last = self.results[article.source_file] = (article, found, checked)
+                altered = altered or bool(found) or slug in self.troubled
+                if found:
+                    self.troubled[slug] = found
+                else:
+                    self.troubled.pop(slug, None)
+            swapped[slug] = last[2]
+        if altered or len(self.troubled) != before:
+            where = site.position
+            ordered = sorted(self.troubled, key=where)
+            self.problems = [problem for slug in ordered for problem in self.troubled[slug]]
+        checked_site = self.last[1].replacing(swapped)
+        self.last = (site.version(), checked_site)
+        return checked_site, list(self.problems)
+
+
+Entry = tuple[str, str, bool]  # (full path, path below the folder, a file?)
+
+
+def _walk_files(folder: str) -> Iterator[Entry]:
+    """What `_files_below` walks, one entry per thing that is not a folder (a file, or a
+    symlink to a file, counts), so that a walk brought up to date gives the same set."""
+    pending = [("", folder)]
+    while pending:
+        prefix, path = pending.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((f"{prefix}{entry.name}/", entry.path))
+            else:
+                yield entry.path, prefix + entry.name, entry.is_file()
+
+
+def _restat(entry: tuple[object, ...]) -> Entry | None:
+    """A walked entry as the thing is now; None (walk again) if gone or now a folder."""
+    full, rel = str(entry[0]), str(entry[1])
+    if not os.path.lexists(full) or (os.path.isdir(full) and not os.path.islink(full)):
+        return None
+    return full, rel, os.path.isfile(full)
 
 
 def _check_article(

@@ -439,6 +439,10 @@ class Site:
             object.__setattr__(self, "_positions_cache", found)
         return found
 
+    def position(self, slug: str) -> int:
+        """The place of the article of `slug` in `articles`."""
+        return self._positions()[slug]
+
     def by_author(self) -> Mapping[str, tuple[str, tuple[Article, ...]]]:
         """author slug -> (name as first seen, articles newest first): one page per slug."""
         found: dict[str, tuple[str, tuple[Article, ...]]] | None = getattr(self, "_authors", None)

@@ -116,7 +116,7 @@ def load_site(
         )
     resident.last_build = remember(read, built, settings)
     built.site, broken = check_links(
-        built.site, config.content_dir, config.static_dir, resident.links
+        built.site, config.content_dir, config.static_dir, resident.links, resident.walks
     )
     built.problems += broken
     return built

@@ -62,8 +62,10 @@ def archive(site: SiteFactory) -> Site:
     """30 stories over nested sections, shared tags and authors (two names of one slug)."""
     sections = ["news", "news/city", "news/city/traffic", "sport", ""]
     for n in range(30):
-        site.article(sections[n % 5], f"story-{n}", published=f"2024-02-01T{n % 24:02d}:{n:02d}:00Z",
-                     tags=[f"tag-{n % 3}", "all"], authors=["Ann Lee", "ann lee"][: 1 + n % 2])  # fmt: skip
+        when = f"2024-02-01T{n % 24:02d}:{n:02d}:00Z"
+        names = ["Ann Lee", "ann lee"][: 1 + n % 2]
+        site.article(sections[n % 5], f"story-{n}", published=when, tags=[f"tag-{n % 3}", "all"],
+                     authors=names)  # fmt: skip
     built = site.build().site
     built.in_section("news")  # lists worked out already are carried by `replacing`
     built.by_author()
