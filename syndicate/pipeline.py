@@ -19,7 +19,7 @@ from .builder import BuildResult, build_site
 from .channel import AnyChannel, ChannelContext, PublishReport, channel_settings, select_channels
 from .clock import utc_now
 from .config import Config
-from .delivery.corrections import apply as apply_revisions
+from .delivery.corrections import apply_from as apply_revisions
 from .delivery.corrections import open_revisions
 from .engine.cache import BuildCache, Resident, read_incrementally
 from .engine.cachefile import secret_key
@@ -322,7 +322,7 @@ def _publish(
     assert when.now is not None
     revisions = open_revisions(config)  # corrections: see delivery.corrections
     try:
-        site, revised = apply_revisions(built.site, revisions.load(), when.now, resident.corrected)
+        site, revised = apply_revisions(built.site, revisions, when.now, resident.corrected)
     except BaseException:
         revisions.close()
         raise

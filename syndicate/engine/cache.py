@@ -157,14 +157,14 @@ class Resident:
     templates: tuple[Path, str, Templates] | None = None  # (site root, templates stamp, env)
     walks: Walks = field(default_factory=Walks)  # the folders as last walked
     last_build: LastBuild | None = None  # what an edit may be built on (see `edits`)
-    corrected: Corrected = field(default_factory=dict)  # see delivery.corrections.apply
+    corrected: Corrected = field(default_factory=Corrected)  # see corrections.apply_from
 
     def forget(self) -> None:
         """Start over (a forced or failed publish): nothing of the last one is trusted."""
         self.cache, self.build, self.links, self.templates = None, Reuse(), LinkReuse(), None
         self.walks.forget()
         self.last_build = None
-        self.corrected = {}
+        self.corrected = Corrected()
 
     def templates_for(self, root: Path, stamp: str) -> Templates:
         """The template environment of the last publish while no template changed: Jinja2
