@@ -183,6 +183,8 @@ def test_an_edit_checks_the_links_of_what_it_changed_and_equals_a_whole_check(
     touch_later(edited)
     built = again(edited)
     assert checked == ["s3"]  # only the story edited is checked again
+    delta = resident.reads.delta  # and only its file was looked at again
+    assert delta is not None and [src.path for src in delta[1]] == ["news/s3.md"]
     assert sum("s3.md" in str(p) for p in built.problems) == 2
     same_as_whole(built)
 
