@@ -226,6 +226,9 @@ def apply_from(
     changed = site.changed_since(last[0]) if last is not None and not found.whole else None
     if last is None or changed is None or site.layout() is not last[1]:
         return apply(site, memo.rows, now, memo)
+    for uid, slug in list(memo.pending.items()):  # a record only for an article still here
+        if (article := site.by_slug.get(slug)) is None or article.uid != uid:
+            del memo.pending[uid]
     slugs = set(changed).union(memo.pending.values())
     slugs.update(memo.articles[uid][0].slug for uid in found.rows if uid in memo.articles)
     swapped = {}

@@ -184,3 +184,22 @@ def test_a_resident_memo_reads_on_and_corrects_as_reading_everything(store, ref,
     seen = publish({"s5": {}}, datetime(2030, 6, 5, tzinfo=UTC))
     assert seen.by_slug["s7"].updated == datetime(2031, 1, 1, tzinfo=UTC)
     assert sorted(looked) == ["s5", "s7"]  # the swapped and the row another host wrote
+
+
+def test_a_store_from_before_generations_is_upgraded_with_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = corrections.store_path(tmp_path / "state")
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as old:  # as the first version of the store left it
+        old.execute(corrections.MIGRATIONS[0])
+        old.execute("INSERT INTO revisions VALUES ('a', 'h1', NULL, '2030-06-01T00:00:00+00:00')")
+        old.execute("PRAGMA user_version=1")
+    store = SqliteRevisions(path)
+    try:
+        start = store.changes(None)
+        assert start.rows == {"a": Revision("a", "h1", None, "2030-06-01T00:00:00+00:00")}
+        store.save([Revision("b", "h1", None, None)])
+        assert set(store.changes(start.mark).rows) == {"b"}
+    finally:
+        store.close()
