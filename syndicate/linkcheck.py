@@ -13,21 +13,17 @@ from __future__ import annotations
 import html
 import os
 import re
+import time
 from bisect import bisect_left
-from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from . import urls
 from .errors import Problem
 from .model import Article, Site
-
-if TYPE_CHECKING:  # the stages never import the engine (see `engine`)
-    from .engine.walks import Walks
 
 
 def check_links(
@@ -35,20 +31,18 @@ def check_links(
     content_dir: Path,
     static_dir: Path,
     reuse: LinkReuse | None = None,
-    walks: Walks | None = None,
 ) -> tuple[Site, list[Problem]]:
     """The site without missing lead images, and one warning per broken link or picture.
 
     `reuse` holds the last check's results: an article that is the same object as then,
     in a site with the same pages and files, is not checked again; and when `site` is
     the last site checked with a few articles swapped (`Site.replacing`), only those are
-    looked at, so the check costs what the edit changed. `walks`: a resident publisher's
-    walks, brought up to date instead of walking the two folders again.
+    looked at, so the check costs what the edit changed (see `FolderFiles` for the two
+    folders' files).
     """
     reuse = reuse if reuse is not None else LinkReuse()
     pages, moved = reuse.pages_of(site)
-    static = reuse.files_below(static_dir, "links:static", walks)
-    content = reuse.files_below(content_dir, "links:content", walks)
+    static, content = reuse.files_below(static_dir), reuse.files_below(content_dir)
     world = (pages, moved, static, content, site.info.base_url)
     if reuse.last is not None and world == reuse.world:  # the same objects: cheap
         changed = site.changed_since(reuse.last[0])
@@ -91,7 +85,7 @@ class LinkReuse:
         self.results: dict[str, Result] = {}
         self.layout: object | None = None  # `Site.layout` of the site `pages` are of
         self.pages: tuple[set[str], dict[str, str]] = (set(), {})
-        self.walked: dict[str, tuple[list[Entry], set[str]]] = {}  # by walk name
+        self.folders: dict[Path, FolderFiles] = {}
         self.last: tuple[object, Site] | None = None  # (site checked's version, result)
         self.troubled: dict[str, list[Problem]] = {}  # slug -> its warnings (not none)
         self.ordered: list[str] = []  # the slugs of `troubled`, in the order of the site
@@ -118,18 +112,12 @@ class LinkReuse:
             self.pages = (_pages(site), {a.slug: a.path for a in site.articles})
         return self.pages
 
-    def files_below(self, folder: Path, name: str, walks: Walks | None) -> set[str]:
-        """`_files_below(folder)`; with `walks`, the last walk brought up to date (and the
-        very same set while no file came or went, which makes comparing worlds cheap)."""
-        if walks is None:
-            return _files_below(folder)
-        entries = walks.walk(name, str(folder), lambda: _walk_files(str(folder)), _restat)
-        last = self.walked.get(name)
-        if last is not None and last[0] == entries:
-            return last[1]
-        found = {rel for _, rel, is_file in entries if is_file}
-        self.walked[name] = (entries, found)
-        return found
+    def files_below(self, folder: Path) -> set[str]:
+        """Every file below `folder` (see `FolderFiles`): the same set while none came or went."""
+        found = self.folders.get(folder)
+        if found is None:
+            found = self.folders[folder] = FolderFiles(str(folder))
+        return found.files()
 
     def check_again(
         self,
@@ -176,32 +164,68 @@ class LinkReuse:
         return True
 
 
-Entry = tuple[str, str, bool]  # (full path, path below the folder, a file?)
+class FolderFiles:
+    """The files below a folder, walked again only when one may have come or gone.
+
+    A file created, removed or renamed changes the mtime of the folder holding it, so a
+    look at the folders' mtimes (far fewer than the files) tells whether to walk again.
+    An mtime too recent to tell (`RACY_NS`, as for the build cache's file stamps) means
+    walking again next time too, and so does a symlink, whose target may come or go
+    anywhere. `syndicate watch` is not told of every file beside the articles (pictures
+    are not Markdown), so the watcher's paths cannot say this.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.found: set[str] = set()
+        self.stamps: list[tuple[str, int]] | None = None  # (folder, mtime): None, walk
+
+    def files(self) -> set[str]:
+        if self.stamps is not None and all(_mtime(path) == at for path, at in self.stamps):
+            return self.found
+        taken = time.time_ns()
+        found, stamps, links = _walk_folders(self.root)
+        trusted = not links and all(at < taken - RACY_NS for _, at in stamps)
+        self.stamps = stamps if trusted else None
+        if found != self.found:
+            self.found = found
+        return self.found
 
 
-def _walk_files(folder: str) -> Iterator[Entry]:
-    """What `_files_below` walks, one entry per thing that is not a folder (a file, or a
-    symlink to a file, counts), so that a walk brought up to date gives the same set."""
-    pending = [("", folder)]
+RACY_NS = 3_000_000_000  # as `engine.filestamp`: longer than the coarsest mtime tick
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _walk_folders(root: str) -> tuple[set[str], list[tuple[str, int]], bool]:
+    """Every file below `root` (symlinks to files too) as a POSIX path relative to it,
+    every folder's mtime (taken before it is listed), and whether a symlink was among
+    the entries. Directory entries say which are files without a stat of their own."""
+    found: set[str] = set()
+    stamps: list[tuple[str, int]] = []
+    links = False
+    pending = [("", root)]
     while pending:
         prefix, path = pending.pop()
+        mtime = _mtime(path)
         try:
             entries = list(os.scandir(path))
         except OSError:
-            continue
+            entries = []
+        stamps.append((path, -1 if mtime is None else mtime))
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 pending.append((f"{prefix}{entry.name}/", entry.path))
-            else:
-                yield entry.path, prefix + entry.name, entry.is_file()
-
-
-def _restat(entry: tuple[object, ...]) -> Entry | None:
-    """A walked entry as the thing is now; None (walk again) if gone or now a folder."""
-    full, rel = str(entry[0]), str(entry[1])
-    if not os.path.lexists(full) or (os.path.isdir(full) and not os.path.islink(full)):
-        return None
-    return full, rel, os.path.isfile(full)
+                continue
+            links = links or entry.is_symlink()
+            if entry.is_file():
+                found.add(prefix + entry.name)
+    return found, stamps, links
 
 
 def _check_article(
@@ -253,25 +277,6 @@ class Files:
             return True
         rest = path.removeprefix(self.article.path)
         return rest != path and bool(rest) and f"{self.beside}{rest}" in self.content
-
-
-def _files_below(folder: Path) -> set[str]:
-    """Every file below `folder` (symlinks to files too), as POSIX paths relative to it.
-    Directory entries say which are files without a stat of their own (but symlinks)."""
-    found: set[str] = set()
-    pending = [("", str(folder))]
-    while pending:
-        prefix, path = pending.pop()
-        try:
-            entries = list(os.scandir(path))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                pending.append((f"{prefix}{entry.name}/", entry.path))
-            elif entry.is_file():
-                found.add(prefix + entry.name)
-    return found
 
 
 def _warning(article: Article, message: str) -> Problem:

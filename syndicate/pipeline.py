@@ -121,7 +121,7 @@ def load_site(
         )
     resident.last_build = remember(read, built, settings, last, delta)
     built.site, broken = check_links(
-        built.site, config.content_dir, config.static_dir, resident.links, resident.walks
+        built.site, config.content_dir, config.static_dir, resident.links
     )
     built.problems += broken
     return built

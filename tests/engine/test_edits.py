@@ -195,6 +195,17 @@ def test_an_edit_checks_the_links_of_what_it_changed_and_equals_a_whole_check(
     assert checked == ["s3"] and not any("s3.md" in str(p) for p in built.problems)
     same_as_whole(built)
 
+    checked.clear()  # a picture beside the story, of which the watcher tells nothing
+    site.article("news", "s3", "![p](pic.png)\n", published="2024-01-04")
+    touch_later(edited)
+    assert any("pic.png" in str(p) for p in again(edited).problems)
+    site.raw("news/pic.png", b"\x89PNG")
+    site.article("news", "s3", "![p](pic.png) again\n", published="2024-01-04")
+    os.utime(edited, ns=(0, os.stat(edited).st_mtime_ns + 10_000_000_000))
+    built = again(edited)
+    assert not any("pic.png" in str(p) for p in built.problems)
+    same_as_whole(built)
+
     checked.clear()
     picture = site.static("media/nope.png")  # a new file: every article is checked again
     built = again(picture)
