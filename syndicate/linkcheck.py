@@ -153,9 +153,9 @@ class LinkReuse:
         order of the site's articles); whether any warning came or went."""
         if not found and not self.troubled.pop(slug, None):
             return False
-        if found and self.troubled.setdefault(slug, found) is not found:
+        if found and (old := self.troubled.setdefault(slug, found)) is not found:
             self.troubled[slug] = found
-            return True
+            return old != found  # the same warnings again: nothing to join anew
         at = bisect_left(self.ordered, site.position(slug), key=site.position)
         if found:
             self.ordered.insert(at, slug)
