@@ -13,8 +13,11 @@ from __future__ import annotations
 import html
 import os
 import re
+import time
+from bisect import bisect_left
 from dataclasses import replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
@@ -24,50 +27,205 @@ from .model import Article, Site
 
 
 def check_links(
-    site: Site, content_dir: Path, static_dir: Path, reuse: LinkReuse | None = None
+    site: Site,
+    content_dir: Path,
+    static_dir: Path,
+    reuse: LinkReuse | None = None,
 ) -> tuple[Site, list[Problem]]:
     """The site without missing lead images, and one warning per broken link or picture.
 
     `reuse` holds the last check's results: an article that is the same object as then,
-    in a site with the same pages and files, is not checked again.
+    in a site with the same pages and files, is not checked again; and when `site` is
+    the last site checked with a few articles swapped (`Site.replacing`), only those are
+    looked at, so the check costs what the edit changed (see `FolderFiles` for the two
+    folders' files).
     """
     reuse = reuse if reuse is not None else LinkReuse()
-    pages = _pages(site)
-    moved = {a.slug: a.path for a in site.articles}
-    static, content = _files_below(static_dir), _files_below(content_dir)  # one walk each
-    known = reuse.start((pages, moved, static, content, site.info.base_url))
+    pages, moved = reuse.pages_of(site)
+    static, content = reuse.files_below(static_dir), reuse.files_below(content_dir)
+    world = (pages, moved, static, content, site.info.base_url)
+    if reuse.last is not None and world == reuse.world:  # the same objects: cheap
+        changed = site.changed_since(reuse.last[0])
+        if changed is not None and site.layout() is reuse.layout:
+            return reuse.check_again(site, changed, pages, moved, static, content)
+    known = reuse.start(world)
     problems: list[Problem] = []
     articles = []
+    troubled: dict[str, list[Problem]] = {}
     for article in site.articles:
         last = known.get(article.source_file)
         if last is not None and last[0] is article:
-            problems.extend(last[1])
-            articles.append(last[2])
+            found = last[1]
             reuse.results[article.source_file] = last
-            continue
-        found: list[Problem] = []
-        checked = _check_article(site, article, pages, moved, static, content, found)
-        reuse.results[article.source_file] = (article, found, checked)
-        problems.extend(found)
+            checked = last[2]
+        else:
+            found = []
+            checked = _check_article(site, article, pages, moved, static, content, found)
+            reuse.results[article.source_file] = (article, found, checked)
+        if found:
+            troubled[article.slug] = found
+            problems.extend(found)
         articles.append(checked)
     # Only lead images go: every article keeps its place in every list.
     swapped = {a.slug: a for a, b in zip(articles, site.articles, strict=True) if a is not b}
-    return site.replacing(swapped), problems
+    checked_site = site.replacing(swapped)
+    reuse.done(site, checked_site, troubled, problems)
+    return checked_site, list(problems)
+
+
+Result = tuple[Article, list[Problem], Article]  # (article, its warnings, it checked)
 
 
 class LinkReuse:
-    """The last link check's results per article file (see `check_links`)."""
+    """The last link check's results per article file (see `check_links`), and what it
+    was worked out from: the site's pages and the two folders' files."""
 
     def __init__(self) -> None:
         self.world: tuple[object, ...] | None = None
-        self.results: dict[str, tuple[Article, list[Problem], Article]] = {}
+        self.results: dict[str, Result] = {}
+        self.layout: object | None = None  # `Site.layout` of the site `pages` are of
+        self.pages: tuple[set[str], dict[str, str]] = (set(), {})
+        self.folders: dict[Path, FolderFiles] = {}
+        self.last: tuple[object, Site] | None = None  # (site checked's version, result)
+        self.troubled: dict[str, list[Problem]] = {}  # slug -> its warnings (not none)
+        self.ordered: list[str] = []  # the slugs of `troubled`, in the order of the site
+        self.problems: list[Problem] = []  # every warning, in the order of the articles
 
-    def start(self, world: tuple[object, ...]) -> dict[str, tuple[Article, list[Problem], Article]]:
+    def start(self, world: tuple[object, ...]) -> dict[str, Result]:
         """The results still good for a site of `world` (its pages, files and base URL)."""
         same = world == self.world
         known = self.results if same else {}
         self.world, self.results = world, {}
         return known
+
+    def done(
+        self, site: Site, checked: Site, troubled: dict[str, list[Problem]], problems: list[Problem]
+    ) -> None:
+        """Keep a whole check's outcome, for the next one to start from."""
+        self.last = (site.version(), checked)
+        self.troubled, self.ordered, self.problems = troubled, list(troubled), problems
+
+    def pages_of(self, site: Site) -> tuple[set[str], dict[str, str]]:
+        """(`_pages`, slug -> path) of `site`: the last ones while its layout is the same."""
+        if site.layout() is not self.layout:
+            self.layout = site.layout()
+            self.pages = (_pages(site), {a.slug: a.path for a in site.articles})
+        return self.pages
+
+    def files_below(self, folder: Path) -> set[str]:
+        """Every file below `folder` (see `FolderFiles`): the same set while none came or went."""
+        found = self.folders.get(folder)
+        if found is None:
+            found = self.folders[folder] = FolderFiles(str(folder))
+        return found.files()
+
+    def check_again(
+        self,
+        site: Site,
+        changed: frozenset[str],
+        pages: set[str],
+        moved: dict[str, str],
+        static: set[str],
+        content: set[str],
+    ) -> tuple[Site, list[Problem]]:
+        """The check of `site`, the last site checked with the articles of `changed`
+        swapped, in the same world: those articles are checked, the rest kept."""
+        assert self.last is not None
+        swapped: dict[str, Article] = {}
+        altered = False
+        for slug in changed:
+            article = site.by_slug[slug]
+            last = self.results.get(article.source_file)
+            if last is None or last[0] is not article:
+                found: list[Problem] = []
+                checked = _check_article(site, article, pages, moved, static, content, found)
+                last = self.results[article.source_file] = (article, found, checked)
+                altered = self._flag(site, slug, found) or altered
+            swapped[slug] = last[2]
+        if altered:  # joined at C speed: thousands of old warnings cost next to nothing
+            self.problems = list(chain.from_iterable(map(self.troubled.__getitem__, self.ordered)))
+        checked_site = self.last[1].replacing(swapped)
+        self.last = (site.version(), checked_site)
+        return checked_site, list(self.problems)
+
+    def _flag(self, site: Site, slug: str, found: list[Problem]) -> bool:
+        """Keep an article's warnings in `troubled` and its slug in `ordered` (in the
+        order of the site's articles); whether any warning came or went."""
+        if not found and not self.troubled.pop(slug, None):
+            return False
+        if found and (old := self.troubled.setdefault(slug, found)) is not found:
+            self.troubled[slug] = found
+            return old != found  # the same warnings again: nothing to join anew
+        at = bisect_left(self.ordered, site.position(slug), key=site.position)
+        if found:
+            self.ordered.insert(at, slug)
+        else:
+            del self.ordered[at]
+        return True
+
+
+class FolderFiles:
+    """The files below a folder, walked again only when one may have come or gone.
+
+    A file created, removed or renamed changes the mtime of the folder holding it, so a
+    look at the folders' mtimes (far fewer than the files) tells whether to walk again.
+    An mtime too recent to tell (`RACY_NS`, as for the build cache's file stamps) means
+    walking again next time too, and so does a symlink, whose target may come or go
+    anywhere. `syndicate watch` is not told of every file beside the articles (pictures
+    are not Markdown), so the watcher's paths cannot say this.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.found: set[str] = set()
+        self.stamps: list[tuple[str, int]] | None = None  # (folder, mtime): None, walk
+
+    def files(self) -> set[str]:
+        if self.stamps is not None and all(_mtime(path) == at for path, at in self.stamps):
+            return self.found
+        taken = time.time_ns()
+        found, stamps, links = _walk_folders(self.root)
+        trusted = not links and all(at < taken - RACY_NS for _, at in stamps)
+        self.stamps = stamps if trusted else None
+        if found != self.found:
+            self.found = found
+        return self.found
+
+
+RACY_NS = 3_000_000_000  # as `engine.filestamp`: longer than the coarsest mtime tick
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _walk_folders(root: str) -> tuple[set[str], list[tuple[str, int]], bool]:
+    """Every file below `root` (symlinks to files too) as a POSIX path relative to it,
+    every folder's mtime (taken before it is listed), and whether a symlink was among
+    the entries. Directory entries say which are files without a stat of their own."""
+    found: set[str] = set()
+    stamps: list[tuple[str, int]] = []
+    links = False
+    pending = [("", root)]
+    while pending:
+        prefix, path = pending.pop()
+        mtime = _mtime(path)
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            entries = []
+        stamps.append((path, -1 if mtime is None else mtime))
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((f"{prefix}{entry.name}/", entry.path))
+                continue
+            links = links or entry.is_symlink()
+            if entry.is_file():
+                found.add(prefix + entry.name)
+    return found, stamps, links
 
 
 def _check_article(
@@ -119,25 +277,6 @@ class Files:
             return True
         rest = path.removeprefix(self.article.path)
         return rest != path and bool(rest) and f"{self.beside}{rest}" in self.content
-
-
-def _files_below(folder: Path) -> set[str]:
-    """Every file below `folder` (symlinks to files too), as POSIX paths relative to it.
-    Directory entries say which are files without a stat of their own (but symlinks)."""
-    found: set[str] = set()
-    pending = [("", str(folder))]
-    while pending:
-        prefix, path = pending.pop()
-        try:
-            entries = list(os.scandir(path))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                pending.append((f"{prefix}{entry.name}/", entry.path))
-            elif entry.is_file():
-                found.add(prefix + entry.name)
-    return found
 
 
 def _warning(article: Article, message: str) -> Problem:

@@ -7,6 +7,7 @@ which is what lets the pipeline cache and parallelise rendering safely.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from .slug import author_slug
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,61 +340,95 @@ class Site:
 
     def replacing(self, new: Mapping[str, Article]) -> Site:
         """This site with some articles swapped for new versions of themselves: the same
-        slug, date, section, tags and authors, so the same place in every list.
+        slug, path, section, tags and authors, so the same place in every list.
 
         What a publisher that builds again after an edit uses instead of building a
-        `Site` anew: the lists that hold a swapped article are copied with it swapped,
-        the rest (and the work behind them) is shared. Equal to `Site(...)` of the
-        swapped articles, only cheaper.
+        `Site` anew: the lists that hold a swapped article are copied with it swapped
+        (found by bisection, copied at C speed), the rest (and the work behind them) is
+        shared. Always equal to `Site(...)` of the swapped articles: a swap that would
+        move an article (or a slug the site lacks) builds the lists anew instead.
         """
         if not new:
             return self
-        if len(new) * 8 > len(self.articles):  # many: building the lists anew costs less
+        olds = self.by_slug
+        kept = all(_keeps_place(olds.get(slug), slug, article) for slug, article in new.items())
+        if not kept or len(new) * 8 > len(self.articles):  # many: anew costs less
             swap = tuple(new.get(a.slug, a) for a in self.articles)
-            return Site(self.info, swap, self.sections, self.scheduled, self.expired)
-        self._sections()  # worked out here once, then carried from site to site
-        self.by_author()
-        where = self._positions()
-        articles = list(self.articles)
-        for slug, article in new.items():
-            articles[where[slug]] = article
-        site = Site(self.info, tuple(articles), self.sections, self.scheduled, self.expired,
-                    _derived=self._swapped(new))  # fmt: skip
-        object.__setattr__(site, "_positions_cache", where)
+            site = Site(self.info, swap, self.sections, self.scheduled, self.expired)
+        else:
+            self._sections()  # worked out here once, then carried from site to site
+            self.by_author()
+            where = self._positions()
+            articles = list(self.articles)
+            for slug, article in new.items():
+                articles[where[slug]] = article
+            site = Site(self.info, tuple(articles), self.sections, self.scheduled,
+                        self.expired, _derived=self._swapped(new, where))  # fmt: skip
+            object.__setattr__(site, "_positions_cache", where)
+        if kept:  # every list holds the same slugs at the same places
+            object.__setattr__(site, "_layout", self.layout())
+        object.__setattr__(site, "_origin", (self.version(), frozenset(new)))
         return site
 
-    def _swapped(self, new: Mapping[str, Article]) -> dict[str, object]:
+    def version(self) -> object:
+        """A token of this very site object: what `changed_since` compares against
+        (a token, not the site, so that a site does not keep its ancestors alive)."""
+        found = getattr(self, "_version", None)
+        if found is None:
+            found = object()
+            object.__setattr__(self, "_version", found)
+        return found
+
+    def layout(self) -> object:
+        """A token shared by sites whose lists hold the same slugs, paths, sections,
+        tags and authors at the same places: this one and those `replacing` made of it."""
+        found = getattr(self, "_layout", None)
+        if found is None:
+            found = object()
+            object.__setattr__(self, "_layout", found)
+        return found
+
+    def changed_since(self, version: object) -> frozenset[str] | None:
+        """The slugs whose articles may differ from those of the site of `version`, if
+        `replacing` made this site of that one; else None (anything may differ)."""
+        origin: tuple[object, frozenset[str]] | None = getattr(self, "_origin", None)
+        if origin is not None and origin[0] is version:
+            return origin[1]
+        return None
+
+    def _swapped(self, new: Mapping[str, Article], where: dict[str, int]) -> dict[str, object]:
         """The by-slug, by-tag, by-section and by-author lists with `new` swapped in."""
-
-        def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
-            return tuple([new.get(a.slug, a) for a in articles])
-
-        by_slug = dict(self.by_slug)
+        by_slug = _copied(self.by_slug)
         by_slug.update(new)
-        by_tag = dict(self.by_tag)
-        for tag in {tag for article in new.values() for tag in article.tags}:
-            by_tag[tag] = swap(by_tag[tag])
+        tags: dict[str, list[str]] = {}
+        sections: dict[tuple[str, bool], list[str]] = {}
+        authors: dict[str, list[str]] = {}
+        for slug, article in new.items():
+            for tag in set(article.tags):
+                tags.setdefault(tag, []).append(slug)
+            section = article.section
+            sections.setdefault((section, False), []).append(slug)
+            while section:
+                sections.setdefault((section, True), []).append(slug)
+                section = section.rpartition("/")[0]
+            for name in {author_slug(name) for name in article.authors}:
+                authors.setdefault(name, []).append(slug)
+        by_tag = _copied(self.by_tag)
+        for tag, slugs in tags.items():
+            by_tag[tag] = _swap_in(by_tag[tag], new, slugs, where)
         derived: dict[str, object] = {"by_slug": by_slug, "by_tag": by_tag}
         index: SectionIndex | None = getattr(self, "_section_index", None)
         if index is not None:
-            lists = dict(index.lists)
-            keys = set()
-            for article in new.values():
-                section = article.section
-                keys.add((section, False))
-                while section:
-                    keys.add((section, True))
-                    section = section.rpartition("/")[0]
-            for key in keys:  # each list once, however many of its articles changed
-                lists[key] = swap(lists[key])
+            lists = index.lists.copy()
+            for key, slugs in sections.items():  # each list once, however many changed
+                lists[key] = _swap_in(lists[key], new, slugs, where)
             derived["_section_index"] = SectionIndex(lists, index.positions)
-        authors: dict[str, tuple[str, tuple[Article, ...]]] | None = getattr(self, "_authors", None)
-        if authors is not None:
-            swapped = dict(authors)
-            touched = {author_slug(name) for a in new.values() for name in set(a.authors)}
-            for slug in touched:
-                name, written = swapped[slug]
-                swapped[slug] = (name, swap(written))
+        written: dict[str, tuple[str, tuple[Article, ...]]] | None = getattr(self, "_authors", None)
+        if written is not None:
+            swapped = written.copy()
+            for slug, slugs in authors.items():
+                name, articles = swapped[slug]
+                swapped[slug] = (name, _swap_in(articles, new, slugs, where))
             derived["_authors"] = swapped
         return derived
 
@@ -403,6 +439,10 @@ class Site:
             found = {a.slug: n for n, a in enumerate(self.articles)}
             object.__setattr__(self, "_positions_cache", found)
         return found
+
+    def position(self, slug: str) -> int:
+        """The place of the article of `slug` in `articles`."""
+        return self._positions()[slug]
 
     def by_author(self) -> Mapping[str, tuple[str, tuple[Article, ...]]]:
         """author slug -> (name as first seen, articles newest first): one page per slug."""
@@ -442,6 +482,50 @@ class Site:
             index = SectionIndex.build(self.articles)
             object.__setattr__(self, "_section_index", index)
         return index
+
+
+def _copied(mapping: Mapping[str, V]) -> dict[str, V]:
+    """A dict of a site's mapping: the read-only view's `copy()` copies the dict beneath
+    at C speed, where `dict(view)` goes key by key (25x slower: 30 ms at 100,000)."""
+    if isinstance(mapping, MappingProxyType | dict):
+        return mapping.copy()
+    return dict(mapping)
+
+
+def _keeps_place(old: Article | None, slug: str, new: Article) -> bool:
+    """Whether `new` takes `old`'s place in every list of a site (see `Site.replacing`)."""
+    return (
+        old is not None
+        and new.slug == slug == old.slug
+        and new.path == old.path
+        and new.section == old.section
+        and new.tags == old.tags
+        and new.authors == old.authors
+    )
+
+
+def _swap_in(
+    articles: tuple[Article, ...],
+    new: Mapping[str, Article],
+    slugs: list[str],
+    where: Mapping[str, int],
+) -> tuple[Article, ...]:
+    """`articles` (a list of the site's, so in the order of its `articles`, whose places
+    `where` holds) with the articles of `slugs` swapped for `new`'s.
+
+    Each is found by bisection and the list copied at C speed: a list comprehension over
+    the section or tag lists an edit touches cost a third of a second per swap on
+    100,000 articles. A list not in that order (no site builds one) is swapped in full.
+    """
+    copy = list(articles)
+    for slug in slugs:
+        at = bisect_left(articles, where[slug], key=lambda a: where[a.slug])
+        if at == len(articles) or articles[at].slug != slug:
+            return tuple([new.get(a.slug, a) for a in articles])
+        while at < len(articles) and articles[at].slug == slug:  # a tag given twice
+            copy[at] = new[slug]
+            at += 1
+    return tuple(copy)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from .builder import BuildResult, build_site
 from .channel import AnyChannel, ChannelContext, PublishReport, channel_settings, select_channels
 from .clock import utc_now
 from .config import Config
-from .delivery.corrections import apply as apply_revisions
+from .delivery.corrections import apply_from as apply_revisions
 from .delivery.corrections import open_revisions
 from .engine.cache import BuildCache, Resident, read_incrementally
 from .engine.cachefile import secret_key
@@ -100,11 +100,16 @@ def load_site(
     long-running process, so only what changed is worked out again."""
     cache = cache if cache is not None else BuildCache()  # empty: still reads across cores
     resident = resident or Resident()
-    read = read_incrementally(config.content_dir, config.file.max_file_bytes, cache, resident.walks)
-    cache.forget_missing({rel for rel, _, _ in read.stamps})
+    content, limit = config.content_dir, config.file.max_file_bytes
+    read = read_incrementally(content, limit, cache, resident.walks, resident.reads)
+    delta = resident.reads.delta if resident.reads.result is read else None
+    if delta is None:  # else the same files as the last read: none to forget
+        cache.forget_missing({rel for rel, _, _ in read.stamps})
     settings = (config.site, config.file.permalink, include_drafts, when.cutoff is None)
     last, bodies = resident.last_build, cache.bodies
-    built = build_edit(last, read, config.site, settings, when.cutoff, bodies, resident.build)
+    built = build_edit(
+        last, read, config.site, settings, when.cutoff, bodies, resident.build, delta
+    )
     if built is None:
         built = build_site(
             read,
@@ -115,7 +120,7 @@ def load_site(
             now=when.cutoff,
             reuse=resident.build,
         )
-    resident.last_build = remember(read, built, settings)
+    resident.last_build = remember(read, built, settings, last, delta)
     built.site, broken = check_links(
         built.site, config.content_dir, config.static_dir, resident.links
     )
@@ -361,7 +366,7 @@ def _publish(
     assert when.now is not None
     revisions = open_revisions(config)  # corrections: see delivery.corrections
     try:
-        site, revised = apply_revisions(built.site, revisions.load(), when.now, resident.corrected)
+        site, revised = apply_revisions(built.site, revisions, when.now, resident.corrected)
     except BaseException:
         revisions.close()
         raise

@@ -10,6 +10,11 @@ SQLite file there, or PostgreSQL with the other delivery stores when `state_url`
 
 Decided before rendering (read only), recorded after the new output is live: a publish
 that fails records nothing, and the next one dates the change again.
+
+A long-running publisher (`apply_from` with a `Corrected` memo) keeps the rows it read:
+each save bumps the store's generation and writes it into the rows it saves, so the
+next publish reads only the rows written since (by any process or host), and looks
+again only at those rows' articles and the ones the edit swapped.
 """
 
 from __future__ import annotations
@@ -33,6 +38,16 @@ MIGRATIONS = (
         changed_at TEXT         -- when content last changed with `updated` unchanged
     )
     """,
+    """
+    ALTER TABLE revisions ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX revisions_by_generation ON revisions (generation);
+    CREATE TABLE revisions_log (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        store TEXT NOT NULL,        -- random: a store made anew is another store
+        generation INTEGER NOT NULL -- bumped by each save, which writes it into its rows
+    );
+    INSERT INTO revisions_log (id, store, generation) VALUES (1, lower(hex(randomblob(16))), 0)
+    """,
 )
 
 
@@ -44,10 +59,25 @@ class Revision:
     changed_at: str | None  # ISO time of the last undeclared change, if any
 
 
+Mark = tuple[str, int]  # (the store's random id, its generation): where a reader stands
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Rows written after a `Mark`, and the mark to read on from next time."""
+
+    rows: Mapping[str, Revision]
+    mark: Mark
+    whole: bool  # `rows` is every row: no mark, or one of another store (or its past)
+
+
 class Revisions(Protocol):
-    """What the pipeline needs from the store: read everything, write what changed."""
+    """What the pipeline needs from the store: read everything (or what was written
+    since a mark), write what changed."""
 
     def load(self) -> Mapping[str, Revision]: ...
+
+    def changes(self, since: Mark | None) -> Changes: ...
 
     def save(self, revisions: Iterable[Revision]) -> None: ...
 
@@ -62,18 +92,47 @@ class SqliteRevisions:
         rows = self._conn.execute("SELECT uid, content_hash, declared, changed_at FROM revisions")
         return {row[0]: Revision(*row) for row in rows}
 
+    def changes(self, since: Mark | None) -> Changes:
+        self._conn.execute("BEGIN")  # one snapshot for the mark and the rows (WAL)
+        try:
+            store, generation = self._conn.execute(
+                "SELECT store, generation FROM revisions_log"
+            ).fetchone()
+            whole = not _reads_on(since, store, generation)
+            after = -1 if whole or since is None else since[1]
+            rows = self._conn.execute(
+                "SELECT uid, content_hash, declared, changed_at FROM revisions "
+                "WHERE generation > ?",
+                (after,),
+            )
+            found = {row[0]: Revision(*row) for row in rows}
+        finally:
+            self._conn.execute("COMMIT")
+        return Changes(found, (store, generation), whole)
+
     def save(self, revisions: Iterable[Revision]) -> None:
-        with transaction(self._conn) as conn:
+        rows = [(r.uid, r.content_hash, r.declared, r.changed_at) for r in revisions]
+        if not rows:
+            return
+        with transaction(self._conn) as conn:  # BEGIN IMMEDIATE: one saver at a time
+            conn.execute("UPDATE revisions_log SET generation = generation + 1")
+            generation = conn.execute("SELECT generation FROM revisions_log").fetchone()[0]
             conn.executemany(
-                "INSERT INTO revisions (uid, content_hash, declared, changed_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
+                "INSERT INTO revisions (uid, content_hash, declared, changed_at, generation) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
                 "content_hash = excluded.content_hash, declared = excluded.declared, "
-                "changed_at = excluded.changed_at",
-                [(r.uid, r.content_hash, r.declared, r.changed_at) for r in revisions],
+                "changed_at = excluded.changed_at, generation = excluded.generation",
+                [(*row, generation) for row in rows],
             )
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _reads_on(since: Mark | None, store: str, generation: int) -> bool:
+    """Whether a reader at `since` may read on with the rows written after it: the same
+    store, not gone back in time (a store restored from a copy older than the mark)."""
+    return since is not None and since[0] == store and since[1] <= generation
 
 
 def store_path(state_dir: Path) -> Path:
@@ -102,7 +161,35 @@ def corrected(article: Article, revision: Revision) -> Article:
     return replace(article, updated=changed.astimezone(zone) if zone else changed)
 
 
-Corrected = dict[str, tuple[Article, Revision, Article]]  # uid -> (article, record, corrected)
+class Corrected:
+    """A long-running publisher's memo of `apply_from` (an empty one: a fresh process).
+
+    Each article's record and corrected version (an article and record that did not
+    change give the same object as last time), the store's rows as last read and the
+    mark they were read up to, and the last site corrected with its result: a publish
+    after an edit looks again only at the articles swapped since, the rows written since,
+    and the articles whose record differs from the store's (dated "now": each publish
+    dates them again until one is saved).
+    """
+
+    def __init__(self) -> None:
+        self.articles: dict[str, tuple[Article, Revision, Article]] = {}  # by uid
+        self.rows: dict[str, Revision] = {}  # the store's, by uid
+        self.mark: Mark | None = None
+        self.last: tuple[object, object, Site] | None = None  # (version, layout, result)
+        self.pending: dict[str, str] = {}  # uid -> slug: record differs from the row
+
+    def one(self, article: Article, last: Revision | None, now: datetime) -> Article:
+        """`article` corrected, keeping its record (pending when not what `last` says)."""
+        revision = revise(article, last, now)
+        kept = self.articles.get(article.uid)
+        if kept is None or kept[0] is not article or kept[1] != revision:
+            kept = self.articles[article.uid] = (article, revision, corrected(article, revision))
+        if revision != last:
+            self.pending[article.uid] = article.slug
+        else:
+            self.pending.pop(article.uid, None)
+        return kept[2]
 
 
 def apply(
@@ -112,21 +199,48 @@ def apply(
 
     `reuse` (a long-running publisher's) keeps each corrected article, so an article
     and record that did not change give the same object as last time."""
-    reuse = reuse if reuse is not None else {}
-    articles = []
-    changed = []
-    for article in site.articles:
-        last = known.get(article.uid)
-        revision = revise(article, last, now)
-        if revision != last:
-            changed.append(revision)
-        kept = reuse.get(article.uid)
-        if kept is None or kept[0] is not article or kept[1] != revision:
-            kept = reuse[article.uid] = (article, revision, corrected(article, revision))
-        articles.append(kept[2])
+    memo = reuse if reuse is not None else Corrected()
+    memo.pending = {}
+    articles = [memo.one(article, known.get(article.uid), now) for article in site.articles]
     # Only `updated` changes, which orders no list: every article keeps its place.
     swapped = {a.slug: a for a, b in zip(articles, site.articles, strict=True) if a is not b}
-    return site.replacing(swapped), changed
+    result = site.replacing(swapped)
+    memo.last = (site.version(), site.layout(), result)
+    changed = [memo.articles[uid][1] for uid in memo.pending]  # in the order of the site
+    return result, changed
+
+
+def apply_from(
+    site: Site, store: Revisions, now: datetime, memo: Corrected
+) -> tuple[Site, list[Revision]]:
+    """`apply` with the store's rows, reading only those written since `memo`'s last read,
+    and, when `site` is the last site corrected with a few articles swapped, looking
+    again only at those, at the articles of the rows written since, and at the pending."""
+    found = store.changes(memo.mark)
+    if found.whole:
+        memo.rows = dict(found.rows)
+    else:
+        memo.rows.update(found.rows)
+    memo.mark = found.mark
+    last = memo.last
+    changed = site.changed_since(last[0]) if last is not None and not found.whole else None
+    if last is None or changed is None or site.layout() is not last[1]:
+        return apply(site, memo.rows, now, memo)
+    for uid, slug in list(memo.pending.items()):  # a record only for an article still here
+        if (article := site.by_slug.get(slug)) is None or article.uid != uid:
+            del memo.pending[uid]
+    slugs = set(changed).union(memo.pending.values())
+    slugs.update(memo.articles[uid][0].slug for uid in found.rows if uid in memo.articles)
+    swapped = {}
+    for slug in slugs:  # every slug of the site: the layout is the last one's
+        article = site.by_slug.get(slug)
+        if article is not None:
+            swapped[slug] = memo.one(article, memo.rows.get(article.uid), now)
+    result = last[2].replacing(swapped)
+    memo.last = (site.version(), last[1], result)
+    where = site.position
+    ordered = sorted(memo.pending, key=lambda uid: where(memo.pending[uid]))
+    return result, [memo.articles[uid][1] for uid in ordered]
 
 
 def open_revisions(where: Config | Path) -> Revisions:
@@ -141,4 +255,13 @@ def open_revisions(where: Config | Path) -> Revisions:
     return open_for_config(where, store_path(where.state_dir))
 
 
-__all__ = ["Revision", "Revisions", "SqliteRevisions", "apply", "open_revisions"]
+__all__ = [
+    "Changes",
+    "Corrected",
+    "Revision",
+    "Revisions",
+    "SqliteRevisions",
+    "apply",
+    "apply_from",
+    "open_revisions",
+]

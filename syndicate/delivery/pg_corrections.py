@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import psycopg
 
-from .corrections import Revision
+from .corrections import Changes, Mark, Revision, _reads_on
 from .postgres import PgSession
 
 Conn = psycopg.Connection[tuple[object, ...]]
@@ -25,6 +25,17 @@ MIGRATIONS = (
         declared TEXT,
         changed_at TEXT
     )
+    """,
+    """
+    ALTER TABLE revisions ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+    CREATE INDEX revisions_by_generation ON revisions (generation);
+    CREATE TABLE revisions_log (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        store TEXT NOT NULL,
+        generation BIGINT NOT NULL
+    );
+    INSERT INTO revisions_log (id, store, generation)
+        VALUES (1, md5(random()::text || clock_timestamp()::text), 0)
     """,
 )
 
@@ -43,19 +54,45 @@ class PgRevisions:
         )
         return {str(row[0]): Revision(*row) for row in rows}  # type: ignore[arg-type]
 
+    def changes(self, since: Mark | None) -> Changes:
+        def work(conn: Conn) -> Changes:
+            # One snapshot for the mark and the rows: savers bump the generation under
+            # the log row's lock, so every row up to the mark read is in it too.
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            log = conn.execute("SELECT store, generation FROM revisions_log").fetchone()
+            assert log is not None  # made by the migration
+            store, generation = str(log[0]), int(log[1])  # type: ignore[call-overload]
+            whole = not _reads_on(since, store, generation)
+            after = -1 if whole or since is None else since[1]
+            rows = conn.execute(
+                "SELECT uid, content_hash, declared, changed_at FROM revisions "
+                "WHERE generation > %s",
+                (after,),
+            ).fetchall()
+            found = {str(row[0]): Revision(*row) for row in rows}  # type: ignore[arg-type]
+            return Changes(found, (store, generation), whole)
+
+        return self.session.run(work)
+
     def save(self, revisions: Iterable[Revision]) -> None:
         rows = [(r.uid, r.content_hash, r.declared, r.changed_at) for r in revisions]
         if not rows:
             return
 
         def work(conn: Conn) -> None:
+            # The log row stays locked until commit: savers commit in generation order.
+            log = conn.execute(
+                "UPDATE revisions_log SET generation = generation + 1 RETURNING generation"
+            ).fetchone()
+            assert log is not None
+            generation = log[0]
             with conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO revisions (uid, content_hash, declared, changed_at) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (uid) DO UPDATE SET "
-                    "content_hash = excluded.content_hash, declared = excluded.declared, "
-                    "changed_at = excluded.changed_at",
-                    rows,
+                    "INSERT INTO revisions (uid, content_hash, declared, changed_at, "
+                    "generation) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (uid) DO UPDATE "
+                    "SET content_hash = excluded.content_hash, declared = excluded.declared, "
+                    "changed_at = excluded.changed_at, generation = excluded.generation",
+                    [(*row, generation) for row in rows],
                 )
 
         self.session.run(work)  # all or nothing, as the SQLite store

@@ -13,6 +13,8 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
+from itertools import compress, count
+from operator import is_not
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +161,8 @@ class Resident:
     templates: tuple[Path, str, Templates] | None = None  # (site root, templates stamp, env)
     walks: Walks = field(default_factory=Walks)  # the folders as last walked
     last_build: LastBuild | None = None  # what an edit may be built on (see `edits`)
-    corrected: Corrected = field(default_factory=dict)  # see delivery.corrections.apply
+    corrected: Corrected = field(default_factory=Corrected)  # see corrections.apply_from
+    reads: Reads = field(default_factory=lambda: Reads())  # see read_incrementally
     rendered: Rendered | None = None  # the last render, for an edit to keep (see `plans`)
     manifest: KnownManifest | None = None  # the output manifest it committed (see writer)
     save_when_idle: bool = False  # leave the cache unsaved: `pipeline.save_cache` saves it
@@ -171,7 +174,8 @@ class Resident:
         self.cache, self.build, self.links, self.templates = None, Reuse(), LinkReuse(), None
         self.walks.forget()
         self.last_build = None
-        self.corrected = {}
+        self.corrected = Corrected()
+        self.reads = Reads()
         self.rendered = None
         self.manifest = None
         self.unsaved = None
@@ -197,19 +201,113 @@ def cache_version() -> str:
     )
 
 
+class Reads:
+    """A resident publisher's last read of the content folder, so that the next read,
+    when the watcher's walk shows only a few files stat'ed again, looks at those only."""
+
+    def __init__(self) -> None:
+        self.entries: list[ContentEntry] = []  # the walk's entries, as last read
+        self.found: list[Source | None] = []  # what each entry gave
+        self.slots: list[int] = []  # each entry's place in `result.articles` (-1: none)
+        self.result: ReadResult | None = None  # the last read (None: none kept)
+        # (the read before, the articles read anew since): what an edit changed
+        self.delta: tuple[ReadResult, list[SourceArticle]] | None = None
+
+
 def read_incrementally(
-    content_dir: Path, max_file_bytes: int, cache: BuildCache, walks: Walks | None = None
+    content_dir: Path,
+    max_file_bytes: int,
+    cache: BuildCache,
+    walks: Walks | None = None,
+    reads: Reads | None = None,
 ) -> ReadResult:
     """`reader.read_content`, taking unchanged files from the cache and reading the rest
-    (with their bodies rendered) across cores; `walks` saves a resident publisher the walk."""
-    result = ReadResult([], {}, [])
-    found: list[Source | None] = []
-    misses: list[tuple[int, ReadItem, Stamp]] = []
-    taken = time.time_ns()
+    (with their bodies rendered) across cores; `walks` saves a resident publisher the walk,
+    and `reads` (its last read) the look at every entry the walk did not stat again."""
     entries = None
     if walks is not None and content_dir.is_dir():
         folder = str(content_dir)
         entries = walks.walk("content", folder, lambda: content_entries(folder), restat_content)
+        if reads is not None:
+            again = _read_on(reads, entries, cache, max_file_bytes)
+            if again is not None:
+                return again
+    result, found = _read_all(content_dir, max_file_bytes, cache, entries)
+    if reads is not None:
+        reads.delta, reads.result = None, None
+        if entries is not None and not result.problems:  # then one source per entry
+            reads.entries, reads.found, reads.slots = entries, found, _slots(found)
+            reads.result = result
+    return result
+
+
+def _slots(found: list[Source | None]) -> list[int]:
+    """Each entry's place in the articles `ReadResult.add` makes of `found` (-1: none)."""
+    slots, n = [], 0
+    for source in found:
+        if isinstance(source, SourceArticle):
+            slots.append(n)
+            n += 1
+        else:
+            slots.append(-1)
+    return slots
+
+
+def _read_on(
+    reads: Reads, entries: list[ContentEntry], cache: BuildCache, max_file_bytes: int
+) -> ReadResult | None:
+    """The read after the last one when the walk changed a few entries in place (the
+    rest are the very same objects as then); None: read everything."""
+    last = reads.result
+    if last is None or len(entries) != len(reads.entries):
+        return None
+    changed = list(compress(count(), map(is_not, entries, reads.entries)))
+    if len(changed) * 8 > len(entries):
+        return None
+    stamps, found = list(last.stamps), list(reads.found)
+    for at in changed:
+        _, key, stat = entries[at]
+        if isinstance(stat, str):
+            return None  # a problem to report: a whole read puts it in order
+        stamps[at] = (key, *stat)
+        found[at] = cache.get_source(*stamps[at])
+    taken = time.time_ns()
+    misses = [at for at in changed if found[at] is None]
+    items = [(Path(entries[at][0]), Path(stamps[at][0]), section_of(Path(stamps[at][0])))
+             for at in misses]  # fmt: skip
+    for at, (source, problems) in zip(misses, cache.read_many(items, max_file_bytes), strict=True):
+        if problems or source is None:
+            return None
+        found[at] = source
+        if vouches(stamps[at][1], taken):
+            cache.put_source(*stamps[at], source)
+    articles, sections = list(last.articles), dict(last.sections)
+    edited = []
+    for at in changed:
+        source, before = found[at], reads.found[at]
+        if isinstance(source, SourceArticle) and isinstance(before, SourceArticle):
+            articles[reads.slots[at]] = source
+            if source is not before:
+                edited.append(source)
+        elif isinstance(source, SourceSection) and isinstance(before, SourceSection):
+            sections[source.path] = source
+        else:
+            return None
+    result = ReadResult(articles, sections, [], stamps)
+    reads.entries, reads.found, reads.result = entries, found, result
+    reads.delta = (last, edited)
+    return result
+
+
+def _read_all(
+    content_dir: Path, max_file_bytes: int, cache: BuildCache, entries: list[ContentEntry] | None
+) -> tuple[ReadResult, list[Source | None]]:
+    """Every entry's stamp looked up in the cache, the misses read across cores; and
+    what each stamped entry gave."""
+    result = ReadResult([], {}, [])
+    found: list[Source | None] = []
+    misses: list[tuple[int, ReadItem, Stamp]] = []
+    taken = time.time_ns()
     for full, stamp in stat_content(content_dir, result, entries):
         found.append(cache.get_source(*stamp))
         if found[-1] is None:
@@ -224,7 +322,7 @@ def read_incrementally(
         if source is not None and vouches(stamp[1], taken):
             cache.put_source(*stamp, source)
     result.add(found)
-    return result
+    return result, found
 
 
 def restat_content(entry: tuple[Any, ...]) -> ContentEntry | None:

@@ -10,7 +10,7 @@ passing a scheduled time, other settings), the whole site is built as usual.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,19 +28,32 @@ class LastBuild:
     sections: tuple[object, ...]  # the section indexes as read
     result: BuildResult  # before the link check
     settings: tuple[object, ...]  # (site facts, permalink, drafts?, cutoff given?)
+    read: ReadResult | None = None  # the read it was built from
+
+
+Delta = tuple[ReadResult, Sequence[SourceArticle]]  # (a read, the articles read anew since)
 
 
 def remember(
-    read: ReadResult, result: BuildResult, settings: tuple[object, ...]
+    read: ReadResult,
+    result: BuildResult,
+    settings: tuple[object, ...],
+    last: LastBuild | None = None,
+    delta: Delta | None = None,
 ) -> LastBuild | None:
-    """What the next publish may build an edit on; None when it should not (problems)."""
+    """What the next publish may build an edit on; None when it should not (problems).
+    With `delta` from the read `last` was built from, its articles are updated, not
+    gathered again."""
     if read.problems or result.errors:
         return None
     site = result.site
     kept = BuildResult(site, list(result.problems), result.drafts, result.next_change)
-    return LastBuild(
-        {src.path: src for src in read.articles}, tuple(read.sections.values()), kept, settings
-    )
+    if last is not None and delta is not None and last.read is delta[0]:
+        articles = dict(last.articles)  # a copy at C speed, then the few read anew
+        articles.update((src.path, src) for src in delta[1])
+    else:
+        articles = {src.path: src for src in read.articles}
+    return LastBuild(articles, tuple(read.sections.values()), kept, settings, read)
 
 
 def build_edit(
@@ -51,8 +64,11 @@ def build_edit(
     now: datetime | None,
     bodies: Mapping[str, RenderedBody],
     reuse: Reuse,
+    delta: Delta | None = None,
 ) -> BuildResult | None:
-    """The build after an edit made from `last`, or None when only a whole build is exact."""
+    """The build after an edit made from `last`, or None when only a whole build is exact.
+    `delta`: the articles read anew since a read; when that is the read `last` was built
+    from, only those are compared (the rest are the same objects), not every article."""
     if last is None or read.problems or settings != last.settings:
         return None
     due = last.result.next_change
@@ -61,7 +77,8 @@ def build_edit(
     if tuple(read.sections.values()) != last.sections or len(read.articles) != len(last.articles):
         return None
     edited = []
-    for src in read.articles:
+    known = delta is not None and last.read is delta[0]
+    for src in delta[1] if delta is not None and known else read.articles:
         before = last.articles.get(src.path)
         if before is None:
             return None

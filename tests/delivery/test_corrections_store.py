@@ -4,15 +4,26 @@ and that `state_url` picks PostgreSQL for it as for the other delivery stores.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SiteFactory
 
 from syndicate.delivery import corrections, stores
-from syndicate.delivery.corrections import Revision, Revisions, SqliteRevisions, apply
+from syndicate.delivery.corrections import (
+    Changes,
+    Corrected,
+    Revision,
+    Revisions,
+    SqliteRevisions,
+    apply,
+    apply_from,
+)
 from syndicate.delivery.pg_corrections import PgRevisions
+from syndicate.model import Site
 
 FIRST = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 EDITED = datetime(2030, 6, 2, 10, 15, tzinfo=UTC)
@@ -108,4 +119,87 @@ def test_state_migrate_creates_the_corrections_schema(site: SiteFactory, pg_url:
     site.write_config(state_url=pg_url)
     migrated = site.cli("state", "migrate")
     assert migrated.exit_code == 0, migrated.output
-    assert "syndicate_corrections: schema version 0 -> 1" in migrated.output
+    assert "syndicate_corrections: schema version 0 -> 2" in migrated.output
+
+
+def test_changes_are_the_rows_saved_since_a_mark_by_any_process(store, ref, tmp_path):
+    assert store.changes(None).whole
+    store.save([Revision("a", "h1", None, None), Revision("b", "h1", None, None)])
+    start = store.changes(None)
+    assert start.whole and set(start.rows) == {"a", "b"}
+    assert store.changes(start.mark) == Changes({}, start.mark, False)
+    other = open_store(ref)  # another process, or host
+    try:
+        other.save([Revision("b", "h2", None, "2030-06-03T08:00:00+00:00")])
+    finally:
+        other.close()
+    since = store.changes(start.mark)
+    assert not since.whole
+    assert since.rows == {"b": Revision("b", "h2", None, "2030-06-03T08:00:00+00:00")}
+    store_id, generation = since.mark
+    assert store.changes((store_id, generation + 5)).whole  # a store gone back in time
+    assert store.changes(("another store", generation)).whole
+
+
+def test_a_resident_memo_reads_on_and_corrects_as_reading_everything(store, ref, site):
+    for n in range(12):  # enough stories for `replacing` to swap rather than build anew
+        site.article("news", f"s{n}", published=f"2024-01-{n + 1:02d}T08:00:00Z")
+    memo = Corrected()
+    last = site.build().site
+    looked: list[str] = []
+    one = memo.one
+    memo.one = lambda article, *rest: looked.append(article.slug) or one(article, *rest)  # type: ignore[method-assign]
+
+    def publish(swap: dict[str, Any], now: datetime, save: bool = True) -> Site:
+        """A resident publish of `last` with `swap` swapped in, checked against a fresh one."""
+        nonlocal last
+        last = last.replacing({s: replace(last.by_slug[s], **f) for s, f in swap.items()})
+        looked.clear()
+        corrected, revised = apply_from(last, store, now, memo)
+        fresh, fresh_revised = apply(last, store.load(), now)
+        assert revised == fresh_revised
+        assert [a.updated for a in corrected.articles] == [a.updated for a in fresh.articles]
+        assert [a.fingerprint for a in corrected.articles] == [
+            a.fingerprint for a in fresh.articles
+        ]
+        if save:
+            store.save(revised)
+        return corrected
+
+    publish({}, FIRST)
+    done = publish({"s3": {"content_hash": "edited"}}, EDITED, save=False)  # a preview
+    assert done.by_slug["s3"].updated == EDITED
+    later = datetime(2030, 6, 3, tzinfo=UTC)
+    assert publish({"s5": {}}, later).by_slug["s3"].updated == later  # dated again: unsaved
+    assert sorted(looked) == ["s3", "s5"]  # the swapped and the pending, not all 12
+    assert publish({"s5": {}}, datetime(2030, 6, 4, tzinfo=UTC)).by_slug["s3"].updated == later
+    other = open_store(ref)  # another host dates a correction of s7
+    uid = last.by_slug["s7"].uid
+    try:
+        other.save(
+            [Revision(uid, last.by_slug["s7"].content_hash, None, "2031-01-01T00:00:00+00:00")]
+        )
+    finally:
+        other.close()
+    seen = publish({"s5": {}}, datetime(2030, 6, 5, tzinfo=UTC))
+    assert seen.by_slug["s7"].updated == datetime(2031, 1, 1, tzinfo=UTC)
+    assert sorted(looked) == ["s5", "s7"]  # the swapped and the row another host wrote
+
+
+def test_a_store_from_before_generations_is_upgraded_with_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = corrections.store_path(tmp_path / "state")
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as old:  # as the first version of the store left it
+        old.execute(corrections.MIGRATIONS[0])
+        old.execute("INSERT INTO revisions VALUES ('a', 'h1', NULL, '2030-06-01T00:00:00+00:00')")
+        old.execute("PRAGMA user_version=1")
+    store = SqliteRevisions(path)
+    try:
+        start = store.changes(None)
+        assert start.rows == {"a": Revision("a", "h1", None, "2030-06-01T00:00:00+00:00")}
+        store.save([Revision("b", "h1", None, None)])
+        assert set(store.changes(start.mark).rows) == {"b"}
+    finally:
+        store.close()

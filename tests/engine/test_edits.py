@@ -140,3 +140,75 @@ def test_replacing_an_article_equals_building_the_site_with_it(newsroom: SiteFac
                  site.sections, site.scheduled, site.expired)  # fmt: skip
     assert snapshot(swapped) == snapshot(built)
     assert swapped.by_slug["b"] is new and site.by_slug["b"] is not new
+
+
+def test_an_edit_checks_the_links_of_what_it_changed_and_equals_a_whole_check(
+    site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syndicate.linkcheck as linkcheck
+
+    site.write_config()
+    site.static("media/lead.jpg")
+    for n in range(12):  # enough stories for `replacing` to swap rather than build anew
+        site.article("news", f"s{n}", "[next](/news/s0/)\n", published=f"2024-01-{n + 1:02d}")
+    lead = {"src": "/media/gone.jpg", "alt": "x"}  # missing: taken off the article
+    site.article("news", "late", "![a](/media/nope.png)\n", published="2024-02-01", image=lead)
+    edited = site.article("news", "s3", "Fine.\n", published="2024-01-04")
+    for path in site.content.rglob("*.md"):  # stamps old enough to vouch for the files
+        os.utime(path, ns=(0, os.stat(path).st_mtime_ns - 10_000_000_000))
+    resident, cache = Resident(), BuildCache()
+    for _ in range(2):  # the second takes the files from the cache, as later ones will
+        load_site(site.config(), cache=cache, when=When(), resident=resident)
+    checked: list[str] = []
+    real = linkcheck._check_article
+
+    def spy(site_: Site, article: Any, *rest: Any) -> Any:
+        checked.append(article.slug)
+        return real(site_, article, *rest)
+
+    monkeypatch.setattr(linkcheck, "_check_article", spy)
+
+    def again(*changed: os.PathLike[str]) -> BuildResult:
+        resident.walks.note([str(path) for path in changed])
+        return load_site(site.config(), cache=cache, when=When(), resident=resident)
+
+    def same_as_whole(built: BuildResult) -> None:
+        fresh = whole(site)
+        assert [str(p) for p in built.problems] == [str(p) for p in fresh.problems]
+        assert snapshot(built.site) == snapshot(fresh.site)
+        assert built.site.by_slug["late"].image is None
+
+    site.article("news", "s3", "[gone](/news/nowhere/) ![b](/media/no.png)\n",
+                 published="2024-01-04")  # fmt: skip
+    touch_later(edited)
+    built = again(edited)
+    assert checked == ["s3"]  # only the story edited is checked again
+    delta = resident.reads.delta  # and only its file was looked at again
+    assert delta is not None and [src.path for src in delta[1]] == ["news/s3.md"]
+    assert sum("s3.md" in str(p) for p in built.problems) == 2
+    same_as_whole(built)
+
+    checked.clear()
+    site.article("news", "s3", "Fixed.\n", published="2024-01-04")
+    touch_later(edited)
+    built = again(edited)
+    assert checked == ["s3"] and not any("s3.md" in str(p) for p in built.problems)
+    same_as_whole(built)
+
+    checked.clear()  # a picture beside the story, of which the watcher tells nothing
+    site.article("news", "s3", "![p](pic.png)\n", published="2024-01-04")
+    touch_later(edited)
+    assert any("pic.png" in str(p) for p in again(edited).problems)
+    site.raw("news/pic.png", b"\x89PNG")
+    site.article("news", "s3", "![p](pic.png) again\n", published="2024-01-04")
+    os.utime(edited, ns=(0, os.stat(edited).st_mtime_ns + 10_000_000_000))
+    built = again(edited)
+    assert not any("pic.png" in str(p) for p in built.problems)
+    same_as_whole(built)
+
+    checked.clear()
+    picture = site.static("media/nope.png")  # a new file: every article is checked again
+    built = again(picture)
+    assert sorted(checked) == sorted(a.slug for a in built.site.articles)
+    assert not any("nope.png" in str(p) for p in built.problems)
+    same_as_whole(built)
