@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, overload
 
 # "key.path: what is wrong": how messages about one key or setting start.
 _KEYED = re.compile(r"([A-Za-z_][\w-]*(?:\.[\w-]+)*): (.*)", re.DOTALL)
@@ -50,6 +51,52 @@ class Problem:
             "message": message,
             "severity": self.severity,
         }
+
+
+class Warnings(Sequence[str]):
+    """A publish's warnings as printed, each put into words only when read: an archive
+    with 40,000 old broken links carries them through every edit, and `watch` shows
+    only those about the files just saved (`about`)."""
+
+    def __init__(self, problems: Iterable[Problem] = (), lines: Iterable[str] = ()) -> None:
+        self.problems = list(problems)
+        self.lines = list(lines)
+
+    def append(self, line: str) -> None:
+        self.lines.append(line)
+
+    def about(self, names: Callable[[str], bool]) -> list[str]:
+        """The warnings about the files `names` accepts (by the file named first)."""
+        found = [str(p) for p in self.problems if names(str(p.path))]
+        return found + [line for line in self.lines if names(_located_file(line))]
+
+    def __len__(self) -> int:
+        return len(self.problems) + len(self.lines)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if 0 <= index < len(self.problems):
+            return str(self.problems[index])
+        return self.lines[index - len(self.problems)]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from map(str, self.problems)
+        yield from self.lines
+
+
+def _located_file(line: str) -> str:
+    """The file a printed warning names: "story.md:3: ..." names story.md."""
+    return _LINE.sub("", line.partition(": ")[0])
+
+
+_LINE = re.compile(r":\d+$")
 
 
 class SyndicateError(Exception):

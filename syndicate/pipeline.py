@@ -35,7 +35,7 @@ from .engine.stamps import (
     templates_stamp,
     unchanged_since_last_publish,
 )
-from .errors import CacheError, ContentError, Problem, SyndicateError
+from .errors import CacheError, ContentError, Problem, SyndicateError, Warnings
 from .linkcheck import check_links
 from .model import Article
 from .reader import ARTICLE_SUFFIXES
@@ -65,7 +65,7 @@ class PublishOutcome:
     reused: int = 0  # outputs carried over from the last publish without rendering
     by_channel: list[ChannelCount] = field(default_factory=list)
     skipped: bool = False  # no input changed: nothing was read or rendered
-    warnings: list[str] = field(default_factory=list)
+    warnings: Warnings = field(default_factory=Warnings)
     next_change: datetime | None = None  # when the next scheduled story goes out
 
 
@@ -270,7 +270,7 @@ def publish(
         if skip and unchanged_since_last_publish(config, out, inputs, when.now):  # done already
             nothing_to_do.next_change = next_change_recorded(config, out)
             return nothing_to_do
-        with cycle_collection_paused():
+        with cycle_collection_paused(freeze=resident.save_when_idle):
             args = (config, channels, out, include_drafts, progress, when, strict)
             try:
                 return _publish(*args, force, sources, resident)
@@ -296,6 +296,7 @@ def save_cache(resident: Resident) -> None:
     if resident.unsaved is not None:
         with publish_lock(resident.unsaved[0]), cycle_collection_paused():
             _save_unsaved(resident)
+    gc.unfreeze()  # what the last publishes set aside is the collector's again
 
 
 def _save_unsaved(resident: Resident) -> None:
@@ -318,7 +319,7 @@ def articles_only(config: Config, changed: Collection[str] | None) -> bool:
 
 
 @contextmanager
-def cycle_collection_paused() -> Iterator[None]:
+def cycle_collection_paused(freeze: bool = False) -> Iterator[None]:
     """No cyclic garbage collection while publishing; reference counting still frees.
 
     A publish holds hundreds of thousands of long-lived objects (the site, the build
@@ -326,12 +327,18 @@ def cycle_collection_paused() -> Iterator[None]:
     of a publish after one edit (28 s -> 17 s without). Reading, building and rendering
     leave next to no cycles behind (measured: under 100 objects for thousands of
     articles), so nothing piles up; the collector is back on afterwards (`serve`).
+
+    `freeze` (a resident publisher, between edits): what the publish left alive is set
+    aside rather than walked by the first young collection after it (~0.08 s on
+    100,000 articles); `save_cache` hands it back to the collector once `watch` is idle.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 
@@ -375,7 +382,7 @@ def _publish(
     renderer = Renderer(site, staged, cache, stamp, resident.rendered)
     resident.rendered = None  # until this render is live
     try:
-        warnings = [str(p) for p in built.warnings] + copy_static(config.static_dir, staged)
+        warnings = Warnings(built.warnings, copy_static(config.static_dir, staged))
         renderer.run(adapters, progress.start, progress.advance)
         report = staged.commit()
         resident.manifest = staged.committed()

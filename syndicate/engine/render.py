@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import __version__
 from ..channel import EVERY_FIELD, AnyChannel, OutputFile, Page, Reads, checked_fields
 from ..digests import fields_digests, fingerprint
-from ..model import Article, Site
+from ..model import Article, Site, fingerprints
 from ..render import article_renderer, checked, piece_renderer, renders_articles, site_pieces
 from ..writer import StagedOutput
 from .cache import BuildCache
@@ -54,7 +54,7 @@ def reads_key(reads: Reads) -> tuple[object, ...]:
     memoized on the article, which several pages list."""
     fields = checked_fields(reads.fields)
     if fields == EVERY_FIELD:
-        listed = [article.fingerprint for article in reads.articles]
+        listed = fingerprints(reads.articles)
     else:
         listed = fields_digests(reads.articles, fields)
     return fields, reads.parts, listed

@@ -13,7 +13,6 @@ publishes again as of that story's time (not a second before), as if it were edi
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ import watchfiles
 
 from ..clock import Clock, utc_now
 from ..config import Config, load_config
-from ..errors import ContentError, SyndicateError
+from ..errors import ContentError, SyndicateError, Warnings
 from .cache import Resident
 
 Report = Callable[[str], None]
@@ -108,7 +107,7 @@ def changes(
 FIRST_WARNINGS = 20  # shown when which files changed is not known (the first publish)
 
 
-def warnings_to_show(config: Config, warnings: list[str], changed: list[str] | None) -> list[str]:
+def warnings_to_show(config: Config, warnings: Warnings, changed: list[str] | None) -> list[str]:
     """The warnings about the files just saved: an archive with thousands of old broken
     links would otherwise print them all again on every save, burying the one that
     matters (and printing them cost half a publish at 10,000 articles). When the saved
@@ -122,10 +121,7 @@ def warnings_to_show(config: Config, warnings: list[str], changed: list[str] | N
         names.update((path, str(full), _shown(config, path)))
         if full.is_relative_to(content):
             names.add(full.relative_to(content).as_posix())
-    return [w for w in warnings if _LINE.sub("", w.partition(": ")[0]) in names]
-
-
-_LINE = re.compile(r":\d+$")  # "story.md:3: ..." names story.md
+    return warnings.about(names.__contains__)
 
 
 def _shown(config: Config, path: str) -> str:

@@ -124,15 +124,28 @@ def test_only_files_a_publish_reads_count_as_changes(site: SiteFactory) -> None:
 
 def test_watch_repeats_only_the_warnings_of_the_files_just_saved(site: SiteFactory) -> None:
     from syndicate.engine.watch import FIRST_WARNINGS, warnings_to_show
+    from syndicate.errors import Problem, Warnings
 
     site.write_config()
     config = site.config()
     saved = site.article("news", "fresh")
     warnings = [f"news/old-{n}.md: link /gone/ leads to no page of the site" for n in range(50)]
     warnings += ["news/fresh.md:4: image: /a.jpg is not in static/ nor beside the article"]
-    assert warnings_to_show(config, warnings, [str(saved)]) == warnings[-1:]
-    assert warnings_to_show(config, warnings, None) == warnings[:FIRST_WARNINGS]
-    assert warnings_to_show(config, warnings, []) == []
+    found = Warnings(lines=warnings)
+    assert warnings_to_show(config, found, [str(saved)]) == warnings[-1:]
+    assert warnings_to_show(config, found, None) == warnings[:FIRST_WARNINGS]
+    assert warnings_to_show(config, found, []) == []
+    # Problems from the build are put into words only when shown.
+    problems = [
+        Problem(f"news/old-{n}.md", "link /gone/ leads nowhere", 2, "warning") for n in range(9)
+    ]
+    problems.append(Problem("news/fresh.md", "image: /a.jpg is missing", 4, "warning"))
+    found = Warnings(problems, ["static/.env: skipped: dot-files are not published"])
+    assert warnings_to_show(config, found, [str(saved)]) == [
+        "news/fresh.md:4: image: /a.jpg is missing"
+    ]
+    assert len(found) == 11 and found[-1].startswith("static/.env") and found[0] == str(problems[0])
+    assert list(found)[:FIRST_WARNINGS] == warnings_to_show(config, found, None)
 
 
 def newest_cache_write(site: SiteFactory) -> int:
