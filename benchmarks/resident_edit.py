@@ -21,7 +21,7 @@ from pathlib import Path
 
 from syndicate.config import load_config
 from syndicate.engine.cache import Resident
-from syndicate.pipeline import publish, save_cache
+from syndicate.pipeline import publish, when_idle
 
 
 def main() -> None:
@@ -35,7 +35,10 @@ def main() -> None:
     resident = Resident(save_when_idle=True)  # as watch: the cache is saved when idle
     started = time.perf_counter()
     publish(config, channels=channels, resident=resident, skip_if_unchanged=False)
-    print(f"warm-up publish: {time.perf_counter() - started:.2f} s")
+    warm = time.perf_counter() - started
+    idle = time.perf_counter()
+    when_idle(resident)  # watch falls idle after its first publish too
+    print(f"warm-up publish: {warm:.2f} s (then idle work: {time.perf_counter() - idle:.2f} s)")
     articles = sorted(p for p in (args.site / "content").rglob("*.md") if p.name != "_index.md")
     for edit in range(args.edits):
         path = articles[(edit * 7919) % len(articles)]
@@ -47,12 +50,12 @@ def main() -> None:
         outcome = publish(config, channels=channels, resident=resident, changed=[str(path)])
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         written = len(outcome.write.written)
-        saving = time.perf_counter()
-        save_cache(resident)  # what watch does once a second passes without a save
-        saving = time.perf_counter() - saving
+        idle = time.perf_counter()
+        when_idle(resident)  # what watch does once a second passes without a save
+        idle = time.perf_counter() - idle
         print(
             f"edit {edit}: {wall:.3f} s wall, {cpu:.3f} s CPU, {written} files written "
-            f"(then the idle cache save: {saving:.3f} s)"
+            f"(then idle work, the cache saved: {idle:.3f} s)"
         )
 
 

@@ -82,6 +82,11 @@ class Rendered:
     files: Files  # everything the publish put live (its manifest)
     owners: dict[str, str]  # output path -> the channel that wrote it
 
+    def prepare(self) -> None:
+        """Work out now what the next edit would otherwise work out first."""
+        for plan in self.plans.values():
+            plan.pages_listing()
+
     def edit_of(self, site: Site, live: Files) -> list[Pair] | None:
         """The articles `site` has in place of this render's, when nothing else changed:
         same site facts, sections, order and slugs, and the live files what it wrote."""

@@ -233,11 +233,11 @@ class ResidentPublisher:
         """Publish now, then after every change and at every scheduled time until `stop`
         is set. The build cache is saved when a second passes without a save, and at the
         end, not after every publish (see `pipeline.save_cache`)."""
-        from ..pipeline import save_cache
+        from ..pipeline import save_cache, when_idle
 
         self.resident.save_when_idle = True
         try:
-            self._run(stop, lambda: save_cache(self.resident))
+            self._run(stop, lambda: when_idle(self.resident))
         finally:
             save_cache(self.resident)
 
