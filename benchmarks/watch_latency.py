@@ -94,6 +94,19 @@ def until_shows(page: Path, headline: str, seconds: float = 120) -> float:
     raise SystemExit(f"{page} never showed {headline!r}")
 
 
+def settled(site: Path) -> None:
+    """Wait until watch has done its idle work: it saves its build cache once a second
+    passes without a save, under the publish lock (10 s at 100,000 articles the first
+    time). An edit timed during that save would time the save; a watch stopped during
+    it would hold the lock the CLI publish below waits for."""
+    from syndicate.config import load_config
+    from syndicate.engine.lock import publish_lock
+
+    time.sleep(1.5)  # watch falls idle after a second without a save
+    with publish_lock(load_config(site / "syndicate.yaml").cache_dir):
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("site", type=Path)
@@ -125,6 +138,7 @@ def main() -> None:
         for edit in range(args.edits):
             article = articles[(edit * 7919) % len(articles)]
             page = page_of(site, article)
+            settled(site)
             started = time.perf_counter()
             headline = retitle(article, 2 * edit)
             live.append(until_shows(page, headline) - started)
@@ -133,6 +147,7 @@ def main() -> None:
 
             article = articles[(edit * 7919 + 1) % len(articles)]
             page = page_of(site, article)
+            settled(site)
             os.kill(watch.pid, signal.SIGSTOP)  # the publish below does this edit alone
             started = time.perf_counter()
             headline = retitle(article, 2 * edit + 1)
