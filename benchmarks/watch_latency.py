@@ -132,7 +132,8 @@ def main() -> None:
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=pump, args=(watch.stdout, lines), daemon=True).start()
-    wait_for(lines, "watching ")
+    wait_for(lines, "watching ")  # the banner, then the first publish
+    wait_for(lines, "watching content")  # its watcher runs: edits are seen from now on
     live, done, cli = [], [], []
     try:
         for edit in range(args.edits):

@@ -35,6 +35,7 @@ from .engine.stamps import (
     templates_stamp,
     unchanged_since_last_publish,
 )
+from .engine.walks import Walks
 from .errors import CacheError, ContentError, Problem, SyndicateError, Warnings
 from .linkcheck import check_links
 from .model import Article
@@ -250,7 +251,7 @@ def publish(
     """
     resident = resident or Resident()
     resident.walks.note(changed)
-    if not articles_only(config, changed):
+    if not articles_only(config, changed, resident.walks):
         resident.rendered = None  # the last plans may read what changed: plan anew
     progress = progress or Progress()
     when = when.resolved()  # one "now" for the whole publish
@@ -317,14 +318,17 @@ def _save_unsaved(resident: Resident) -> None:
         cache.save(cache_dir, key)
 
 
-def articles_only(config: Config, changed: Collection[str] | None) -> bool:
+def articles_only(config: Config, changed: Collection[str] | None, walks: Walks) -> bool:
     """Whether only article files (or section indexes) changed: nothing else a channel's
-    plan may read, such as a picture, a template or the config."""
+    plan may read, such as a picture, a template or the config. A file that came and went
+    since the last walk does not count: `sed -i` and editors that save through a
+    temporary file leave one beside the article, gone before the publish reads."""
     if changed is None:
         return False
     content = os.path.join(os.path.realpath(config.content_dir), "")
     return all(
-        os.path.realpath(path).startswith(content) and path.endswith(ARTICLE_SUFFIXES)
+        (os.path.realpath(path).startswith(content) and path.endswith(ARTICLE_SUFFIXES))
+        or (not os.path.lexists(path) and not walks.knew(path))
         for path in changed
     )
 

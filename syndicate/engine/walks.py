@@ -55,6 +55,16 @@ class Walks:
         self._walks[name] = (prefixes, entries, {e[0]: n for n, e in enumerate(entries)})
         return list(entries)
 
+    def knew(self, path: str) -> bool:
+        """Whether the last walks listed `path` (or files in it, a folder)."""
+        path = os.path.abspath(path)
+        for (prefix, real), _, index in self._walks.values():
+            if not path.startswith(prefix) and path.startswith(real):
+                path = prefix + path[len(real) :]  # named by its real path
+            if path in index or any(name.startswith(path + os.sep) for name in index):
+                return True
+        return False
+
     def forget(self) -> None:
         self._walks.clear()
         self._changed.clear()

@@ -50,9 +50,10 @@ class Resident_:
         self.resident = Resident()
         self.seen = stamps(root)
 
-    def publish(self) -> None:
+    def publish(self, *also: str) -> None:
+        """Publish what changed, and `also` as the watcher saw it (paths gone since)."""
         now = stamps(self.root)
-        changed = changed_paths(self.seen, now)
+        changed = changed_paths(self.seen, now) + list(also)
         self.seen = now
         config = load_config(self.root / "syndicate.yaml")
         publish(config, channels=CHANNELS.split(","), resident=self.resident, changed=changed)
@@ -94,6 +95,38 @@ def test_a_headline_edit_keeps_the_html_plan(
     assert "feeds" not in calls  # nor did its feeds and archive pages
     page = (tmp_path / "public" / "city/story-3/index.html").read_text(encoding="utf-8")
     assert "Harbour reopens &amp; more" in page
+    matches_cold_build(tmp_path)
+
+
+def test_a_temporary_file_that_came_and_went_keeps_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sed -i` and editors saving through a temporary file leave one beside the article,
+    gone before the publish: the edit is still only the article's."""
+    room = start(tmp_path)
+    publisher = Resident_(tmp_path)
+    publisher.publish()
+    calls = planned(monkeypatch)
+    edit_title(room, 3, "Harbour reopens")
+    folder = next((tmp_path / "content").rglob("*.md")).parent
+    publisher.publish(str(folder / "sedX1b2c3"))
+    assert "html" not in calls and "feeds" not in calls  # their last plans were kept
+    matches_cold_build(tmp_path)
+
+
+def test_a_file_the_last_publish_saw_then_removed_plans_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = start(tmp_path)
+    picture = next((tmp_path / "content").rglob("*.md")).parent / "harbour.jpg"
+    picture.write_bytes(b"not read: no story shows it")
+    publisher = Resident_(tmp_path)
+    publisher.publish()
+    calls = planned(monkeypatch)
+    edit_title(room, 3, "Harbour reopens")
+    picture.unlink()
+    publisher.publish()
+    assert "html" in calls
     matches_cold_build(tmp_path)
 
 
