@@ -251,8 +251,8 @@ def publish(
     """
     resident = resident or Resident()
     resident.walks.note(changed)
-    if not articles_only(config, changed, resident.walks):
-        resident.rendered = None  # the last plans may read what changed: plan anew
+    # Asked before the walk below forgets what it listed (`Walks.knew`).
+    plans_kept = articles_only(config, changed, resident.walks)
     progress = progress or Progress()
     when = when.resolved()  # one "now" for the whole publish
     assert when.now is not None
@@ -265,12 +265,12 @@ def publish(
     nothing_to_do = PublishOutcome(0, 0, channels or [], WriteReport((), 0, ()), out, skipped=True)
     if skip and unchanged_since_last_publish(config, out, inputs, when.now):
         # Checked before importing any channel: an unchanged site costs a directory walk.
-        nothing_to_do.next_change = next_change_recorded(config, out)
-        return nothing_to_do
+        return _nothing_to_do(nothing_to_do, config, inputs, resident)
     with publish_lock(config.cache_dir, lambda: progress.start("waiting for another publish", 1)):
         if skip and unchanged_since_last_publish(config, out, inputs, when.now):  # done already
-            nothing_to_do.next_change = next_change_recorded(config, out)
-            return nothing_to_do
+            return _nothing_to_do(nothing_to_do, config, inputs, resident)
+        if not plans_kept:  # the last plans may read what changed: plan anew
+            resident.rendered = None
         with cycle_collection_paused(freeze=resident.save_when_idle):
             args = (config, channels, out, include_drafts, progress, when, strict)
             try:
@@ -287,6 +287,18 @@ def publish(
                 # last good publish's, not an older one (it would only cost reading).
                 _save_unsaved(resident)
                 raise
+
+
+def _nothing_to_do(
+    outcome: PublishOutcome, config: Config, inputs: InputsStamp, resident: Resident
+) -> PublishOutcome:
+    """A publish skipped: nothing changed since the publish last recorded. The resident's
+    last render stays good for the next edit only if that publish was its own (watch's
+    check at start); another process's publish may have read what the render did not."""
+    if inputs.fingerprint != resident.recorded:
+        resident.rendered = None
+    outcome.next_change = next_change_recorded(config, outcome.output_dir)
+    return outcome
 
 
 def save_cache(resident: Resident) -> None:
@@ -420,7 +432,9 @@ def _publish(
         adapter.after_publish(published)
     # After the manifest was rewritten, so the next run sees the same stamps.
     due = None if when.future else built.next_change
-    remember_publish(config, out, inputs_fingerprint(config, out, sources), when.now, due)
+    recorded = inputs_fingerprint(config, out, sources)
+    remember_publish(config, out, recorded, when.now, due)
+    resident.recorded = recorded.fingerprint
     return PublishOutcome(
         articles=len(site.articles),
         drafts_skipped=built.drafts,

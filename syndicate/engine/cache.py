@@ -168,6 +168,7 @@ class Resident:
     save_when_idle: bool = False  # leave the cache unsaved: `pipeline.save_cache` saves it
     # (cache folder, key, cache) of a publish whose cache is not saved yet
     unsaved: tuple[Path, bytes, BuildCache] | None = None
+    recorded: str | None = None  # the inputs its last publish recorded (see `stamps`)
 
     def forget(self) -> None:
         """Start over (a forced or failed publish): nothing of the last one is trusted."""
@@ -179,6 +180,7 @@ class Resident:
         self.rendered = None
         self.manifest = None
         self.unsaved = None
+        self.recorded = None
 
     def templates_for(self, root: Path, stamp: str) -> Templates:
         """The template environment of the last publish while no template changed: Jinja2

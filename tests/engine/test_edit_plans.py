@@ -114,6 +114,40 @@ def test_a_temporary_file_that_came_and_went_keeps_the_plan(
     matches_cold_build(tmp_path)
 
 
+def test_a_check_that_finds_nothing_changed_keeps_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """watch's look at the whole site once its watcher runs (which paths changed is not
+    known) finds nothing to do: its first edit still keeps the plans."""
+    room = start(tmp_path)
+    publisher = Resident_(tmp_path)
+    publisher.publish()
+    config = load_config(tmp_path / "syndicate.yaml")
+    checked = publish(config, channels=CHANNELS.split(","), resident=publisher.resident)
+    assert checked.skipped
+    calls = planned(monkeypatch)
+    edit_title(room, 3, "Harbour reopens")
+    publisher.publish()
+    assert "html" not in calls and "feeds" not in calls
+    matches_cold_build(tmp_path)
+
+
+def test_after_another_process_published_the_plans_are_made_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = start(tmp_path)
+    publisher = Resident_(tmp_path)
+    publisher.publish()
+    edit_title(room, 2, "Ferry timetable")
+    cli_publish(tmp_path)  # as `syndicate publish` from cron would
+    calls = planned(monkeypatch)
+    publisher.publish()  # the watcher saw story 2 saved: nothing left to publish
+    edit_title(room, 3, "Harbour reopens")
+    publisher.publish()
+    assert "html" in calls
+    matches_cold_build(tmp_path)
+
+
 def test_a_file_the_last_publish_saw_then_removed_plans_anew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
