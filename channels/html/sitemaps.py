@@ -30,10 +30,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from operator import attrgetter, is_
+from operator import attrgetter
 
 from syndicate.channel import EVERY_FIELD, Listed, OutputFile, Page, Reads
-from syndicate.model import Article, SiteInfo
+from syndicate.model import Article, SiteInfo, same_objects
 
 from .i18n import news_language
 
@@ -245,15 +245,11 @@ class LatestByFile:
 
     def of(self, name: str, stories: Sequence[Listed]) -> datetime | None:
         seen = self._seen.get(name)
-        if seen is not None and _same_objects(seen[0], stories):
+        if seen is not None and same_objects(seen[0], stories):
             return seen[1]
         latest = _latest(map(_MODIFIED, stories))
         self._seen[name] = (stories, latest)
         return latest
-
-
-def _same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
-    return len(a) == len(b) and all(map(is_, a, b))
 
 
 def _index(

@@ -98,7 +98,7 @@ class SqliteRevisions:
             store, generation = self._conn.execute(
                 "SELECT store, generation FROM revisions_log"
             ).fetchone()
-            whole = not _reads_on(since, store, generation)
+            whole = not reads_on(since, store, generation)
             after = -1 if whole or since is None else since[1]
             rows = self._conn.execute(
                 "SELECT uid, content_hash, declared, changed_at FROM revisions "
@@ -129,7 +129,7 @@ class SqliteRevisions:
         self._conn.close()
 
 
-def _reads_on(since: Mark | None, store: str, generation: int) -> bool:
+def reads_on(since: Mark | None, store: str, generation: int) -> bool:
     """Whether a reader at `since` may read on with the rows written after it: the same
     store, not gone back in time (a store restored from a copy older than the mark)."""
     return since is not None and since[0] == store and since[1] <= generation

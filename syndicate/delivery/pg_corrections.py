@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import psycopg
 
-from .corrections import Changes, Mark, Revision, _reads_on
+from .corrections import Changes, Mark, Revision, reads_on
 from .postgres import PgSession
 
 Conn = psycopg.Connection[tuple[object, ...]]
@@ -62,7 +62,7 @@ class PgRevisions:
             log = conn.execute("SELECT store, generation FROM revisions_log").fetchone()
             assert log is not None  # made by the migration
             store, generation = str(log[0]), int(log[1])  # type: ignore[call-overload]
-            whole = not _reads_on(since, store, generation)
+            whole = not reads_on(since, store, generation)
             after = -1 if whole or since is None else since[1]
             rows = conn.execute(
                 "SELECT uid, content_hash, declared, changed_at FROM revisions "

@@ -14,13 +14,13 @@ the publish put live. It is taken only when the live output is still what it wro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import compress, count
-from operator import is_, is_not
+from operator import is_not
 
 from ..channel import AnyChannel, Page
-from ..model import Article, Site
+from ..model import Article, Site, same_objects
 
 Files = dict[str, str]  # output path -> checksum
 Pair = tuple[Article, Article]  # (as last rendered, as now)
@@ -96,7 +96,7 @@ class Rendered:
             or site.info != last.info
             or site.sections != last.sections
             or site.expired != last.expired
-            or not _same_objects(site.scheduled, last.scheduled)
+            or not same_objects(site.scheduled, last.scheduled)
             or (live is not self.files and live != self.files)
         ):
             return None
@@ -137,7 +137,3 @@ def _position(ids: list[int], wanted: int, start: int) -> int:
         return ids.index(wanted, start)
     except ValueError:
         return -1
-
-
-def _same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
-    return len(a) == len(b) and all(map(is_, a, b))

@@ -57,11 +57,12 @@ class Walks:
 
     def knew(self, path: str) -> bool:
         """Whether the last walks listed `path` (or files in it, a folder)."""
-        path = os.path.abspath(path)
+        given = os.path.abspath(path)
         for (prefix, real), _, index in self._walks.values():
-            if not path.startswith(prefix) and path.startswith(real):
-                path = prefix + path[len(real) :]  # named by its real path
-            if path in index or any(name.startswith(path + os.sep) for name in index):
+            named = given
+            if not named.startswith(prefix) and named.startswith(real):
+                named = prefix + named[len(real) :]  # named by its real path
+            if named in index or any(name.startswith(named + os.sep) for name in index):
                 return True
         return False
 

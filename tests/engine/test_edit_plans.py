@@ -82,20 +82,34 @@ def matches_cold_build(root: Path) -> None:
     assert [p for p in live if live[p] != cold[p]] == []
 
 
+def published(root: Path) -> tuple[Newsroom, Resident_]:
+    """A newsroom and a resident publisher that has published it once."""
+    room = start(root)
+    publisher = Resident_(root)
+    publisher.publish()
+    return room, publisher
+
+
+def headline_edit_keeps_plans(
+    room: Newsroom, publisher: Resident_, monkeypatch: pytest.MonkeyPatch, *also: str
+) -> None:
+    """Story 3's headline edited and published (`also`: paths the watcher saw too): html
+    and feeds render its pages from their last plans, and the tree is a cold build's."""
+    calls = planned(monkeypatch)
+    edit_title(room, 3, "Harbour reopens")
+    publisher.publish(*also)
+    assert "html" not in calls  # its pages came from the last plan
+    assert "feeds" not in calls  # nor did its feeds and archive pages
+    matches_cold_build(publisher.root)
+
+
 def test_a_headline_edit_keeps_the_html_plan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    room = start(tmp_path)
-    publisher = Resident_(tmp_path)
-    publisher.publish()
-    calls = planned(monkeypatch)
-    edit_title(room, 3, "Harbour reopens")
-    publisher.publish()
-    assert "html" not in calls  # its pages came from the last plan
-    assert "feeds" not in calls  # nor did its feeds and archive pages
+    room, publisher = published(tmp_path)
+    headline_edit_keeps_plans(room, publisher, monkeypatch)
     page = (tmp_path / "public" / "city/story-3/index.html").read_text(encoding="utf-8")
     assert "Harbour reopens &amp; more" in page
-    matches_cold_build(tmp_path)
 
 
 def test_a_temporary_file_that_came_and_went_keeps_the_plan(
@@ -103,15 +117,9 @@ def test_a_temporary_file_that_came_and_went_keeps_the_plan(
 ) -> None:
     """`sed -i` and editors saving through a temporary file leave one beside the article,
     gone before the publish: the edit is still only the article's."""
-    room = start(tmp_path)
-    publisher = Resident_(tmp_path)
-    publisher.publish()
-    calls = planned(monkeypatch)
-    edit_title(room, 3, "Harbour reopens")
+    room, publisher = published(tmp_path)
     folder = next((tmp_path / "content").rglob("*.md")).parent
-    publisher.publish(str(folder / "sedX1b2c3"))
-    assert "html" not in calls and "feeds" not in calls  # their last plans were kept
-    matches_cold_build(tmp_path)
+    headline_edit_keeps_plans(room, publisher, monkeypatch, str(folder / "sedX1b2c3"))
 
 
 def test_a_check_that_finds_nothing_changed_keeps_the_plan(
@@ -119,25 +127,17 @@ def test_a_check_that_finds_nothing_changed_keeps_the_plan(
 ) -> None:
     """watch's look at the whole site once its watcher runs (which paths changed is not
     known) finds nothing to do: its first edit still keeps the plans."""
-    room = start(tmp_path)
-    publisher = Resident_(tmp_path)
-    publisher.publish()
+    room, publisher = published(tmp_path)
     config = load_config(tmp_path / "syndicate.yaml")
     checked = publish(config, channels=CHANNELS.split(","), resident=publisher.resident)
     assert checked.skipped
-    calls = planned(monkeypatch)
-    edit_title(room, 3, "Harbour reopens")
-    publisher.publish()
-    assert "html" not in calls and "feeds" not in calls
-    matches_cold_build(tmp_path)
+    headline_edit_keeps_plans(room, publisher, monkeypatch)
 
 
 def test_after_another_process_published_the_plans_are_made_anew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    room = start(tmp_path)
-    publisher = Resident_(tmp_path)
-    publisher.publish()
+    room, publisher = published(tmp_path)
     edit_title(room, 2, "Ferry timetable")
     cli_publish(tmp_path)  # as `syndicate publish` from cron would
     calls = planned(monkeypatch)
@@ -167,9 +167,7 @@ def test_a_file_the_last_publish_saw_then_removed_plans_anew(
 def test_a_picture_or_template_change_plans_anew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    room = start(tmp_path)
-    publisher = Resident_(tmp_path)
-    publisher.publish()
+    room, publisher = published(tmp_path)
     calls = planned(monkeypatch)
     room.list_heading = "Latest:"
     room.write_template()
@@ -189,9 +187,7 @@ def test_edits_told_to_a_resident_publisher_match_a_cold_build(
     tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[Any, ...]]]
 ) -> None:
     root = tmp_path_factory.mktemp("newsroom")
-    room: Newsroom = start(root)
-    publisher = Resident_(root)
-    publisher.publish()
+    room, publisher = published(root)
     for batch in edits:
         for edit, *values in batch:
             edit(room, *values)
