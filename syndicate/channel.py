@@ -22,6 +22,7 @@ import click
 from pydantic import ValidationError
 
 from .config import ChannelSettings, Config, format_validation_error
+from .digests import fields_digest
 from .errors import ChannelError, ConfigError
 from .fields import DECLARED
 from .model import Article, Site
@@ -126,6 +127,12 @@ class ArticleView:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the declared fields, as the engine keyed the page on them: what a
+        channel keeps per-article work by (as by `Article.fingerprint` for whole ones)."""
+        return fields_digest(object.__getattribute__(self, "_article"), self._fields)
 
     def __repr__(self) -> str:
         article: Article = object.__getattribute__(self, "_article")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 
@@ -105,11 +106,12 @@ def tally(
     files: Mapping[str, str],
     previous: Mapping[str, str],
     owners: Mapping[str, str],
-) -> list[ChannelCount]:
-    """Count a committed publish by channel, and keep who owns which path for the next."""
+) -> Callable[[], list[ChannelCount]]:
+    """Keep who owns which path for the next publish; the count of this committed one
+    by channel, done when called."""
     path = owners_path(cache_dir, output_dir)
     previous_owners = load_owners(path) if report.removed else {}
     added = any(rel not in previous for rel in report.written)
     if added or report.removed or not path.exists():
         save_owners(path, files, owners)
-    return count_by_channel(report, files, owners, previous_owners)
+    return partial(count_by_channel, report, files, owners, previous_owners)

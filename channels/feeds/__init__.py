@@ -30,7 +30,7 @@ class FeedsChannel(Channel[FeedsSettings]):
     # by `authors` (named as first seen); the archive files each article under the
     # month of `published`, and splits a month by entry sizes (`plan_key` adds those).
     # Everything else of an article (headline, body, summary, `modified`...) only the
-    # pages show, which declare their articles whole: such an edit keeps the plan.
+    # pages show, which declare them (`FEED_FIELDS`): such an edit keeps the plan.
     plan_fields = ("slug", "published", "section", "tags", "authors")
 
     def plan_key(self, article: Article) -> tuple[object, ...] | None:

@@ -1,8 +1,8 @@
 """Builds every feed file of a publish from shared, once-per-article items and entries.
 
 Each feed (a site, section or tag feed in all its formats) and each archive page is a
-`Page` declaring everything it shows (its articles, whole, and the site facts it names),
-so a publish re-renders only the feeds whose articles or metadata changed, and the
+`Page` declaring everything it shows (its articles' `FEED_FIELDS` and the site facts it
+names), so a publish re-renders only the feeds whose articles or metadata changed, and the
 pipeline spreads the rest over cores.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from syndicate import urls
-from syndicate.channel import EVERY_FIELD, Listed, OutputFile, Page, Reads
-from syndicate.model import Article, Site
+from syndicate.channel import Listed, OutputFile, Page, Reads
+from syndicate.model import Site
 
 from . import atomfast, jsonfeed, xmlfeeds
 from .archive import ArchivePage, PlannedSizes, plan_archive
@@ -28,6 +28,14 @@ STYLESHEET_PATH = "feed.xsl"  # the XSLT that makes a feed readable in a browser
 
 HeadFor = Callable[[Sequence[FeedItem]], bytes]
 Body = Callable[[FeedItem, bool], bytes]
+
+# What an entry shows of an article (`make_item` reads these and nothing else). Not
+# `related`: a story's "related news" list is no part of its entry, and declaring the
+# article whole re-rendered the archive pages of every story listing an edited headline.
+FEED_FIELDS = (
+    "slug", "uid", "title", "url", "published", "modified", "authors", "summary",
+    "body_html", "corrections", "tags", "section", "image", "source", "language",
+)  # fmt: skip
 Join = Callable[[bytes, Sequence[bytes]], bytes]
 
 
@@ -68,12 +76,12 @@ class FeedBuilder:
                 "feed", self._common, spec.key, spec.title, spec.description, spec.home_url,
                 spec.paths, self._feed_links(spec),
             )  # fmt: skip
-            reads = Reads(window, EVERY_FIELD, parts)
+            reads = Reads(window, FEED_FIELDS, parts)
             yield Page(reads, self._bind_feed(spec), name=next(iter(spec.paths.values()), ""))
         for index, page in enumerate(self.pages):
             neighbours = tuple(p.period for p in self.pages[max(0, index - 1) : index + 2])
             reads = Reads(
-                page.articles, EVERY_FIELD, ("archive", self._common, page.period, neighbours)
+                page.articles, FEED_FIELDS, ("archive", self._common, page.period, neighbours)
             )
             path = urls.archive_feed(page.period)
             yield Page(reads, self._bind_archive(index), name=path)
@@ -84,13 +92,13 @@ class FeedBuilder:
             yield from piece.files()
 
     def _bind_feed(self, spec: FeedSpec) -> Callable[[tuple[Listed, ...]], Iterator[OutputFile]]:
-        return lambda listed: self._feed_files(spec, whole(listed))
+        return lambda listed: self._feed_files(spec, listed)
 
     def _bind_archive(self, index: int) -> Callable[[tuple[Listed, ...]], Iterator[OutputFile]]:
         path = urls.archive_feed(self.pages[index].period)
-        return lambda listed: iter([OutputFile(path, self._archive(index, whole(listed)))])
+        return lambda listed: iter([OutputFile(path, self._archive(index, listed))])
 
-    def _feed_files(self, spec: FeedSpec, window: Sequence[Article]) -> Iterator[OutputFile]:
+    def _feed_files(self, spec: FeedSpec, window: Sequence[Listed]) -> Iterator[OutputFile]:
         items = [self.items.get(a) for a in window]
         for fmt in self.settings.formats:
             if fmt == "json":
@@ -190,7 +198,7 @@ class FeedBuilder:
 
     # -- archive ----------------------------------------------------------------------
 
-    def _archive(self, index: int, articles: Sequence[Article]) -> bytes:
+    def _archive(self, index: int, articles: Sequence[Listed]) -> bytes:
         page = self.pages[index]
         info = self.info
         links = [("current", info.absolute(urls.site_feed("atom")))]
@@ -249,21 +257,14 @@ class FeedBuilder:
         self._json[key] = (item, data)
         return data
 
-    def _item(self, article: Article) -> FeedItem:
+    def _item(self, article: Listed) -> FeedItem:
         """The article's item: kept if a subscription feed lists it, else made for one use."""
         if article.slug in self._windowed:
             return self.items.get(article)
         return make_item(article, self.site)
 
-    def _archive_entry(self, article: Article) -> tuple[bytes, ...]:
+    def _archive_entry(self, article: Listed) -> tuple[bytes, ...]:
         """The Atom entry the subscription feeds splice in too (serialised once)."""
         if article.slug in self._windowed:
             return (self.entries.xml(self.items.get(article), "atom"),)
         return atomfast.atom_entry_parts(make_item(article, self.site))
-
-
-def whole(listed: Sequence[Listed]) -> tuple[Article, ...]:
-    """The articles of a page that declared `EVERY_FIELD`: handed over as they are."""
-    found = tuple(a for a in listed if isinstance(a, Article))
-    assert len(found) == len(listed), "EVERY_FIELD pages are handed whole articles"
-    return found

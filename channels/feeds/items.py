@@ -21,8 +21,9 @@ from posixpath import splitext
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from syndicate.channel import Listed
 from syndicate.clock import moment
-from syndicate.model import Article, Site, SiteInfo
+from syndicate.model import Site, SiteInfo
 
 from .absolute import absolute_url, absolutize_html
 from .xmlsafe import escape_utf8_text, is_xml_safe, utf8_is_xml_safe, xml_text
@@ -102,7 +103,7 @@ def image_type(url: str) -> str | None:
     return IMAGE_TYPES.get(splitext(urlsplit(url).path)[1].lower())
 
 
-def make_item(article: Article, site: Site) -> FeedItem:
+def make_item(article: Listed, site: Site) -> FeedItem:
     """The format-independent item for `article`: a pure function of its inputs."""
     info = site.info
     image = None
@@ -183,7 +184,7 @@ def _scrub(value: Any) -> Any:
 
 
 def _content(
-    article: Article, info: SiteInfo, image: LeadImage | None, source: SourceRef | None
+    article: Listed, info: SiteInfo, image: LeadImage | None, source: SourceRef | None
 ) -> str:
     """Full body with absolute URLs, the lead image first and the attribution last (as Ghost)."""
     parts = []
@@ -212,19 +213,21 @@ class ItemCache:
     """Items by slug: each article is converted once, whatever the feed count.
 
     Kept with its plan by a resident publisher, which hands the feeds an edited
-    article's new version under the same slug: an item is handed out only for the very
-    article object it was made from (its site facts and sections are the plan's, which
-    such an edit leaves as they were).
+    article's new version under the same slug: an item is handed out only for an
+    article with the same fingerprint (of what the feeds declared) as the one it was
+    made from; its site facts and sections are the plan's, which such an edit leaves
+    as they were.
     """
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self._items: dict[str, tuple[Article, FeedItem]] = {}
+        self._items: dict[str, tuple[str, FeedItem]] = {}
 
-    def get(self, article: Article) -> FeedItem:
+    def get(self, article: Listed) -> FeedItem:
         found = self._items.get(article.slug)
-        if found is not None and found[0] is article:
+        fingerprint = article.fingerprint
+        if found is not None and found[0] == fingerprint:
             return found[1]
         item = make_item(article, self.site)
-        self._items[article.slug] = (article, item)  # an older version's is dropped
+        self._items[article.slug] = (fingerprint, item)  # an older version's is dropped
         return item

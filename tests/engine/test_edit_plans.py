@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from syndicate_channels.feeds.build import FeedBuilder
 from test_incremental_sequences import CHANNELS, EDITS, Newsroom, edit_body, edit_title, start, tree
 from test_incremental_sequences import publish as cli_publish
 
@@ -110,6 +111,26 @@ def test_a_headline_edit_keeps_the_html_plan(
     headline_edit_keeps_plans(room, publisher, monkeypatch)
     page = (tmp_path / "public" / "city/story-3/index.html").read_text(encoding="utf-8")
     assert "Harbour reopens &amp; more" in page
+
+
+def test_a_headline_edit_renders_only_the_archive_page_listing_the_story(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Story 2 (January) lists story 3 (February) as related. An entry shows no related
+    list (the feeds declare `FEED_FIELDS`), so January's archive page is not rendered."""
+    room, publisher = published(tmp_path)
+    rendered: list[str] = []
+    original = FeedBuilder._archive
+
+    def counting(builder: FeedBuilder, index: int, articles: Any) -> bytes:
+        rendered.append(builder.pages[index].period)
+        return original(builder, index, articles)
+
+    monkeypatch.setattr(FeedBuilder, "_archive", counting)
+    edit_title(room, 3, "Harbour reopens")
+    publisher.publish()
+    assert [period[:7] for period in rendered] == ["2024-02"]
+    matches_cold_build(tmp_path)
 
 
 def test_a_temporary_file_that_came_and_went_keeps_the_plan(

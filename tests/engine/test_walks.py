@@ -6,11 +6,13 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from syndicate.engine import stamps
 from syndicate.engine.cache import BuildCache, read_incrementally, restat_content
-from syndicate.engine.stamps import Racy, tree_stamp
+from syndicate.engine.stamps import Racy, stamps_digest, tree_stamp
 from syndicate.engine.walks import Walks
 from syndicate.reader import content_entries
 
@@ -72,6 +74,56 @@ def test_a_kept_walk_is_what_a_new_walk_gives(
         walks.note(changed)
         fresh, kept = fresh_and_kept(root, walks)
         assert kept == fresh
+
+
+def digests(root: Path, walks: Walks) -> tuple[tuple[str, Racy], tuple[str, Racy]]:
+    """`stamps_digest` of `root` from a new walk, and from `walks` brought up to date."""
+    fresh: Racy = []
+    kept: Racy = []
+    new = stamps_digest(root, fresh)
+    return (new, sorted(fresh)), (stamps_digest(root, kept, walks), sorted(kept))
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(OPS, min_size=1, max_size=4), min_size=1, max_size=5))
+def test_a_kept_walks_digest_is_a_new_walks(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    batches: list[list[tuple[str, str, str]]],
+) -> None:
+    """What watch records is what `publish` compares with: digested in chunks of two
+    files here, so an edit digests some chunks again and keeps the others."""
+    monkeypatch.setattr(stamps, "STAMP_CHUNK", 2)
+    root = tmp_path_factory.mktemp("digests")
+    for folder in FOLDERS:
+        apply(root, "write", folder, "a.md")
+    walks = Walks()
+    walks.note(None)
+    digests(root, walks)
+    for batch in batches:
+        changed = [path for op in batch for path in apply(root, *op)]
+        walks.note(changed)
+        fresh, kept = digests(root, walks)
+        assert kept == fresh
+
+
+def test_racy_files_are_found_again_as_time_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(5):
+        (tmp_path / f"s{n}.md").write_text("x", encoding="utf-8")
+    walks = Walks()
+    walks.note(None)
+    monkeypatch.setattr(stamps, "RACY_NS", 10**15)  # every file changed "just now"
+    fresh, kept = digests(tmp_path, walks)
+    assert kept == fresh and len(kept[1]) == 5
+    for ns in (0, 10**15):  # time passed: none is racy; the clock set back: all again
+        monkeypatch.setattr(stamps, "RACY_NS", ns)
+        walks.note([])
+        fresh, kept = digests(tmp_path, walks)
+        assert kept == fresh and len(kept[1]) == (5 if ns else 0)
 
 
 def test_an_edit_restats_one_file_instead_of_walking(tmp_path: Path) -> None:
