@@ -51,6 +51,10 @@ def _flat(record: Any) -> tuple[Any, ...]:
 
 
 _RECORD_FIELDS = _record_fields()
+# (place among the declared fields, record type, whether a tuple)
+_RECORD_AT = tuple((DECLARED.index(name), *found) for name, found in _RECORD_FIELDS.items())
+if fields(Matter)[-1].name != "extra":  # `unpack_matter` passes the declared ones by place
+    raise TypeError("Matter.extra must stay its last field")
 
 
 def pack_matter(m: Matter) -> Packed:
@@ -67,13 +71,15 @@ def pack_matter(m: Matter) -> Packed:
 
 
 def unpack_matter(packed: Packed) -> Matter:
+    """`pack_matter` undone. Positional: `DECLARED` is `Matter`'s field order, and this
+    runs for every cached article on each load, where keywords cost a dict per article."""
     *values, extra = packed
-    declared = dict(zip(DECLARED, values, strict=True))
-    for name, (record, many) in _RECORD_FIELDS.items():
-        if declared[name] is not None:
-            value = declared[name]
-            declared[name] = tuple(record(*v) for v in value) if many else record(*value)
-    return Matter(**declared, extra=cachefile.unpack_exact(extra) if extra is not None else {})
+    for at, record, many in _RECORD_AT:
+        value = values[at]
+        if value:
+            values[at] = tuple(record(*v) for v in value) if many else record(*value)
+    values.append(cachefile.unpack_exact(extra) if extra is not None else {})
+    return Matter(*values)
 
 
 def pack_body(rendered: RenderedBody) -> Packed:

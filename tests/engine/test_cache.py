@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.engine import cachefile
+from syndicate.engine import bodystore, cachefile
 from syndicate.engine.bodystore import BodyStore
 from syndicate.engine.cache import CACHE_NAME, BuildCache
 from syndicate.engine.workers import fork_pool
@@ -184,3 +184,71 @@ def test_link_targets_come_back_without_reading_the_html(
     for source in sources:
         expected = rendered.bodies[source.digest].body.targets
         assert expected and loaded.bodies[source.digest].body.targets == expected
+
+
+def _plant_summary(store: Path, digest: str, mac_key: bytes | None) -> None:
+    """Give one body a planted lede: its summary row repacked and, unless `mac_key` is
+    None, signed again with `mac_key` (else its old keyed digest is kept)."""
+    with sqlite3.connect(store) as conn:
+        summary, mac = conn.execute(
+            "SELECT summary, mac FROM summaries WHERE digest = ?", (digest,)
+        ).fetchone()
+        fields = list(cachefile.unpack(summary))
+        fields[1] = "Planted lede"
+        planted = cachefile.pack(tuple(fields))
+        if mac_key is not None:
+            mac = cachefile.hasher(mac_key, bodystore._SUMMARY)(planted).digest()
+        conn.execute(
+            "UPDATE summaries SET summary = ?, mac = ? WHERE digest = ?", (planted, mac, digest)
+        )
+
+
+@pytest.mark.parametrize(
+    ("mac_key", "used"),
+    [(None, False), (b"x" * 32, False), (KEY, True)],
+    ids=["altered", "another-key", "control-this-key"],
+)
+def test_a_summary_row_needs_this_sites_keyed_digest(
+    tmp_path: Path, mac_key: bytes | None, used: bool
+) -> None:
+    """An altered summary row, or one signed with another key, is skipped: that body is
+    rendered again. The control (signed with the site's key) shows it would be used."""
+    _, sources = _saved_cache(tmp_path)
+    store = next((tmp_path / "cache").glob("bodies-*.sqlite3"))
+    _plant_summary(store, sources[0].digest, mac_key)
+
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
+
+    planted = loaded.bodies.get(sources[0].digest)
+    assert (planted is not None and planted.first_paragraph == "Planted lede") is used
+    assert (loaded.get_source(sources[0].path, 1, 2) is not None) is used
+    assert all(s.digest in loaded.bodies for s in sources[1:])  # the rest still cached
+
+
+def test_summary_rows_of_the_wrong_type_are_skipped(tmp_path: Path) -> None:
+    _, sources = _saved_cache(tmp_path)
+    store = next((tmp_path / "cache").glob("bodies-*.sqlite3"))
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE summaries SET mac = 'text' WHERE digest = ?", (sources[0].digest,))
+        conn.execute("UPDATE summaries SET summary = 7 WHERE digest = ?", (sources[1].digest,))
+
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
+
+    assert set(loaded.bodies) == {sources[2].digest}
+
+
+def test_html_signed_with_another_key_is_refused(tmp_path: Path) -> None:
+    _, sources = _saved_cache(tmp_path)
+    loaded = BuildCache.load(tmp_path / "cache", KEY)
+    digest = sources[0].digest
+    other = BodyStore(tmp_path / "cache", b"x" * 32, "")
+    store = next((tmp_path / "cache").glob("bodies-*.sqlite3"))
+    with sqlite3.connect(store) as conn:
+        html = "<p>Planted</p>"
+        mac = other._html_mac(digest, html, "[]")
+        conn.execute(
+            "UPDATE bodies SET html = ?, headings = '[]', html_mac = ? WHERE digest = ?",
+            (html, mac, digest),
+        )
+    with pytest.raises(CacheError, match="altered outside syndicate"):
+        loaded.bodies[digest].body.html  # noqa: B018 - the fetch is the point
