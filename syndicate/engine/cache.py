@@ -9,7 +9,6 @@ folder is ignored, never published.
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -72,24 +71,15 @@ class BuildCache:
     def load(cls, folder: Path, key: bytes) -> BuildCache:
         """What the last publish saved with `key`; an empty cache if anything is amiss.
 
-        Loading makes tens of objects per article, none of them garbage, and the cyclic
-        garbage collector walked them all again and again as their number grew (a third
-        of the time, and once more after). So it is paused meanwhile, and what is alive
-        then is frozen (`gc.freeze`): the collector skips it from then on. The cache holds
-        no reference cycles, so it could never have freed any of it; reference counting
-        still frees whatever is dropped.
+        Loading makes tens of objects per article: a publish loads it with the cyclic
+        collector paused (`pipeline.cycle_collection_paused`), which would otherwise walk
+        them all again and again as their number grows (a third of the load's time).
         """
-        collecting = gc.isenabled()
-        gc.disable()
         try:
             cache = cls._load(folder, key)
-            cache.stored = set(cache.bodies)
         except Exception:  # missing, truncated, unsigned or from another version: start cold
             return cls()
-        finally:
-            gc.freeze()
-            if collecting:
-                gc.enable()
+        cache.stored = set(cache.bodies)
         return cache
 
     @classmethod
