@@ -18,8 +18,10 @@ from bisect import bisect_left
 from dataclasses import replace
 from functools import lru_cache
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit
+from typing import NamedTuple
+from urllib.parse import unquote, urljoin, urlsplit
 
 from . import urls
 from .errors import Problem
@@ -49,31 +51,29 @@ def check_links(
         if changed is not None and site.layout() is reuse.layout:
             return reuse.check_again(site, changed, pages, moved, static, content)
     known = reuse.start(world)
+    results = reuse.results
     problems: list[Problem] = []
-    articles = []
     troubled: dict[str, list[Problem]] = {}
+    swapped: dict[str, Article] = {}  # only lead images go: every article keeps its place
     for article in site.articles:
         last = known.get(article.source_file)
-        if last is not None and last[0] is article:
-            found = last[1]
-            reuse.results[article.source_file] = last
-            checked = last[2]
-        else:
-            found = []
+        if last is None or last[0] is not article:
+            found: list[Problem] = []
             checked = _check_article(site, article, pages, moved, static, content, found)
-            reuse.results[article.source_file] = (article, found, checked)
-        if found:
-            troubled[article.slug] = found
-            problems.extend(found)
-        articles.append(checked)
-    # Only lead images go: every article keeps its place in every list.
-    swapped = {a.slug: a for a, b in zip(articles, site.articles, strict=True) if a is not b}
+            last = (article, found, checked)
+        results[article.source_file] = last
+        if last[1]:
+            troubled[article.slug] = last[1]
+            problems.extend(last[1])
+        if last[2] is not article:
+            swapped[article.slug] = last[2]
     checked_site = site.replacing(swapped)
     reuse.done(site, checked_site, troubled, problems)
     return checked_site, list(problems)
 
 
 Result = tuple[Article, list[Problem], Article]  # (article, its warnings, it checked)
+_PATH, _SLUG_PATH = attrgetter("path"), attrgetter("slug", "path")
 
 
 class LinkReuse:
@@ -109,7 +109,7 @@ class LinkReuse:
         """(`_pages`, slug -> path) of `site`: the last ones while its layout is the same."""
         if site.layout() is not self.layout:
             self.layout = site.layout()
-            self.pages = (_pages(site), {a.slug: a.path for a in site.articles})
+            self.pages = (_pages(site), dict(map(_SLUG_PATH, site.articles)))  # at C speed
         return self.pages
 
     def files_below(self, folder: Path) -> set[str]:
@@ -219,12 +219,14 @@ def _walk_folders(root: str) -> tuple[set[str], list[tuple[str, int]], bool]:
             entries = []
         stamps.append((path, -1 if mtime is None else mtime))
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                pending.append((f"{prefix}{entry.name}/", entry.path))
-                continue
-            links = links or entry.is_symlink()
-            if entry.is_file():
+            if entry.is_file(follow_symlinks=False):  # most entries: one look at the entry
                 found.add(prefix + entry.name)
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append((f"{prefix}{entry.name}/", entry.path))
+            else:
+                links = links or entry.is_symlink()
+                if entry.is_file():
+                    found.add(prefix + entry.name)
     return found, stamps, links
 
 
@@ -238,45 +240,62 @@ def _check_article(
     problems: list[Problem],
 ) -> Article:
     """One article's warnings into `problems`; the article, without a missing lead image."""
-    files = Files(article, static, content)
-    for tag, raw in article.body.targets:
-        path = _site_path(site, article, html.unescape(raw))
+    image = article.image
+    targets = article.body.targets
+    if not targets and image is None:  # most articles of a big site: nothing to look at
+        return article
+    base = _base(site.info.base_url)
+    for tag, raw in targets:
+        path = _site_path(base, article, html.unescape(raw) if "&" in raw else raw)
         if path is None:
             continue
-        if tag == "img" and not files.exists(path):
+        if tag == "img" and not _is_file(path, article, static, content):
             problems.append(_warning(article, f"picture /{path} is not in static/ "
                                      "nor beside the article"))  # fmt: skip
-        elif tag == "a" and not (_is_page(path, pages) or files.exists(path)):
+        elif tag == "a" and not (_is_page(path, pages) or _is_file(path, article, static, content)):
             problems.append(_warning(article, _no_page(path, moved)))
-    image = article.image
     if image is not None and not image.src.startswith(("http://", "https://")):
-        path = _site_path(site, article, image.src)
-        if path is None or not files.exists(path):
+        path = _site_path(base, article, image.src)
+        if path is None or not _is_file(path, article, static, content):
             message = f"image: {image.src} is not in static/ nor beside the article; left out"
             problems.append(_warning(article, message))
             article = replace(article, image=None)
     return article
 
 
-class Files:
+def _is_file(path: str, article: Article, static: set[str], content: set[str]) -> bool:
     """Whether a site path is a file the site publishes as is: static or beside `article`.
 
     Looked up in sets of the two folders' files, walked once per check: a stat per link
-    cost a tenth of a publish after one edit on 10,000 articles.
+    cost a tenth of a publish after one edit on 10,000 articles. The article's folder is
+    worked out only for a path below the article's own: most links are not.
     """
+    if path and path in static:
+        return True
+    rest = path.removeprefix(article.path)
+    return rest != path and bool(rest) and f"{_beside(article.source_file)}{rest}" in content
 
-    def __init__(self, article: Article, static: set[str], content: set[str]) -> None:
-        self.article = article
-        self.static = static
-        self.content = content
-        folder = PurePosixPath(article.source_file).parent.as_posix()
-        self.beside = "" if folder == "." else f"{folder}/"
 
-    def exists(self, path: str) -> bool:
-        if path and path in self.static:
-            return True
-        rest = path.removeprefix(self.article.path)
-        return rest != path and bool(rest) and f"{self.beside}{rest}" in self.content
+def _beside(source_file: str) -> str:
+    """The folder of a content file as a prefix of the content folder's files ("" at its
+    top): `PurePosixPath(source_file).parent`, worked out once per folder."""
+    head, slash, name = source_file.rpartition("/")
+    if not slash:  # "story.md": at the top
+        return ""
+    if name in ("", "."):  # PurePosixPath drops such a last part: not the file's name
+        return _folder_prefix(source_file)
+    return _folder_prefix_of(head)
+
+
+@lru_cache(maxsize=256)
+def _folder_prefix_of(head: str) -> str:
+    # Any other last part leaves the parent as it is: "_" stands in for the file's name.
+    return _folder_prefix(f"{head}/_")
+
+
+def _folder_prefix(source_file: str) -> str:
+    folder = PurePosixPath(source_file).parent.as_posix()
+    return "" if folder == "." else f"{folder}/"
 
 
 def _warning(article: Article, message: str) -> Problem:
@@ -284,41 +303,112 @@ def _warning(article: Article, message: str) -> Problem:
 
 
 def _no_page(path: str, moved: dict[str, str]) -> str:
-    slug = path.rstrip("/").rpartition("/")[2].removesuffix(urls.INDEX)
-    where = moved.get(slug) or moved.get(path.rstrip("/").rpartition("/")[2])
+    name = path.rstrip("/").rpartition("/")[2]
+    slug = name.removesuffix(urls.INDEX)
+    where = moved.get(slug) or moved.get(name)
     hint = f" (the story {slug!r} is at /{where})" if where else ""
     return f"link /{path} leads to no page of the site{hint}"
 
 
-def _site_path(site: Site, article: Article, link: str) -> str | None:
+def _site_path(base: _Base, article: Article, link: str) -> str | None:
     """The site-relative path a link or src names, or None when it leaves the site (or
     names only a place on the same page)."""
     link = link.strip()
     if not link or link.startswith("#"):
         return None
-    base = _base(site.info.base_url)
     if link.startswith("/") and not link.startswith("//") and "/." not in link:
-        path = unquote(link.partition("#")[0].partition("?")[0])  # what urljoin gives, faster
-        return path[len(base.path) :] if path.startswith(base.path) else None
-    absolute = urlsplit(urljoin(article.url, link))
-    if (absolute.scheme, absolute.netloc) != (base.scheme, base.netloc):
+        path: str | None = link.partition("#")[0].partition("?")[0]  # as urljoin, faster
+    else:
+        path = _joined_path(base, article.url, link)
+    if path is None:
         return None
-    path = unquote(absolute.path)
-    if not path.startswith(base.path):
+    path = unquote(path)
+    return path[len(base.path) :] if path.startswith(base.path) else None
+
+
+def _joined_path(base: _Base, article_url: str, link: str) -> str | None:
+    """The path of `urljoin(article_url, link)`, or None when that is on another host.
+
+    Worked out without urljoin (which cost a third of a whole check) for another site's
+    http(s) URL and for a plain relative path, the commonest links after those from the
+    site's root; any other link goes through urljoin.
+    """
+    other = _OTHER_SITE.match(link)
+    if other is not None and other[2].isascii() and other.group(1, 2) != base[1:3]:
+        return None  # (a host not in ASCII goes on to urlsplit, to be refused as it was)
+    path = _relative_path(base, article_url, link)
+    if path is not None:
+        return path
+    absolute = urlsplit(urljoin(article_url, link))
+    same_host = (absolute.scheme, absolute.netloc) == (base.scheme, base.netloc)
+    return absolute.path if same_host else None
+
+
+# An http(s) URL's scheme and host, as urlsplit finds them; none when it would take
+# characters out ("\t\r\n") or check brackets first, or when the host is empty (then
+# urljoin takes the article's).
+_OTHER_SITE = re.compile(r"(https?)://([^/?#\[\]\t\r\n]+)(?:[/?#]|\Z)")
+# A relative path alone: no scheme, query, fragment, parameters or control characters
+# (urlsplit strips some), and not from the root.
+_PLAIN = re.compile(r"[^/:?#;\x00-\x1f][^:?#;\x00-\x1f]*")
+
+
+def _relative_path(base: _Base, article_url: str, link: str) -> str | None:
+    """The path urljoin gives a plain relative `link` (see `_PLAIN`) from an article
+    whose URL is the base URL and a plain path; None for any other link or URL."""
+    if not base.simple or _PLAIN.fullmatch(link) is None:
         return None
-    return path[len(base.path) :]
+    rest = article_url.removeprefix(base.url)
+    if rest == article_url or (rest and _PLAIN.fullmatch(rest) is None):
+        return None
+    return _resolved(f"{base.path}{rest}", link)
+
+
+def _resolved(base_path: str, link: str) -> str:
+    """urljoin's path for a relative path without scheme, query or fragment: the link's
+    segments after the base's folder, "." and ".." resolved (RFC 3986, as urljoin)."""
+    base_parts = base_path.split("/")
+    if base_parts[-1] != "":  # the last part is not a folder
+        del base_parts[-1]
+    segments = base_parts + link.split("/")
+    segments[1:-1] = filter(None, segments[1:-1])  # no empty parts between others
+    resolved: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if resolved:
+                resolved.pop()
+        elif segment != ".":
+            resolved.append(segment)
+    if segments[-1] in (".", ".."):
+        resolved.append("")
+    path = "/".join(resolved)
+    return path if path.startswith("/") else f"/{path}"  # as urlunsplit puts it
+
+
+class _Base(NamedTuple):
+    """The site's base URL, split once per check."""
+
+    url: str
+    scheme: str
+    netloc: str
+    path: str
+    # Scheme, host and path alone (no query, fragment, parameters, or characters urlsplit
+    # drops): an article's URL below it has its host, and its path is the base's and the rest.
+    simple: bool
 
 
 @lru_cache(maxsize=4)
-def _base(base_url: str) -> SplitResult:
-    return urlsplit(base_url)
+def _base(base_url: str) -> _Base:
+    scheme, netloc, path, _, _ = urlsplit(base_url)
+    simple = path.startswith("/") and ";" not in path and base_url == f"{scheme}://{netloc}{path}"
+    return _Base(base_url, scheme, netloc, path, simple)
 
 
 def _pages(site: Site) -> set[str]:
     """Every page and feed folder the site has, as site paths ending in "/"."""
     pages = {"", urls.TAGS_DIR + "/", "authors/"}
     pages.update(f"{path}/" for path in site.sections if path)
-    pages.update(a.path for a in site.articles)
+    pages.update(map(_PATH, site.articles))
     pages.update(urls.tag_dir(tag) for tag in site.by_tag)
     pages.update(f"authors/{slug}/" for slug in site.by_author())
     return pages
@@ -336,5 +426,10 @@ def _is_page(path: str, pages: set[str]) -> bool:
 
 def _paginated(folder: str, pages: set[str]) -> bool:
     """`<list>/page/N/` of a list page the site has."""
-    match = re.fullmatch(r"(.*?)page/[0-9]+/", folder)
+    if "page/" not in folder:  # most links: no need for the pattern
+        return False
+    match = _PAGE_N.fullmatch(folder)
     return match is not None and match[1] in pages
+
+
+_PAGE_N = re.compile(r"(.*?)page/[0-9]+/")
