@@ -120,6 +120,15 @@ def _image(article: Article) -> object:
     return None if image is None else (image.src, image.alt, image.caption, image.credit)
 
 
+def _source(article: Article) -> object:
+    source = article.source
+    return None if source is None else (source.name, source.url)
+
+
+def _corrections(article: Article) -> object:
+    return tuple([(plain(c.date), c.text) for c in article.corrections])
+
+
 # Fields better keyed by something else (the body by its source's hash, not its HTML,
 # which may not even be loaded), or made plain faster than `plain` does.
 _SPECIAL: dict[str, Callable[[Article], object]] = {
@@ -130,6 +139,8 @@ _SPECIAL: dict[str, Callable[[Article], object]] = {
     "published": lambda a: moment(a.published),
     "modified": lambda a: moment(a.modified),
     "image": _image,
+    "source": _source,
+    "corrections": _corrections,
 }
 # Plain already (str, int, bool, tuples of str): read together by one attrgetter.
 _PLAIN_FIELDS = frozenset(

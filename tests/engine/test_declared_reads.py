@@ -5,6 +5,7 @@ no page declared re-renders none of them."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import fields as dataclass_fields
 from importlib.metadata import EntryPoint
 from typing import Any
 
@@ -29,7 +30,8 @@ from syndicate.config import ChannelSettings
 from syndicate.digests import fields_digest, fingerprint
 from syndicate.engine.render import reads_key
 from syndicate.errors import ChannelError
-from syndicate.model import Site
+from syndicate.fields import Correction, Source
+from syndicate.model import Image, Site
 from syndicate.render import render_site
 
 
@@ -149,6 +151,28 @@ def test_keys_follow_the_declared_fields_only(site: SiteFactory) -> None:
     # Memoized on the article per fields tuple: listed on many pages, digested once.
     assert before._digests is not None and teaser in before._digests
     assert fields_digest(before, teaser) is before._digests[teaser]
+
+
+def test_every_part_of_a_record_reaches_the_digest(site: SiteFactory) -> None:
+    """Sources, corrections and lead images are digested part by part (fast): each
+    part changes the key, and a part added to one of them must be digested too."""
+    assert [f.name for f in dataclass_fields(Source)] == ["name", "url"]
+    assert [f.name for f in dataclass_fields(Correction)] == ["date", "text"]
+    assert [f.name for f in dataclass_fields(Image)] == ["src", "alt", "caption", "credit"]
+    variants = [
+        {"source": {"name": "Daily", "url": "https://daily.example.com/"}},
+        {"source": {"name": "Daily", "url": "https://daily.example.com/a"}},
+        {"source": {"name": "Weekly", "url": "https://daily.example.com/a"}},
+        {"corrections": [{"date": "2024-03-02", "text": "Fixed a name."}]},
+        {"corrections": [{"date": "2024-03-03", "text": "Fixed a name."}]},
+        {"corrections": [{"date": "2024-03-03", "text": "Fixed a date."}]},
+    ]
+    keys = set()
+    for matter in variants:
+        site.article("news", "harbour-opens", **matter)
+        (article,) = site.build().site.articles
+        keys.add(fields_digest(article, ("source", "corrections")))
+    assert len(keys) == len(variants)
 
 
 def _channels(site: SiteFactory) -> list[Any]:
