@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from syndicate.cli import cli
-from syndicate.engine import cachefile, filestamp
+from syndicate.engine import cachefile, filestamp, stamps
 
 REPO = Path(__file__).resolve().parent.parent
 METRO_CONFIG = "site:\n  title: Metro\n  base_url: https://news.example.com/\n"
@@ -150,4 +150,16 @@ def test_a_publish_right_after_an_edit_lets_the_next_one_be_skipped(
     assert "nothing changed" not in publish().output  # the story was written just now: racy
     assert "nothing changed" in publish().output
     monkeypatch.setattr(filestamp, "RACY_NS", 0)  # its clock tick is long past
+    assert "nothing changed" in publish().output
+
+
+def test_new_code_is_no_no_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """syndicate upgraded (or checked out) without a new version number: the next
+    publish goes through the site instead of keeping output the old code wrote."""
+    _, publish = fire_site(tmp_path, "Two")
+    publish()
+    assert "nothing changed" in publish().output
+    changed = [*stamps.code_stamp(), ("syndicate/model.py", 1, 2)]
+    monkeypatch.setattr(stamps, "code_stamp", lambda: changed)
+    assert "nothing changed" not in publish().output
     assert "nothing changed" in publish().output

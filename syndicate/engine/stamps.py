@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from importlib.util import find_spec
 from operator import attrgetter
 from pathlib import Path
@@ -158,6 +159,13 @@ def templates_stamp(config: Config) -> str:
     return fingerprint(tree_digest(bundled_templates_dir()), tree_digest(config.root / "templates"))
 
 
+@cache
+def code_stamp() -> list[tuple[str, int, int]]:
+    """syndicate's own code, by (file, mtime, size): a publish after the code changed
+    (an upgrade that kept the version, a checkout) is no no-op. Once per process."""
+    return _stamped(str(Path(__file__).parents[1]))
+
+
 def channels_stamp() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """Installed channels and their code, found without importing them."""
     stamps = []
@@ -200,7 +208,7 @@ def sources_fingerprint(
     config_text = config.source.read_bytes() if config.source else b""
     whole = fingerprint(
         __version__, config_text, channels, str(out), drafts, content, static,
-        templates_stamp(config), channels_stamp(), *(["future"] if future else []),
+        templates_stamp(config), channels_stamp(), code_stamp(), *(["future"] if future else []),
     )  # fmt: skip
     return InputsStamp(whole, tuple(racy))
 
