@@ -1,9 +1,10 @@
 """The newsletter store on PostgreSQL: one issue shared by senders on many hosts.
 
 Same SQL as the SQLite store (mailing.SQL). Claims take copies with `FOR UPDATE SKIP
-LOCKED`; a draft is saved under a per-list advisory lock, so two senders starting at once
-end up sending the same issue; dead senders are recognised by their session advisory lock
-(released by the server with their connection), never by host name or process id.
+LOCKED`; a draft is saved and an issue starts sending under a per-list advisory lock, so
+two senders starting at once end up sending the same issue; dead senders are recognised
+by their session advisory lock (released by the server with their connection), never by
+host name or process id.
 """
 
 from __future__ import annotations
@@ -147,6 +148,14 @@ class PgMailingStore(SqlMailingStore):
 
     def start_sending(self, issue_id: int) -> None:
         def work(conn: Conn) -> None:
+            # Under `save_draft`'s lock: a sender saving a draft while this issue turns
+            # from draft to sending would not see it sending yet, wait for its row, then
+            # save a second issue beside it, and every subscriber would get both.
+            found = conn.execute("SELECT list_id FROM issues WHERE id = %s", (issue_id,))
+            row = found.fetchone()
+            if row is None:
+                return  # replaced by another sender's draft: that one is sent
+            conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SENDER_LOCKS, row[0]))
             conn.execute(_Q["start_issue"], {"issue": issue_id})
             conn.execute(_Q["queue_copies"], {"issue": issue_id, "now": now_text()})
 

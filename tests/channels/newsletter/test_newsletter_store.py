@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from syndicate.delivery.mailing import MailingStore, SqliteMailingStore
@@ -66,6 +68,39 @@ def test_issues_number_up_and_a_draft_is_replaced_not_duplicated(store):
     assert store.save_draft("daily", "other", "b", NEWEST, 1).id == again.id
     assert store.newest_covered("daily") == NEWEST
     assert store.next_number("daily") == 2
+
+
+def test_a_draft_saved_while_an_issue_starts_sending_is_that_issue(pg_url: str) -> None:
+    """Sender A starts its issue while sender B saves a draft (PostgreSQL: two hosts).
+
+    A's start is held up on the issue's row (another transaction holds it); B must wait
+    for A and get A's issue, not wait for the row, find no issue sending yet, and save a
+    second one that every subscriber would get too.
+    """
+    a, b = PgMailingStore(pg_url, retry_for=5), PgMailingStore(pg_url, retry_for=5)
+    holder = psycopg.connect(pg_url, autocommit=False)
+    try:
+        a.add_subscriber("daily", "ann@example.com")
+        issue = a.save_draft("daily", "Daily #1", "body", NEWEST, 1)
+        holder.execute("SELECT 1 FROM syndicate_mail.issues WHERE id = %s FOR UPDATE", (issue.id,))
+        starting = threading.Thread(target=a.start_sending, args=(issue.id,))
+        starting.start()
+        time.sleep(0.5)  # A holds the list's lock and waits for the row
+        saved: list[int] = []
+        saving = threading.Thread(
+            target=lambda: saved.append(b.save_draft("daily", "B's", "b", NEWEST, 1).id)
+        )
+        saving.start()
+        time.sleep(0.5)
+        holder.commit()
+        starting.join(10)
+        saving.join(10)
+        assert saved == [issue.id]
+        assert b.next_number("daily") == 2  # one issue numbered, being sent
+    finally:
+        holder.close()
+        a.close()
+        b.close()
 
 
 def test_claims_are_leased_and_a_lapsed_lease_cannot_record(ref, store):
