@@ -307,6 +307,8 @@ def _nothing_to_do(
     check at start); another process's publish may have read what the render did not."""
     if inputs.fingerprint != resident.recorded:
         resident.rendered = None
+    else:  # every stamp as the resident's own publish took them: its walks are current
+        resident.walks.settled()
     outcome.next_change = next_change_recorded(config, outcome.output_dir)
     return outcome
 

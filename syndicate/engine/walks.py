@@ -38,6 +38,14 @@ class Walks:
             if known is not None:  # once not known since that walk, it stays so
                 self._changed[name] = None if paths is None else known | paths
 
+    def settled(self) -> None:
+        """Nothing changed since the walks were last brought up to date (a look at every
+        file found the stamps of the publish that last walked): changes noted as not
+        known since are none, so the next publish stats only what it is told changed."""
+        for name, known in self._changed.items():
+            if known is None:
+                self._changed[name] = set()
+
     def walk(
         self, name: str, folder: str, walk: Callable[[], Iterable[Entry]], restat: Restat
     ) -> list[Entry]:
