@@ -75,21 +75,12 @@ def _stamped(folder: str) -> list[tuple[str, int, int]]:
 _NAME = attrgetter("name")
 
 
-def tree_stamp(folder: Path, racy: Racy, walks: Walks | None = None) -> list[tuple[str, int, int]]:
+def tree_stamp(folder: Path, walks: Walks | None = None) -> list[tuple[str, int, int]]:
     """(file, mtime, size) of every file below a folder: cheap for 100,000 files.
 
-    Files changed in the last seconds go into `racy` with their digest, since their next
-    edit may leave (mtime, size) as they are (see `filestamp`). `walks`: a resident
-    publisher's last walks, brought up to date instead of walking again.
+    `walks`: a resident publisher's last walks, brought up to date instead of walking
+    again (unchanged stamps stay the very same objects).
     """
-    taken = time.time_ns()
-    stamps = _walked(folder, walks)
-    recent = taken - RACY_NS  # `vouches`, compared inline: once per file of the site
-    racy.extend((path, file_digest(path)) for path, mtime, _ in stamps if mtime >= recent)
-    return stamps
-
-
-def _walked(folder: Path, walks: Walks | None) -> list[tuple[str, int, int]]:
     if walks is None:
         return _stamped(str(folder))
     walk = lambda: _stamped(str(folder))  # noqa: E731
@@ -110,23 +101,26 @@ _CHUNKS: WeakKeyDictionary[Walks, dict[str, tuple[int, list[_Chunk]]]] = WeakKey
 
 
 def stamps_digest(folder: Path, racy: Racy, walks: Walks | None = None) -> str:
-    """`tree_stamp` of a folder as one digest, `racy` filled the same way.
+    """`tree_stamp` of a folder as one digest. Files changed in the last seconds go
+    into `racy` with their digest, since their next edit may leave (mtime, size) as they
+    are (see `filestamp`).
 
     Digested in chunks: a resident publisher's walk brought up to date keeps every
     unchanged stamp the same object, so only the chunks holding changed stamps are
     digested and searched for racy files again (at 100,000 articles, 0.07 s an edit).
     """
     taken = time.time_ns()
-    stamps = _walked(folder, walks)
-    recent = taken - RACY_NS
+    stamps = tree_stamp(folder, walks)
+    recent = taken - RACY_NS  # `vouches`, compared inline: once per file of the site
     memo = _CHUNKS.setdefault(walks, {}) if walks is not None else {}
     then, last = memo.get(str(folder), (recent, []))
     chunks: list[_Chunk] = []
     for at in range(0, len(stamps), STAMP_CHUNK):
         part = stamps[at : at + STAMP_CHUNK]
         old = last[len(chunks)] if len(chunks) < len(last) else None
+        # Only stamps racy then can be now, unless the clock was set back since.
         if old is not None and then <= recent and same_objects(old.stamps, part):
-            digest, candidates = old.digest, old.recent  # a clock set back: all again
+            digest, candidates = old.digest, old.recent
         else:
             digest, candidates = fingerprint(part), part
         still = [stamp for stamp in candidates if stamp[1] >= recent]

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from syndicate.engine.filestamp import RACY_NS, file_digest, vouches
-from syndicate.engine.stamps import Racy, tree_digest, tree_stamp
+from syndicate.engine.stamps import Racy, stamps_digest, tree_digest, tree_stamp
 
 
 def write(path: Path, text: str, mtime_ns: int) -> None:
@@ -27,7 +27,8 @@ def test_files_changed_in_the_last_seconds_are_listed_with_their_digest(tmp_path
     write(old, "Two dead", time.time_ns() - 2 * RACY_NS)
     write(recent, "Six dead", time.time_ns())
     racy: Racy = []
-    stamps = tree_stamp(tmp_path, racy)
+    stamps_digest(tmp_path, racy)
+    stamps = tree_stamp(tmp_path)
     assert [(p, size) for p, _, size in stamps] == [(str(old), 8), (str(recent), 8)]
     assert racy == [(str(recent), file_digest(str(recent)))]
 
@@ -38,10 +39,10 @@ def test_a_same_size_edit_in_the_same_tick_keeps_the_stamp_but_not_the_digest(
     story, tick = tmp_path / "a.md", time.time_ns()
     write(story, "Two dead", tick)
     first: Racy = []
-    before = tree_stamp(tmp_path, first)
+    before = stamps_digest(tmp_path, first)
     write(story, "Six dead", tick)
     second: Racy = []
-    assert tree_stamp(tmp_path, second) == before
+    assert stamps_digest(tmp_path, second) == before
     assert first != second
 
 
@@ -78,5 +79,5 @@ def test_tree_stamps_list_files_as_os_walk_does(tmp_path: Path) -> None:
                 expected.append((path, stat.st_mtime_ns, stat.st_size))
             except OSError:
                 expected.append((path, -1, -1))
-    assert tree_stamp(tmp_path, []) == expected
+    assert tree_stamp(tmp_path) == expected
     assert [Path(p).name for p, _, _ in expected] == ["b.md", "dangling.md", "z.md", "c.md", "d.md"]

@@ -46,11 +46,10 @@ def apply(root: Path, op: str, folder: str, name: str) -> list[str]:
 
 
 def fresh_and_kept(root: Path, walks: Walks) -> tuple[list[object], list[object]]:
-    racy: Racy = []
-    fresh = [tree_stamp(root, racy), list(content_entries(str(root)))]
+    fresh = [tree_stamp(root), list(content_entries(str(root)))]
     folder = str(root)
     kept = [
-        tree_stamp(root, [], walks),
+        tree_stamp(root, walks),
         walks.walk("content", folder, lambda: content_entries(folder), restat_content),
     ]
     return fresh, kept
@@ -174,7 +173,7 @@ def test_a_file_named_by_its_real_path_is_stated_again(tmp_path: Path) -> None:
     link.symlink_to(real, target_is_directory=True)
     walks = Walks()
     walks.note(None)
-    assert [p for p, _, _ in tree_stamp(link, [], walks)] == [str(link / "a.md")]
+    assert [p for p, _, _ in tree_stamp(link, walks)] == [str(link / "a.md")]
     story.write_text("longer text", encoding="utf-8")
     walks.note([str(story)])
-    assert tree_stamp(link, [], walks) == tree_stamp(link, [])
+    assert tree_stamp(link, walks) == tree_stamp(link)
