@@ -105,6 +105,15 @@ def headline_edit_keeps_plans(
     matches_cold_build(publisher.root)
 
 
+def headline_edit_plans_anew(room: Newsroom, publisher: Resident_, calls: list[str]) -> None:
+    """Story 3's headline edited and published: html planned its pages anew (`calls`
+    from `planned`), and the tree is a cold build's."""
+    edit_title(room, 3, "Harbour reopens")
+    publisher.publish()
+    assert "html" in calls
+    matches_cold_build(publisher.root)
+
+
 def test_a_headline_edit_keeps_the_html_plan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,10 +196,7 @@ def test_after_another_process_published_the_plans_are_made_anew(
     cli_publish(tmp_path)  # as `syndicate publish` from cron would
     calls = planned(monkeypatch)
     publisher.publish()  # the watcher saw story 2 saved: nothing left to publish
-    edit_title(room, 3, "Harbour reopens")
-    publisher.publish()
-    assert "html" in calls
-    matches_cold_build(tmp_path)
+    headline_edit_plans_anew(room, publisher, calls)
 
 
 def test_a_file_the_last_publish_saw_then_removed_plans_anew(
@@ -202,11 +208,8 @@ def test_a_file_the_last_publish_saw_then_removed_plans_anew(
     publisher = Resident_(tmp_path)
     publisher.publish()
     calls = planned(monkeypatch)
-    edit_title(room, 3, "Harbour reopens")
     picture.unlink()
-    publisher.publish()
-    assert "html" in calls
-    matches_cold_build(tmp_path)
+    headline_edit_plans_anew(room, publisher, calls)
 
 
 def test_a_picture_or_template_change_plans_anew(

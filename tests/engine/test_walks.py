@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,18 +61,27 @@ def fresh_and_kept(root: Path, walks: Walks) -> tuple[list[object], list[object]
 )
 @given(batches=st.lists(st.lists(OPS, min_size=1, max_size=4), min_size=1, max_size=5))
 def test_a_kept_walk_is_what_a_new_walk_gives(
-    tmp_path_factory: object, batches: list[list[tuple[str, str, str]]]
+    tmp_path_factory: pytest.TempPathFactory, batches: list[list[tuple[str, str, str]]]
 ) -> None:
-    root = tmp_path_factory.mktemp("walks")  # type: ignore[attr-defined]
+    kept_is_fresh(tmp_path_factory.mktemp("walks"), batches, fresh_and_kept)
+
+
+def kept_is_fresh(
+    root: Path,
+    batches: list[list[tuple[str, str, str]]],
+    look: Callable[[Path, Walks], tuple[object, object]],
+) -> None:
+    """After each batch of changes, told to `walks`, `look` gives from the kept walks
+    what it gives from new ones."""
     for folder in FOLDERS:
         apply(root, "write", folder, "a.md")
     walks = Walks()
     walks.note(None)
-    fresh_and_kept(root, walks)
+    look(root, walks)
     for batch in batches:
         changed = [path for op in batch for path in apply(root, *op)]
         walks.note(changed)
-        fresh, kept = fresh_and_kept(root, walks)
+        fresh, kept = look(root, walks)
         assert kept == fresh
 
 
@@ -95,17 +105,7 @@ def test_a_kept_walks_digest_is_a_new_walks(
     """What watch records is what `publish` compares with: digested in chunks of two
     files here, so an edit digests some chunks again and keeps the others."""
     monkeypatch.setattr(stamps, "STAMP_CHUNK", 2)
-    root = tmp_path_factory.mktemp("digests")
-    for folder in FOLDERS:
-        apply(root, "write", folder, "a.md")
-    walks = Walks()
-    walks.note(None)
-    digests(root, walks)
-    for batch in batches:
-        changed = [path for op in batch for path in apply(root, *op)]
-        walks.note(changed)
-        fresh, kept = digests(root, walks)
-        assert kept == fresh
+    kept_is_fresh(tmp_path_factory.mktemp("digests"), batches, digests)
 
 
 def test_racy_files_are_found_again_as_time_passes(
