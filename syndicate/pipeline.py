@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from .builder import BuildResult, build_site
@@ -70,14 +71,12 @@ class PublishOutcome:
     # Counted when first asked for: only the CLI shows the table, and counting every
     # output file's owner cost 0.06 s of each of watch's edits at 100,000 articles.
     counts: Callable[[], list[ChannelCount]] = field(default=list, repr=False)
-    _by_channel: list[ChannelCount] | None = field(default=None, init=False, repr=False)
 
-    @property
+    @cached_property
     def by_channel(self) -> list[ChannelCount]:
-        """Files written, unchanged and removed per channel."""
-        if self._by_channel is None:
-            self._by_channel = self.counts()
-        return self._by_channel
+        """Files written, unchanged and removed per channel (asked for before the next
+        publish of the same resident, which may change the output lists it counts)."""
+        return self.counts()
 
 
 @dataclass(frozen=True)
