@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
+from . import CONFIG_NAME, __version__
 from .commands import (
     NOW_OPTION,
     State,
@@ -32,13 +32,13 @@ from .commands import (
     say,
     user_errors,
 )
-from .config import CONFIG_NAME
-from .engine.stamps import inputs_fingerprint, sources_fingerprint, unchanged_since_last_publish
 from .errors import ChannelError, ConfigError, Problem
 from .ingest.cli import ingest as ingest_command
 
 if TYPE_CHECKING:
+    from .engine.daemon import PublishRequest
     from .model import Article
+    from .outcome import PublishOutcome
     from .pipeline import Progress as PipelineProgress
 
 
@@ -166,6 +166,12 @@ STRICT_OPTION = click.option("--strict", is_flag=True, help="Treat warnings as e
 @click.option("--drafts", is_flag=True, help="Publish drafts too (for previews).")
 @click.option("--future", is_flag=True, help="Publish scheduled stories too (for previews).")
 @click.option("--force", is_flag=True, help="Ignore the build cache and render everything.")
+@click.option(
+    "--resident/--no-resident",
+    default=None,
+    help="Hand the publish to a resident publisher that keeps the site in memory for the "
+    "next one, starting it if none runs (default: when publish.resident_minutes is set).",
+)
 @NOW_OPTION
 @STRICT_OPTION
 @pass_state
@@ -176,12 +182,29 @@ def publish(
     drafts: bool,
     future: bool,
     force: bool,
+    resident: bool | None,
     now: datetime,
     strict: bool,
 ) -> None:
     """Build every enabled channel and put what changed live (files not ours are kept)."""
     started = time.perf_counter()
     names = _split_channels(channels)
+    if resident is not False:
+        from .engine.daemon import PublishRequest
+
+        given = (names, str(out.resolve()) if out else None, drafts, future, force)
+        request = PublishRequest(*given, now.isoformat(), strict, state.quiet, bool(resident))
+        with user_errors(state):
+            outcome = _through_resident(state, request)
+        if outcome is not None:
+            _published(state, outcome, started)
+            return
+    from .engine.stamps import (
+        inputs_fingerprint,
+        sources_fingerprint,
+        unchanged_since_last_publish,
+    )
+
     with user_errors(state):
         config = state.config
         target = config.output_folder(out)
@@ -212,7 +235,40 @@ def publish(
             when=When(now, future),
             strict=strict,
         )
+    _published(state, outcome, started)
+
+
+def _through_resident(state: State, request: PublishRequest) -> PublishOutcome | None:
+    """The publish done by the site's resident publisher, started first if the config
+    or `--resident` asks for one; None: publish here. A running one is asked before
+    the config is even read (it reads it), so that asking costs no more than this."""
+    from .engine.daemon import DEFAULT_MINUTES, ResidentUnavailable, ask_resident, start_resident
+
+    try:
+        return ask_resident(state.config_path, request)
+    except ResidentUnavailable:
+        pass
+    minutes = state.config.file.publish.resident_minutes
+    if not (minutes or request.explicit):
+        return None
+    try:
+        start_resident(state.config, minutes or DEFAULT_MINUTES)
+        return ask_resident(state.config_path, request)
+    except ResidentUnavailable:
+        return None
+
+
+def _published(state: State, outcome: PublishOutcome, started: float) -> None:
+    """What a publish did, as `syndicate publish` prints it."""
     if state.quiet:
+        return
+    by = f" by the resident publisher (pid {outcome.served_by})" if outcome.served_by else ""
+    if outcome.skipped:
+        elapsed = time.perf_counter() - started
+        say(
+            f"nothing changed since the last publish; {outcome.output_dir} left as it is "
+            f"({elapsed:.2f}s{by})"
+        )
         return
     from .summary import format_table
 
@@ -224,7 +280,7 @@ def publish(
         f"published {outcome.articles} articles ({outcome.drafts_skipped} drafts skipped) "
         f"via {', '.join(outcome.channels) or 'no channels'} to {outcome.output_dir}: "
         f"{len(w.written)} written, {w.unchanged} unchanged, {len(w.removed)} removed, "
-        f"{outcome.reused} pieces reused from cache, in {elapsed:.2f}s"
+        f"{outcome.reused} pieces reused from cache, in {elapsed:.2f}s{by}"
     )
     say(format_table(outcome.by_channel))
     if outcome.next_change is not None:

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .clock import parse_now, utc_now
-from .config import Config, load_config
 from .errors import ContentError, Problem, SyndicateError
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .config import Config
 
 
 class LazyConsole:
@@ -60,7 +61,9 @@ class State:
 
     @property
     def config(self) -> Config:
-        if self._config is None:
+        if self._config is None:  # imported here: a publish handed on never needs it
+            from .config import load_config
+
             self._config = load_config(self.config_path)
         return self._config
 

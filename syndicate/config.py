@@ -29,13 +29,12 @@ from pydantic import (
     model_validator,
 )
 
-from . import validate, yamlio
+from . import CONFIG_NAME, validate, yamlio
 from .errors import ConfigError
 from .ingest.settings import SourceSettings, unique_names
 from .model import SiteInfo
 from .yamlio import yaml_error_line
 
-CONFIG_NAME = "syndicate.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 PERMALINK_FIELDS = ("section", "slug", "year", "month", "day")
 
@@ -170,6 +169,9 @@ class SiteSettings(StrictModel):
 class PublishSettings(StrictModel):
     # None: every installed channel that is enabled by default or in `channels:`.
     channels: list[str] | None = None
+    # Minutes a resident publisher started by `syndicate publish` stays for the next
+    # publish (0: none; see engine/daemon.py). `publish --resident` starts one anyway.
+    resident_minutes: float = Field(default=0, ge=0, le=7 * 24 * 60)
 
 
 class ConfigFile(StrictModel):

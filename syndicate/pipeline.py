@@ -11,9 +11,8 @@ import gc
 import os
 from collections.abc import Callable, Collection, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 
 from .builder import BuildResult, build_site
@@ -40,10 +39,11 @@ from .engine.walks import Walks
 from .errors import CacheError, ContentError, Problem, SyndicateError, Warnings
 from .linkcheck import check_links
 from .model import Article
+from .outcome import PublishOutcome, WriteReport
 from .reader import ARTICLE_SUFFIXES
-from .summary import ChannelCount, tally
+from .summary import tally
 from .templating import Templates
-from .writer import StagedOutput, WriteReport
+from .writer import StagedOutput
 
 Step = Callable[[str, int], None]  # (description, total): announce a phase
 Advance = Callable[[float], None]  # fractions: see Renderer.run
@@ -55,28 +55,6 @@ class Progress:
 
     start: Step = lambda description, total: None
     advance: Advance = lambda n: None
-
-
-@dataclass
-class PublishOutcome:
-    articles: int
-    drafts_skipped: int
-    channels: list[str]
-    write: WriteReport
-    output_dir: Path
-    reused: int = 0  # outputs carried over from the last publish without rendering
-    skipped: bool = False  # no input changed: nothing was read or rendered
-    warnings: Warnings = field(default_factory=Warnings)
-    next_change: datetime | None = None  # when the next scheduled story goes out
-    # Counted when first asked for: only the CLI shows the table, and counting every
-    # output file's owner cost 0.06 s of each of watch's edits at 100,000 articles.
-    counts: Callable[[], list[ChannelCount]] = field(default=list, repr=False)
-
-    @cached_property
-    def by_channel(self) -> list[ChannelCount]:
-        """Files written, unchanged and removed per channel (asked for before the next
-        publish of the same resident, which may change the output lists it counts)."""
-        return self.counts()
 
 
 @dataclass(frozen=True)

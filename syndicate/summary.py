@@ -12,24 +12,16 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
 from pathlib import Path
 
-from .writer import WriteReport, output_cache
+from .outcome import ChannelCount, WriteReport
+from .writer import output_cache
 
 OWNERS_NAME = "owners.json"
 STATIC = "static"  # files copied from static_dir, not written by a channel
 UNKNOWN = "(earlier)"  # removed files whose owner was not recorded
-
-
-@dataclass(frozen=True)
-class ChannelCount:
-    channel: str
-    written: int
-    unchanged: int
-    removed: int
 
 
 def count_by_channel(

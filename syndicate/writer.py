@@ -35,6 +35,7 @@ from pathlib import Path, PurePosixPath
 import orjson
 
 from .errors import PublishError
+from .outcome import WriteReport
 
 MANIFEST_NAME = ".syndicate-manifest.json"  # inside the output folder
 JOURNAL_NAME = ".syndicate-journal.json"  # inside the staging folder, during a commit
@@ -44,13 +45,6 @@ LEGACY_MANIFEST = "manifest.json"  # in cache_dir/outputs/<key>/ before the mani
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _SHOWN = 5  # conflicting files named in one message
-
-
-@dataclass(frozen=True)
-class WriteReport:
-    written: tuple[str, ...]  # new or changed files
-    unchanged: int
-    removed: tuple[str, ...]
 
 
 @dataclass(frozen=True)

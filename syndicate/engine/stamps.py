@@ -153,11 +153,16 @@ def templates_stamp(config: Config) -> str:
     return fingerprint(tree_digest(bundled_templates_dir()), tree_digest(config.root / "templates"))
 
 
+def own_code() -> list[tuple[str, int, int]]:
+    """syndicate's own code, by (file, mtime, size), as it is on disk now."""
+    return _stamped(str(Path(__file__).parents[1]))
+
+
 @cache
 def code_stamp() -> list[tuple[str, int, int]]:
-    """syndicate's own code, by (file, mtime, size): a publish after the code changed
-    (an upgrade that kept the version, a checkout) is no no-op. Once per process."""
-    return _stamped(str(Path(__file__).parents[1]))
+    """`own_code` once per process: a publish after the code changed (an upgrade that
+    kept the version, a checkout) is no no-op."""
+    return own_code()
 
 
 def channels_stamp() -> list[tuple[str, str, list[tuple[str, str]]]]:

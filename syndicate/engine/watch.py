@@ -168,7 +168,7 @@ class ResidentPublisher:
 
         started = time.perf_counter()
         try:
-            self.config = load_config(self.config_path)
+            self.config = self._config(changed)
             outcome = publish(
                 self.config,
                 channels=self.channels,
@@ -215,6 +215,17 @@ class ResidentPublisher:
                 f"{w.unchanged} unchanged in {elapsed:.2f}s"
             )
         return True
+
+    def _config(self, changed: list[str] | None) -> Config:
+        """The config as saved now. While it is broken, the paths saved reach no publish:
+        the walks are told of them here, and the next publish plans anew, so that what
+        was saved meanwhile is published once the config is mended."""
+        try:
+            return load_config(self.config_path)
+        except SyndicateError:
+            self.resident.walks.note(changed)
+            self.resident.rendered = None
+            raise
 
     def due_soon(self) -> bool:
         """Whether the next scheduled story goes out before the loop wakes again."""

@@ -177,3 +177,20 @@ def test_watch_saves_its_build_cache_when_idle_and_when_stopped(site: SiteFactor
     # The saved cache is the edited site's: a publish finds nothing left to do.
     result = site.cli("publish", "--channels", CHANNELS)
     assert result.exit_code == 0 and "nothing" in result.output.lower(), result.output
+
+
+def test_an_edit_saved_while_the_config_is_broken_goes_live_once_it_is_mended(
+    site: SiteFactory,
+) -> None:
+    newsroom(site)
+    with watching(site) as (_process, lines):
+        wait_for("watching content", lines)
+        good = site.config_path.read_text()
+        site.config_path.write_text(good + "\nnot: [valid\n")
+        wait_for("the last good output stays live", lines)
+        site.article("finance", "story-7", "Edited.\n", title="Saved while the config was broken",
+                     published="2024-02-08T09:00:00+08:00")  # fmt: skip
+        wait_for("the last good output stays live", lines)
+        site.config_path.write_text(good)
+        wait_for("changed syndicate.yaml", lines)
+        assert "Saved while the config was broken" in page(site, "story-7")

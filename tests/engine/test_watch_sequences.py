@@ -46,8 +46,16 @@ def published(root: Path, seconds: float = 60) -> None:
     raise AssertionError("watch never published the last edits")
 
 
-def break_and_fix(room: Newsroom, lines: queue.Queue[str], pick: int) -> None:
-    """Save a story as invalid YAML, let watch report it, then save it whole again."""
+def break_and_fix(room: Newsroom, lines: queue.Queue[str], pick: int | str) -> None:
+    """Save a story (or the config) as invalid YAML, let watch report it, then save it
+    whole again."""
+    if pick == "config":
+        config = room.root / "syndicate.yaml"
+        config.write_text(config.read_text("utf-8") + "\nnot: [valid\n", encoding="utf-8")
+        wait_for("syndicate.yaml", lines)
+        room.write_config()
+        return
+    assert isinstance(pick, int)
     slug = sorted(room.stories)[pick % len(room.stories)]
     path = room.root / "content" / room.stories[slug].section / f"{slug}.md"
     path.write_text("---\ntitle: [unclosed\n---\nBody\n", encoding="utf-8")
@@ -64,12 +72,12 @@ def break_and_fix(room: Newsroom, lines: queue.Queue[str], pick: int) -> None:
 )
 @given(
     edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3),
-    breaks=st.lists(st.integers(0, 20), max_size=2),
+    breaks=st.lists(st.one_of(st.integers(0, 20), st.just("config")), max_size=2),
 )
 def test_edits_saved_while_watch_runs_match_a_cold_build(
     tmp_path_factory: pytest.TempPathFactory,
     edits: list[list[tuple[Any, ...]]],
-    breaks: list[int],
+    breaks: list[int | str],
 ) -> None:
     root = tmp_path_factory.mktemp("newsroom")
     room = start(root)

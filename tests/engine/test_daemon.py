@@ -1,0 +1,185 @@
+"""`syndicate publish` handed to a resident publisher: a real background process on a real
+socket, asked by the CLI, checked against a publish made here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import html5lib
+import pytest
+from conftest import SiteFactory
+from residents import gone, resident_pid
+
+from syndicate.engine import daemon_server
+from syndicate.engine.daemon import socket_path
+from syndicate.engine.daemon_server import Daemon, callers_world
+
+CHANNELS = "html,feeds"
+
+
+@pytest.fixture
+def newsroom(site: SiteFactory) -> Iterator[SiteFactory]:
+    site.section("finance", "Finance")
+    for n in range(12):
+        site.article("finance", f"story-{n}", f"Body {n}.\n",
+                     published=f"2024-02-{n + 1:02d}T09:00:00+08:00")  # fmt: skip
+    site.write_config()
+    yield site
+    pid = resident_pid(site.config_path)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        assert gone(pid), "the resident publisher did not stop on SIGTERM"
+
+
+def publish(site: SiteFactory, *args: str) -> str:
+    result = site.cli("publish", "--channels", CHANNELS, *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def retitle(site: SiteFactory, n: int, title: str) -> None:
+    site.article("finance", f"story-{n}", f"Body {n}.\n", title=title,
+                 published=f"2024-02-{n + 1:02d}T09:00:00+08:00")  # fmt: skip
+
+
+def headline(site: SiteFactory, n: int) -> str:
+    page = site.root / "public/finance" / f"story-{n}/index.html"
+    document = html5lib.parse(page.read_text("utf-8"), namespaceHTMLElements=False)
+    return "".join(document.find(".//h1").itertext()).strip()
+
+
+def feed_titles(site: SiteFactory) -> list[str]:
+    parsed = feedparser.parse((site.root / "public/atom.xml").read_bytes())
+    assert not parsed.bozo, parsed.bozo_exception
+    return [entry.title for entry in parsed.entries]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_publish_hands_every_edit_to_one_resident_publisher(newsroom: SiteFactory) -> None:
+    site = newsroom
+    first = publish(site, "--resident")
+    pid = resident_pid(site.config_path)
+    assert pid is not None and f"by the resident publisher (pid {pid})" in first
+    # Saved and published at once, again and again: each publish has its own save.
+    for round_ in range(6):
+        retitle(site, round_, f"Harbour reopens, day {round_}")
+        output = publish(site, "--resident")
+        assert f"(pid {pid})" in output
+        assert headline(site, round_) == f"Harbour reopens, day {round_}"
+        assert f"Harbour reopens, day {round_}" in feed_titles(site)
+    assert "nothing changed" in publish(site, "--resident")
+    publish(site, "--force", "--no-resident", "--out", str(site.root / "cold"))
+    live, cold = tree(site.root / "public"), tree(site.root / "cold")
+    assert sorted(live) == sorted(cold)
+    assert [path for path in live if live[path] != cold[path]] == []
+
+
+def test_problems_come_back_as_a_publish_here_prints_them(newsroom: SiteFactory) -> None:
+    site = newsroom
+    publish(site, "--resident")
+    before = (site.root / "public/finance/story-3/index.html").read_bytes()
+    site.raw("finance/story-3.md", "---\ntitle: [unclosed\n---\nBody\n")
+    result = site.cli("publish", "--channels", CHANNELS, "--resident")
+    assert result.exit_code == 1
+    assert "error: finance/story-3.md:3: invalid YAML" in result.output
+    assert "nothing was published" in result.output
+    assert (site.root / "public/finance/story-3/index.html").read_bytes() == before
+    retitle(site, 3, "Mended story")
+    assert "by the resident publisher" in publish(site, "--resident")
+    assert headline(site, 3) == "Mended story"
+
+
+def test_a_killed_resident_publisher_is_replaced_and_nothing_is_lost(
+    newsroom: SiteFactory,
+) -> None:
+    site = newsroom
+    publish(site, "--resident")
+    pid = resident_pid(site.config_path)
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)  # its socket stays behind, nobody listening
+    assert gone(pid)
+    retitle(site, 5, "Ferry back on schedule")
+    output = publish(site, "--resident")
+    successor = resident_pid(site.config_path)
+    assert successor not in (None, pid) and f"(pid {successor})" in output
+    assert headline(site, 5) == "Ferry back on schedule"
+
+
+def test_the_config_starts_one_and_stops_it(newsroom: SiteFactory) -> None:
+    site = newsroom
+    site.settings["publish"] = {"resident_minutes": 5}
+    site.write_config()
+    assert "by the resident publisher" in publish(site)
+    pid = resident_pid(site.config_path)
+    assert pid is not None
+    site.settings["publish"] = {"resident_minutes": 0}
+    site.write_config()
+    retitle(site, 1, "Rates hold")
+    output = publish(site)  # it declines and leaves; published here
+    assert "resident" not in output and "published" in output
+    assert gone(pid)
+    assert headline(site, 1) == "Rates hold"
+
+
+def test_a_resident_publisher_leaves_when_idle_and_saves_its_cache(
+    newsroom: SiteFactory,
+) -> None:
+    site = newsroom
+    site.settings["publish"] = {"resident_minutes": 0.02}  # 1.2 s
+    site.write_config()
+    publish(site)
+    pid = resident_pid(site.config_path)
+    assert pid is not None
+    assert gone(pid)
+    assert not socket_path(site.config_path).exists()
+    assert "nothing changed" in publish(site, "--no-resident")  # its cache and stamps
+
+
+def test_an_edit_while_the_config_is_broken_is_published_once_it_is_mended(
+    newsroom: SiteFactory,
+) -> None:
+    site = newsroom
+    publish(site, "--resident")
+    good = site.config_path.read_text()
+    site.config_path.write_text(good + "\nnot: [valid\n")
+    retitle(site, 7, "Edited while the config was broken")
+    result = site.cli("publish", "--channels", CHANNELS, "--resident")
+    assert result.exit_code == 1 and "syndicate.yaml" in result.output
+    site.config_path.write_text(good)
+    publish(site, "--resident")
+    assert headline(site, 7) == "Edited while the config was broken"
+
+
+def test_a_resident_publisher_whose_code_changed_declines_and_stops(
+    site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.write_config()
+    ours, caller = socket.socketpair()
+    request = {"protocol": 1, "config": str(site.config_path), "cwd": str(site.root),
+               "env": {}, "umask": 0o22, "request": {}}  # fmt: skip
+    caller.sendall(json.dumps(request).encode() + b"\n")
+    caller.shutdown(socket.SHUT_WR)
+    monkeypatch.setattr(daemon_server, "code_identity", lambda: "upgraded")
+    daemon = Daemon(site.config_path, 1)
+    assert daemon._answer(ours, code="as started") is True
+    ours.close()
+    assert json.loads(caller.makefile("rb").readline()) == {"status": "stale"}
+
+
+def test_a_publish_runs_in_the_callers_environment_folder_and_umask(tmp_path: Path) -> None:
+    before = (dict(os.environ), os.getcwd())
+    with callers_world({"SITE_TOKEN": "abc"}, str(tmp_path), 0o077):
+        assert dict(os.environ) == {"SITE_TOKEN": "abc"}
+        assert os.getcwd() == str(tmp_path)
+        (tmp_path / "made").write_text("x")
+    assert (dict(os.environ), os.getcwd()) == before
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,87 @@
+"""Any sequence of edits published through a resident publisher ends where a cold build
+starts.
+
+The newsroom edits of `test_incremental_sequences` (bodies, headlines, dates, tags,
+related lists, sections, new and removed articles, a template, a setting), plus broken
+stories and a broken config that are mended again, each published at once with
+`syndicate publish --resident`: one background process publishes them all. The live tree
+must equal a `--force` build's made here, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from residents import gone, resident_pid
+from test_incremental_sequences import CHANNELS, EDITS, Newsroom, publish, start, tree
+
+from syndicate.cli import cli
+
+
+def through_resident(root: Path) -> int:
+    """`syndicate publish --resident`: its exit code (1 while a file is broken)."""
+    args = ["--config", str(root / "syndicate.yaml"), "publish", "--channels", CHANNELS]
+    result = CliRunner().invoke(cli, [*args, "--resident"])
+    assert result.exit_code in (0, 1), result.output
+    assert (result.exit_code == 0) == ("by the resident publisher" in result.output), result.output
+    return result.exit_code
+
+
+def break_story(room: Newsroom, pick: int) -> None:
+    slug = sorted(room.stories)[pick % len(room.stories)]
+    path = room.root / "content" / room.stories[slug].section / f"{slug}.md"
+    path.write_text("---\ntitle: [unclosed\n---\nBody\n", encoding="utf-8")
+    assert through_resident(room.root) == 1
+    room.write_story(slug)
+
+
+def break_config(room: Newsroom) -> None:
+    config = room.root / "syndicate.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nnot: [valid\n", encoding="utf-8")
+    assert through_resident(room.root) == 1
+    room.write_config()
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3),
+    breaks=st.lists(st.one_of(st.integers(0, 20), st.just("config")), max_size=2),
+)
+def test_edits_published_through_a_resident_publisher_match_a_cold_build(
+    tmp_path_factory: pytest.TempPathFactory,
+    edits: list[list[tuple[Any, ...]]],
+    breaks: list[int | str],
+) -> None:
+    root = tmp_path_factory.mktemp("newsroom")
+    room = start(root)
+    try:
+        assert through_resident(root) == 0
+        for number, batch in enumerate(edits):
+            for edit, *values in batch:
+                edit(room, *values)
+            if number < len(breaks):
+                broken = breaks[number]
+                break_config(room) if broken == "config" else break_story(room, int(broken))
+            assert through_resident(root) == 0
+    finally:
+        pid = resident_pid(root / "syndicate.yaml")
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            assert gone(pid)
+    publish(root, "--force", "--no-resident", "--out", str(root / "cold"))
+    live, cold = tree(root / "public"), tree(root / "cold")
+    assert sorted(live) == sorted(cold)
+    assert [p for p in live if live[p] != cold[p]] == []
+    shutil.rmtree(root)
