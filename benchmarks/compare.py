@@ -26,6 +26,7 @@ import argparse
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -251,9 +252,10 @@ def mtimes(folder: Path) -> dict[str, int]:
 
 def bench_tool(workdir: Path, articles: int, label: str, fmt: str, cmd: list[str],
                output: str, build: tuple[str, ...],
-               prepare: Callable[[Path], None] = lambda site: None) -> list[Run]:  # fmt: skip
+               prepare: Callable[[Path], None] = lambda site: None,
+               more: Callable[[Path], list[Run]] = lambda site: []) -> list[Run]:  # fmt: skip
     """Cold build, no-op rebuild and rebuild after one edit, in the tool's own corpus
-    (`prepare` adjusts the site folder first)."""
+    (`prepare` adjusts the site folder first; `more` adds scenarios at the end)."""
     site = make_corpus(workdir, fmt, articles)
     prepare(site)
     out = site / output
@@ -264,16 +266,44 @@ def bench_tool(workdir: Path, articles: int, label: str, fmt: str, cmd: list[str
     edit = partial(edit_one, site / "content")
     edit()
     runs.append(scenario(label, "one edit", cmd, site, again=edit, rewritten_in=out))
+    return runs + more(site)
+
+
+def resident_runs(label: str, cmd: list[str], site: Path) -> list[Run]:
+    """No-op and one edit with `publish --resident`: the site kept in memory by a
+    resident publisher between publishes. Started (and its warm-up waited for) before the
+    timed runs; its memory after them is added to each run's peak, since it is part of
+    the cost; stopped at the end."""
+    from syndicate.engine.daemon import socket_path
+
+    kept, out = [*cmd, "--resident"], site / "public"
+    timed(kept, site)  # starts it; a publish with nothing to do goes through the site after
+    timed(kept, site)  # waits for that
+    time.sleep(3)  # its idle work: the cache saved, the next edit's lookups
+    pid = int(socket_path(site / "syndicate.yaml").with_suffix(".lock").read_text())
+    runs = [scenario(label, "no-op, resident", kept, site, rewritten_in=out)]
+    edit = partial(edit_one, site / "content")
+    edit()
+    runs.append(scenario(label, "one edit, resident", kept, site, again=edit, rewritten_in=out))
+    kept_mb = _pss(pid) / 1e6
+    for run in runs:
+        run.peak_mb += kept_mb
+        run.note += f"; resident publisher {kept_mb:.0f} MB"
+    os.kill(pid, signal.SIGTERM)
+    while os.path.exists(f"/proc/{pid}"):
+        time.sleep(0.1)
     return runs
 
 
 def bench_syndicate(workdir: Path, articles: int, channels: str, label: str,
-                    prepare: Callable[[Path], None] = lambda site: None) -> list[Run]:  # fmt: skip
+                    prepare: Callable[[Path], None] = lambda site: None,
+                    resident: bool = False) -> list[Run]:  # fmt: skip
     cmd = [sys.executable, "-m", "syndicate", "-q", "publish"]
     if channels != "all":
         cmd += ["--channels", channels]
+    more = partial(resident_runs, label, cmd) if resident else lambda site: []
     return bench_tool(
-        workdir, articles, label, "syndicate", cmd, "public", SYNDICATE_BUILD, prepare
+        workdir, articles, label, "syndicate", cmd, "public", SYNDICATE_BUILD, prepare, more
     )
 
 
@@ -308,15 +338,15 @@ def bench_pelican(workdir: Path, articles: int) -> list[Run]:
 def table(runs: list[Run]) -> str:
     hugo = {r.scenario: r for r in runs if r.tool == "hugo"}
     lines = [
-        f"{'tool':28} {'scenario':9} {'wall s':>8} {'user s':>7} {'sys s':>7} {'peak MB':>8} "
+        f"{'tool':28} {'scenario':18} {'wall s':>8} {'user s':>7} {'sys s':>7} {'peak MB':>8} "
         f"{'time/hugo':>9} {'mem/hugo':>8}  note",
     ]
     for r in runs:
-        ref = hugo.get(r.scenario)
+        ref = hugo.get(r.scenario.split(",")[0])  # a resident's runs: against Hugo's CLI
         ratio = f"{r.seconds / ref.seconds:9.2f}" if ref else f"{'-':>9}"
         mem = f"{r.peak_mb / ref.peak_mb:8.2f}" if ref else f"{'-':>8}"
         lines.append(
-            f"{r.tool:28} {r.scenario:9} {r.seconds:8.2f} {r.user:7.2f} {r.system:7.2f} "
+            f"{r.tool:28} {r.scenario:18} {r.seconds:8.2f} {r.user:7.2f} {r.system:7.2f} "
             f"{r.peak_mb:8.0f} {ratio} {mem}  {r.note}"
         )
     return "\n".join(lines)
@@ -351,8 +381,9 @@ def one_round(args: argparse.Namespace, tools: list[str]) -> list[Run]:
     if "syndicate" in tools:
         if "html+feeds" in args.channels:
             runs += bench_syndicate(
-                args.workdir, args.articles, "html,feeds", "syndicate (html+feeds)"
-            )
+                args.workdir, args.articles, "html,feeds", "syndicate (html+feeds)",
+                resident=not args.no_resident,
+            )  # fmt: skip
         if "hugo-like" in args.channels.split(","):
             runs += bench_syndicate(
                 args.workdir, args.articles, "html,feeds", "syndicate (Hugo's pages)", hugo_like
@@ -376,6 +407,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--rounds", type=int, default=1, help="repeat everything, report each median (noise)"
+    )
+    parser.add_argument(
+        "--no-resident",
+        action="store_true",
+        help="skip the html+feeds runs through a resident publisher (publish --resident)",
     )
     args = parser.parse_args()
     if not MAKE_CORPUS.exists():
