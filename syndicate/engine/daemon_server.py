@@ -151,6 +151,7 @@ class SavedPaths:
         self._thread.join(timeout=5)
         with contextlib.suppress(OSError):
             self.marker.unlink()
+            self.marker.parent.rmdir()
 
 
 def _stamp(path: Path | None) -> tuple[int, int, int] | None:
