@@ -26,6 +26,7 @@ from .commands import (
     NOW_OPTION,
     State,
     err,
+    fail,
     pass_state,
     print_error,
     report_problems,
@@ -245,17 +246,19 @@ def _through_resident(state: State, request: PublishRequest) -> PublishOutcome |
     from .engine.daemon import DEFAULT_MINUTES, ResidentUnavailable, ask_resident, start_resident
 
     try:
-        return ask_resident(state.config_path, request)
-    except ResidentUnavailable:
-        pass
-    minutes = state.config.file.publish.resident_minutes
-    if not (minutes or request.explicit):
-        return None
-    try:
+        try:
+            return ask_resident(state.config_path, request)
+        except ResidentUnavailable:
+            pass
+        minutes = state.config.file.publish.resident_minutes
+        if not (minutes or request.explicit):
+            return None
         start_resident(state.config, minutes or DEFAULT_MINUTES)
         return ask_resident(state.config_path, request)
     except ResidentUnavailable:
         return None
+    except KeyboardInterrupt:  # the publish under way is not ours to stop
+        fail("interrupted; the resident publisher finishes the publish it started", 130)
 
 
 def _published(state: State, outcome: PublishOutcome, started: float) -> None:

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -335,7 +336,7 @@ class Daemon:
                 continue
             with conn:
                 conn.settimeout(None)
-                stale = self._answer(conn, code)
+                stale = _same_user(conn) and self._answer(conn, code)
             last = time.monotonic()
             if stale:
                 return
@@ -371,6 +372,14 @@ class Daemon:
             with callers_world(*world):
                 self.publisher.warm(request)
         return False
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """Whether the caller runs as this user: the socket's folder lets nobody else in,
+    and the kernel's word on the caller is checked as well."""
+    credentials = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    uid: int = struct.unpack("3i", credentials)[1]
+    return uid == os.getuid()
 
 
 def main(argv: list[str]) -> None:
