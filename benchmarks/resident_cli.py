@@ -37,7 +37,8 @@ def publish(site: Path, channels: str, *flags: str) -> float:
 
 def retitle(story: Path, n: int) -> None:
     text = story.read_text(encoding="utf-8")
-    text = re.sub(r"^title: (Edit \S+ )?", f"title: Edit {n}-{time.time_ns()} ", text, 1, re.M)
+    new = f"title: Edit {n}-{time.time_ns()} "
+    text = re.sub(r"^title: (Edit \S+ )?", new, text, count=1, flags=re.M)
     temporary = story.with_name(f".{story.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, story)
