@@ -254,6 +254,13 @@ def _through_resident(state: State, request: PublishRequest) -> PublishOutcome |
         if not (minutes or request.explicit):
             return None
         start_resident(state.config, minutes or DEFAULT_MINUTES)
+        if not state.quiet:
+            err.print(
+                "started a resident publisher: it publishes now, then keeps the site in "
+                f"memory for the next publish ({minutes or DEFAULT_MINUTES:g} minutes idle)",
+                markup=False,
+                highlight=False,
+            )
         return ask_resident(state.config_path, request)
     except ResidentUnavailable:
         return None

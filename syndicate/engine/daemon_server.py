@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import watchfiles
 
@@ -296,11 +296,11 @@ class Daemon:
         """Answer publishes until idle for the minutes the config says, stopped (SIGTERM),
         or stale (its code changed, or the config no longer asks for it)."""
         path = socket_path(self.config_path)
-        with open(path.with_suffix(".lock"), "a+") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # another daemon serves this site
+        lock_path = path.with_suffix(".lock")
+        lock = _locked(lock_path)
+        if lock is None:
+            return  # another daemon serves this site
+        with lock:
             lock.truncate(0)
             lock.write(f"{os.getpid()}\n")
             lock.flush()
@@ -308,16 +308,18 @@ class Daemon:
                 path.unlink()  # left by one that was killed
             signal.signal(signal.SIGTERM, lambda *_: self._stop())
             code = code_identity()
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-                server.bind(str(path))
-                server.listen(16)
-                server.settimeout(QUIET_SECONDS)
-                try:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+                    server.bind(str(path))
+                    server.listen(16)
+                    server.settimeout(QUIET_SECONDS)
                     self._loop(server, code)
-                finally:
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
-                    self.publisher.close()
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                self.publisher.close()
+                with contextlib.suppress(FileNotFoundError):  # still locked: one starting
+                    lock_path.unlink()  # now finds it gone, and leaves
 
     def _stop(self) -> None:
         self.stopping = True
@@ -372,6 +374,20 @@ class Daemon:
             with callers_world(*world):
                 self.publisher.warm(request)
         return False
+
+
+def _locked(path: Path) -> IO[str] | None:
+    """The lock file, locked by this process; None if another holds it, or removed it
+    on its way out between our opening and locking it (the next start takes it)."""
+    lock = open(path, "a+")  # noqa: SIM115 - held for the daemon's life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.stat(path).st_ino == os.fstat(lock.fileno()).st_ino:
+            return lock
+    except (BlockingIOError, FileNotFoundError):
+        pass
+    lock.close()
+    return None
 
 
 def _same_user(conn: socket.socket) -> bool:
