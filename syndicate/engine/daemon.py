@@ -126,9 +126,11 @@ def _ask(path: Path, config_path: Path, request: PublishRequest) -> PublishOutco
                 raw = answer.readline()
     except OSError as exc:  # none listening, or it died mid-publish (the lock and the
         raise ResidentUnavailable(str(exc)) from None  # writer's journal keep output whole)
-    if not raw:
-        raise ResidentUnavailable("the resident publisher closed without an answer")
-    return _outcome_from(json.loads(raw))
+    try:
+        answer = json.loads(raw)
+    except ValueError:  # nothing (it died mid-publish), or not an answer
+        raise ResidentUnavailable("the resident publisher closed without an answer") from None
+    return _outcome_from(answer)
 
 
 def _umask() -> int:
@@ -145,15 +147,23 @@ def start_resident(config: Config, minutes: float) -> None:
     path = socket_path(config_path)
     log_folder = config.cache_dir
     log_folder.mkdir(parents=True, exist_ok=True)
+    # The syndicate this process runs, wherever it was imported from (a checkout too).
+    here = str(Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH")))),
+    }
     with open(log_folder / "resident.log", "ab") as log:
         command = [sys.executable, "-m", "syndicate.engine.daemon_server"]
         process = subprocess.Popen(
             [*command, str(config_path.resolve()), str(minutes)],
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
             start_new_session=True,  # not stopped by the terminal's Ctrl-C
             close_fds=True,
+            cwd="/",  # each publish runs in its caller's folder; this one may go away
         )
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline and not _listening(path):

@@ -268,11 +268,11 @@ def callers_world(env: dict[str, str], cwd: str, umask: int) -> Iterator[None]:
     """The caller's environment (`${VAR}`s in the config, secrets read on use), working
     folder and umask for the length of one publish."""
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
-    os.environ.clear()
-    os.environ.update(env)
-    os.chdir(cwd)
     saved_mask = os.umask(umask)
     try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(cwd)
         yield
     finally:
         os.umask(saved_mask)
@@ -347,31 +347,35 @@ class Daemon:
         """Publish one request and answer it; True if this daemon's code is stale."""
         with conn.makefile("rb") as incoming:
             raw = incoming.readline()
+        if not raw:
+            return False  # a client looking whether it listens yet
         try:
             message = json.loads(raw)
             if message.get("protocol") != PROTOCOL or code_identity() != code:
                 conn.sendall(b'{"status": "stale"}\n')
                 return True
+            if message["config"] != str(self.config_path.resolve()):
+                raise ValueError(f"this publisher serves {self.config_path}")
             request = PublishRequest(**message["request"])
             world = (message["env"], message["cwd"], message["umask"])
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             with contextlib.suppress(OSError):
                 conn.sendall(json.dumps(_answer_error(exc)).encode() + b"\n")
             return False
-        with callers_world(*world):
-            try:
+        try:
+            with callers_world(*world):
                 answer = _answer_outcome(self.publisher.publish(request), request.quiet)
-            except NotWanted:
-                with contextlib.suppress(OSError):
-                    conn.sendall(b'{"status": "not wanted"}\n')
-                return True
-            except Exception as exc:  # every failure goes back to the caller to print
-                answer = _answer_error(exc)
+        except NotWanted:
+            with contextlib.suppress(OSError):
+                conn.sendall(b'{"status": "not wanted"}\n')
+            return True
+        except Exception as exc:  # every failure goes back to the caller to print
+            answer = _answer_error(exc)
         with contextlib.suppress(OSError):  # the caller gave up (Ctrl-C): output is live
             conn.sendall(json.dumps(answer).encode() + b"\n")
         conn.close()
         if self.publisher.warm_up:
-            with callers_world(*world):
+            with contextlib.suppress(OSError), callers_world(*world):
                 self.publisher.warm(request)
         return False
 
