@@ -108,7 +108,7 @@ def load_site(
             now=when.cutoff,
             reuse=resident.build,
         )
-    resident.last_build = remember(read, built, settings, last, delta)
+    resident.last_build = remember(read, built, settings, last, delta, when.cutoff)
     built.site, broken = check_links(
         built.site, config.content_dir, config.static_dir, resident.links
     )

@@ -173,20 +173,18 @@ class KeptPublisher:
     key: tuple[object, ...] | None = None
     saved: SavedPaths | None = None  # from the first publish on
     known: bool = False  # every save since the resident's last publish is in `saved`
-    last_now: datetime | None = None
     idle_work: bool = False
     warm_up: bool = False  # its first publish found nothing to do: go through the site
     idle_minutes: float = DEFAULT_MINUTES  # as the config said at the last publish
 
     def publish(self, request: PublishRequest) -> PublishOutcome:
         now = datetime.fromisoformat(request.now) if request.now else None
-        if (self.resident is None or self.key != request.resident_key()
-                or (now and self.last_now and now < self.last_now)):  # fmt: skip
-            # Another output, or time set back (a story live then may be scheduled now).
+        if self.resident is None or self.key != request.resident_key():
+            # Another output: what the last publishes learned is another site's. (An
+            # earlier --now is fine: an edit is then built whole, see `edits`.)
             self.resident, self.key, self.known = Resident(), request.resident_key(), False
             self.resident.save_when_idle = True
         resident = self.resident
-        self.last_now = now
         self.idle_work = True
         try:
             config = load_config(self.config_path)

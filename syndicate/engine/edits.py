@@ -29,6 +29,7 @@ class LastBuild:
     result: BuildResult  # before the link check
     settings: tuple[object, ...]  # (site facts, permalink, drafts?, cutoff given?)
     read: ReadResult | None = None  # the read it was built from
+    cutoff: datetime | None = None  # the time it was built as of
 
 
 Delta = tuple[ReadResult, Sequence[SourceArticle]]  # (a read, the articles read anew since)
@@ -40,6 +41,7 @@ def remember(
     settings: tuple[object, ...],
     last: LastBuild | None = None,
     delta: Delta | None = None,
+    cutoff: datetime | None = None,
 ) -> LastBuild | None:
     """What the next publish may build an edit on; None when it should not (problems).
     With `delta` from the read `last` was built from, its articles are updated, not
@@ -53,7 +55,7 @@ def remember(
         articles.update((src.path, src) for src in delta[1])
     else:
         articles = {src.path: src for src in read.articles}
-    return LastBuild(articles, tuple(read.sections.values()), kept, settings, read)
+    return LastBuild(articles, tuple(read.sections.values()), kept, settings, read, cutoff)
 
 
 def build_edit(
@@ -74,6 +76,8 @@ def build_edit(
     due = last.result.next_change
     if due is not None and (now is None or now >= due):
         return None  # a scheduled story goes out, or one expires: lists change
+    if now is not None and last.cutoff is not None and now < last.cutoff:
+        return None  # the clock set back (or an earlier --now): a story out then may not be
     if tuple(read.sections.values()) != last.sections or len(read.articles) != len(last.articles):
         return None
     edited = []

@@ -183,3 +183,31 @@ def test_a_publish_runs_in_the_callers_environment_folder_and_umask(tmp_path: Pa
         (tmp_path / "made").write_text("x")
     assert (dict(os.environ), os.getcwd()) == before
     assert (tmp_path / "made").stat().st_mode & 0o777 == 0o600
+
+
+def test_one_resident_publisher_follows_other_outputs_and_times_exactly(
+    newsroom: SiteFactory,
+) -> None:
+    site = newsroom
+    site.article("finance", "embargoed", "Not before 2030.\n", title="Embargoed story",
+                 published="2030-01-01T09:00:00+08:00")  # fmt: skip
+    publish(site, "--resident")
+    assert not (site.root / "public/finance/embargoed").exists()
+    # A rehearsal as of 2031 into another folder, then the live site as of now again.
+    publish(
+        site, "--resident", "--now", "2031-01-01T00:00:00Z", "--out", str(site.root / "rehearsal")
+    )
+    assert (site.root / "rehearsal/finance/embargoed/index.html").exists()
+    publish(site, "--resident", "--now", "2031-01-01T00:00:00Z")
+    assert headline(site, 0) == "Story 0"
+    assert "Embargoed story" in feed_titles(site)
+    retitle(site, 2, "Back to today")
+    publish(site, "--resident")  # time set back: the resident starts over, exactly
+    assert not (site.root / "public/finance/embargoed").exists()
+    assert "Embargoed story" not in feed_titles(site)
+    assert headline(site, 2) == "Back to today"
+    publish(site, "--force", "--no-resident", "--out", str(site.root / "cold"))
+    live, cold = tree(site.root / "public"), tree(site.root / "cold")
+    assert [
+        path for path in sorted(live.keys() | cold.keys()) if live.get(path) != cold.get(path)
+    ] == []

@@ -4,6 +4,7 @@ build, and is taken only when it can be exact."""
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -212,3 +213,20 @@ def test_an_edit_checks_the_links_of_what_it_changed_and_equals_a_whole_check(
     assert sorted(checked) == sorted(a.slug for a in built.site.articles)
     assert not any("nope.png" in str(p) for p in built.problems)
     same_as_whole(built)
+
+
+def test_an_edit_built_as_of_an_earlier_time_builds_the_whole_site(
+    newsroom: SiteFactory,
+) -> None:
+    newsroom.article("world", "later", title="Later", published="2030-01-01")
+    resident, cache = Resident(), BuildCache()
+    config = newsroom.config()
+    future = When(now=datetime(2031, 1, 1, tzinfo=UTC))
+    assert "later" in load_site(config, cache=cache, when=future, resident=resident).site.by_slug
+    touch_later(newsroom.article("world", "a", body="Edited.\n", title="A", published="2024-01-01",
+                                 tags=["x"], authors=["Li"]))  # fmt: skip
+    today = When(now=datetime(2025, 1, 1, tzinfo=UTC))
+    again = load_site(config, cache=cache, when=today, resident=resident)
+    assert "later" not in again.site.by_slug
+    fresh = load_site(config, cache=BuildCache(), when=today)
+    assert snapshot(again.site) == snapshot(fresh.site)
