@@ -79,21 +79,25 @@ class SavedPaths:
     request is among them.
 
     The kernel queues a watcher's events in the order the changes happened. A request
-    comes after every save its caller waited for, so the daemon writes a marker file in
-    a folder watched along with the site's, once the request is in: when the marker's
-    event arrives, every earlier save's has too (without that, a save a moment before
-    `syndicate publish` could miss its own publish).
+    comes after every save its caller waited for, so the daemon creates a marker file of
+    a new name in a folder of its own, watched along with the site's, once the request is
+    in: when that name's event arrives, every earlier save's has too (without that, a
+    save a moment before `syndicate publish` could miss its own publish). A new name each
+    time, because a write can raise several events, and a late one of the last marker's
+    must not pass for this one's.
     """
 
-    def __init__(self, config: Config, marker: Path) -> None:
+    def __init__(self, config: Config, markers: Path) -> None:
         self.config = config
         self.folders = watched_folders(config)
-        self.marker = marker
-        marker.parent.mkdir(mode=0o700, exist_ok=True)
+        markers.mkdir(mode=0o700, exist_ok=True)
+        self.markers = markers.resolve()  # as the watcher names what is in it
+        _remove_markers(markers)  # left by one that was killed
         self._config_stamp = _stamp(config.source)
         self._seen = threading.Condition()
         self._changed: set[str] = set()
-        self._marks = 0
+        self._made = 0  # the number of the last marker made...
+        self._arrived = 0  # ...and of the last whose event arrived
         self._alive = True
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="saved-paths", daemon=True)
@@ -105,11 +109,11 @@ class SavedPaths:
         return self._alive
 
     def _watch(self) -> None:
-        marker = str(self.marker)
+        markers = str(self.markers)
         try:
             for batch in watchfiles.watch(
                 *self.folders,
-                self.marker.parent,
+                self.markers,
                 watch_filter=None,
                 debounce=DEBOUNCE_MS,
                 step=STEP_MS,
@@ -118,8 +122,9 @@ class SavedPaths:
             ):
                 with self._seen:
                     for _, path in batch:
-                        if path == marker:
-                            self._marks += 1
+                        folder, _, name = path.rpartition(os.sep)
+                        if folder == markers:
+                            self._arrived = max(self._arrived, _marker_number(name))
                         elif relevant(self.config, path):
                             self._changed.add(path)
                     self._seen.notify_all()
@@ -131,16 +136,18 @@ class SavedPaths:
     def take(self, config: Config) -> list[str] | None:
         """Every path saved since the last `take`; None when that cannot be known
         (the watcher stopped, or its marker did not come back in time)."""
-        with self._seen:
-            wanted = self._marks + 1
-        self.marker.write_text(str(wanted))
+        self._made += 1
+        wanted = self._made
+        (self.markers / f"{MARKER}{wanted}").touch(exist_ok=False)
         with self._seen:
             arrived = self._seen.wait_for(
-                lambda: self._marks >= wanted or not self._alive, MARKER_SECONDS
+                lambda: self._arrived >= wanted or not self._alive, MARKER_SECONDS
             )
             if not (arrived and self._alive):
                 return None
             changed, self._changed = self._changed, set()
+        with contextlib.suppress(FileNotFoundError):
+            (self.markers / f"{MARKER}{wanted - 1}").unlink()
         stamp = _stamp(config.source)
         if stamp != self._config_stamp:  # polled, as watch does: saved by renaming over it
             self._config_stamp = stamp
@@ -150,9 +157,22 @@ class SavedPaths:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        _remove_markers(self.markers)
         with contextlib.suppress(OSError):
-            self.marker.unlink()
-            self.marker.parent.rmdir()
+            self.markers.rmdir()
+
+
+MARKER = "mark-"
+
+
+def _marker_number(name: str) -> int:
+    number = name.removeprefix(MARKER)
+    return int(number) if name.startswith(MARKER) and number.isdigit() else 0
+
+
+def _remove_markers(folder: Path) -> None:
+    for marker in folder.glob(f"{MARKER}*"):
+        marker.unlink(missing_ok=True)
 
 
 def _stamp(path: Path | None) -> tuple[int, int, int] | None:
@@ -168,7 +188,7 @@ class KeptPublisher:
     """The site's publishes, one after the other, through one `Resident`."""
 
     config_path: Path
-    marker: Path  # a file in a folder of the daemon's own
+    markers: Path  # a folder of the daemon's own (see `SavedPaths`)
     resident: Resident | None = None
     key: tuple[object, ...] | None = None
     saved: SavedPaths | None = None  # from the first publish on
@@ -239,7 +259,7 @@ class KeptPublisher:
             saved.close()  # a folder appeared or moved (watch the new ones), or it failed
             self.saved = None
         if self.saved is None:
-            self.saved = SavedPaths(config, self.marker)
+            self.saved = SavedPaths(config, self.markers)
             return None
         changed = self.saved.take(config)
         return changed if self.known else None
@@ -287,8 +307,8 @@ class Daemon:
     publisher: KeptPublisher = field(init=False)
 
     def __post_init__(self) -> None:
-        marker = socket_path(self.config_path).with_suffix(".d") / "marker"
-        self.publisher = KeptPublisher(self.config_path, marker, idle_minutes=self.minutes)
+        markers = socket_path(self.config_path).with_suffix(".d")
+        self.publisher = KeptPublisher(self.config_path, markers, idle_minutes=self.minutes)
 
     def serve(self) -> None:
         """Answer publishes until idle for the minutes the config says, stopped (SIGTERM),
