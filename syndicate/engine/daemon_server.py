@@ -102,7 +102,9 @@ class SavedPaths:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="saved-paths", daemon=True)
         self._thread.start()
-        self.take(config)  # its marker back: the folders are watched from here on
+        # Its marker back: the folders are watched from here on (a walk after this misses
+        # nothing; until then, one might).
+        self.ready = self.take(config) is not None
 
     @property
     def alive(self) -> bool:
@@ -138,7 +140,10 @@ class SavedPaths:
         (the watcher stopped, or its marker did not come back in time)."""
         self._made += 1
         wanted = self._made
-        (self.markers / f"{MARKER}{wanted}").touch(exist_ok=False)
+        try:
+            (self.markers / f"{MARKER}{wanted}").touch(exist_ok=False)
+        except OSError:  # closed, or its folder removed
+            return None
         with self._seen:
             arrived = self._seen.wait_for(
                 lambda: self._arrived >= wanted or not self._alive, MARKER_SECONDS
@@ -192,7 +197,9 @@ class KeptPublisher:
     resident: Resident | None = None
     key: tuple[object, ...] | None = None
     saved: SavedPaths | None = None  # from the first publish on
-    known: bool = False  # every save since the resident's last publish is in `saved`
+    # Every save since the resident's last publish is in `saved` (the publish notes
+    # what it is handed: `Walks.note`).
+    known: bool = False
     idle_work: bool = False
     warm_up: bool = False  # its first publish found nothing to do: go through the site
     idle_minutes: float = DEFAULT_MINUTES  # as the config said at the last publish
@@ -216,7 +223,6 @@ class KeptPublisher:
         except BaseException:
             self.known = False  # the saves taken were not handed to a publish
             raise
-        self.known = True  # from here on the publish notes them (`Walks.note`)
         outcome = publish(
             config,
             channels=request.channels,
@@ -260,9 +266,12 @@ class KeptPublisher:
             self.saved = None
         if self.saved is None:
             self.saved = SavedPaths(config, self.markers)
+            self.known = self.saved.ready
             return None
         changed = self.saved.take(config)
-        return changed if self.known else None
+        # A walk made after a take that came back misses nothing from then on.
+        known, self.known = self.known, changed is not None
+        return changed if known else None
 
     def when_idle(self) -> None:
         if self.idle_work and self.resident is not None:

@@ -18,7 +18,7 @@ from residents import gone, resident_pid
 
 from syndicate.engine import daemon_server
 from syndicate.engine.daemon import socket_path
-from syndicate.engine.daemon_server import Daemon, callers_world
+from syndicate.engine.daemon_server import Daemon, SavedPaths, callers_world
 
 CHANNELS = "html,feeds"
 
@@ -211,3 +211,23 @@ def test_one_resident_publisher_follows_other_outputs_and_times_exactly(
     assert [
         path for path in sorted(live.keys() | cold.keys()) if live.get(path) != cold.get(path)
     ] == []
+
+
+def test_saved_paths_hold_every_save_made_before_they_are_taken(
+    site: SiteFactory, tmp_path: Path
+) -> None:
+    site.write_config()
+    first = site.article("finance", "a", "A.\n")
+    saved = SavedPaths(site.config(), tmp_path / "markers")
+    try:
+        assert saved.ready and saved.take(site.config()) == []
+        for round_ in range(20):  # saved, then taken at once
+            story = site.article("finance", f"s{round_ % 3}", f"Edit {round_}.\n")
+            assert str(story) in (saved.take(site.config()) or [])
+        (site.content / "finance/.a.md.swp").write_text("swap")  # an editor's, not a save
+        first.unlink()
+        assert saved.take(site.config()) == [str(first)]
+    finally:
+        saved.close()
+    assert saved.take(site.config()) is None  # stopped: not known
+    assert not (tmp_path / "markers").exists()
