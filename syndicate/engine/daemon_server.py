@@ -8,69 +8,46 @@ Run as `python -m syndicate.engine.daemon_server CONFIG MINUTES` by `start_resid
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
 
 import watchfiles
 
 from ..config import Config, load_config
-from ..errors import ContentError, SyndicateError
 from ..outcome import PublishOutcome
 from ..pipeline import When, publish, save_cache, when_idle
 from .cache import Resident
-from .daemon import DEFAULT_MINUTES, PROTOCOL, PublishRequest, socket_path
-from .stamps import channels_stamp, own_code
+from .daemon import DEFAULT_MINUTES, PublishRequest, socket_path
+from .door import (
+    Incoming,
+    Stale,
+    accept,
+    answer_error,
+    answer_outcome,
+    callers_world,
+    code_identity,
+    listening,
+    marker,
+    marker_number,
+    read,
+    remove_markers,
+    send,
+)
 from .watch import relevant, watched_folders
 
 DEBOUNCE_MS, STEP_MS = 50, 2  # a batch of saves is handed on 2 ms after the last one
 MARKER_SECONDS = 5.0  # the marker's event not back by then: look at every file
-QUIET_SECONDS = 1.0  # without a request for this long, the daemon does its idle work
 
 
 class NotWanted(Exception):
     """The config no longer asks for a resident publisher: it stops."""
-
-
-def _answer_outcome(outcome: PublishOutcome, quiet: bool) -> dict[str, Any]:
-    w = outcome.write
-    rows = [] if quiet else [list(row.__dict__.values()) for row in outcome.by_channel]
-    return {
-        "status": "published",
-        "articles": outcome.articles,
-        "drafts_skipped": outcome.drafts_skipped,
-        "channels": outcome.channels,
-        "written": w.written,
-        "unchanged": w.unchanged,
-        "removed": w.removed,
-        "output_dir": str(outcome.output_dir),
-        "reused": outcome.reused,
-        "skipped": outcome.skipped,
-        "warnings": [] if quiet else list(outcome.warnings),
-        "next_change": outcome.next_change.isoformat() if outcome.next_change else None,
-        "by_channel": rows,
-        "pid": os.getpid(),
-    }
-
-
-def _answer_error(exc: BaseException) -> dict[str, Any]:
-    if isinstance(exc, ContentError):
-        problems = [[str(p.path), p.message, p.line, p.severity] for p in exc.problems]
-        return {"status": "problems", "problems": problems}
-    if isinstance(exc, SyndicateError):
-        return {"status": "error", "message": str(exc)}
-    return {"status": "failed", "message": f"{type(exc).__name__}: {exc}"}
 
 
 class SavedPaths:
@@ -92,7 +69,7 @@ class SavedPaths:
         self.folders = watched_folders(config)
         markers.mkdir(mode=0o700, exist_ok=True)
         self.markers = markers.resolve()  # as the watcher names what is in it
-        _remove_markers(markers)  # left by one that was killed
+        remove_markers(markers)  # left by one that was killed
         self._config_stamp = _stamp(config.source)
         self._seen = threading.Condition()
         self._changed: set[str] = set()
@@ -126,7 +103,7 @@ class SavedPaths:
                     for _, path in batch:
                         folder, _, name = path.rpartition(os.sep)
                         if folder == markers:
-                            self._arrived = max(self._arrived, _marker_number(name))
+                            self._arrived = max(self._arrived, marker_number(name))
                         elif relevant(self.config, path):
                             self._changed.add(path)
                     self._seen.notify_all()
@@ -141,7 +118,7 @@ class SavedPaths:
         self._made += 1
         wanted = self._made
         try:
-            (self.markers / f"{MARKER}{wanted}").touch(exist_ok=False)
+            marker(self.markers, wanted).touch(exist_ok=False)
         except OSError:  # closed, or its folder removed
             return None
         with self._seen:
@@ -152,7 +129,7 @@ class SavedPaths:
                 return None
             changed, self._changed = self._changed, set()
         with contextlib.suppress(FileNotFoundError):
-            (self.markers / f"{MARKER}{wanted - 1}").unlink()
+            marker(self.markers, wanted - 1).unlink()
         stamp = _stamp(config.source)
         if stamp != self._config_stamp:  # polled, as watch does: saved by renaming over it
             self._config_stamp = stamp
@@ -162,22 +139,9 @@ class SavedPaths:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        _remove_markers(self.markers)
+        remove_markers(self.markers)
         with contextlib.suppress(OSError):
             self.markers.rmdir()
-
-
-MARKER = "mark-"
-
-
-def _marker_number(name: str) -> int:
-    number = name.removeprefix(MARKER)
-    return int(number) if name.startswith(MARKER) and number.isdigit() else 0
-
-
-def _remove_markers(folder: Path) -> None:
-    for marker in folder.glob(f"{MARKER}*"):
-        marker.unlink(missing_ok=True)
 
 
 def _stamp(path: Path | None) -> tuple[int, int, int] | None:
@@ -285,29 +249,6 @@ class KeptPublisher:
             save_cache(self.resident)
 
 
-def code_identity() -> object:
-    """syndicate's and the installed channels' code as it is on disk now."""
-    return own_code(), channels_stamp()
-
-
-@contextlib.contextmanager
-def callers_world(env: dict[str, str], cwd: str, umask: int) -> Iterator[None]:
-    """The caller's environment (`${VAR}`s in the config, secrets read on use), working
-    folder and umask for the length of one publish."""
-    saved_env, saved_cwd = dict(os.environ), os.getcwd()
-    saved_mask = os.umask(umask)
-    try:
-        os.environ.clear()
-        os.environ.update(env)
-        os.chdir(cwd)
-        yield
-    finally:
-        os.umask(saved_mask)
-        os.chdir(saved_cwd)
-        os.environ.clear()
-        os.environ.update(saved_env)
-
-
 @dataclass
 class Daemon:
     config_path: Path
@@ -322,31 +263,14 @@ class Daemon:
     def serve(self) -> None:
         """Answer publishes until idle for the minutes the config says, stopped (SIGTERM),
         or stale (its code changed, or the config no longer asks for it)."""
-        path = socket_path(self.config_path)
-        lock_path = path.with_suffix(".lock")
-        lock = _locked(lock_path)
-        if lock is None:
-            return  # another daemon serves this site
-        with lock:
-            lock.truncate(0)
-            lock.write(f"{os.getpid()}\n")
-            lock.flush()
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()  # left by one that was killed
+        with listening(self.config_path) as server:
+            if server is None:
+                return  # another process serves this site
             signal.signal(signal.SIGTERM, lambda *_: self._stop())
-            code = code_identity()
             try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-                    server.bind(str(path))
-                    server.listen(16)
-                    server.settimeout(QUIET_SECONDS)
-                    self._loop(server, code)
+                self._loop(server, code_identity())
             finally:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
                 self.publisher.close()
-                with contextlib.suppress(FileNotFoundError):  # still locked: one starting
-                    lock_path.unlink()  # now finds it gone, and leaves
 
     def _stop(self) -> None:
         self.stopping = True
@@ -354,81 +278,38 @@ class Daemon:
     def _loop(self, server: socket.socket, code: object) -> None:
         last = time.monotonic()
         while not self.stopping:
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
+            conn = accept(server)
+            if conn is None:
                 self.publisher.when_idle()
                 if time.monotonic() - last > self.publisher.idle_minutes * 60:
                     return
                 continue
-            except InterruptedError:
-                continue
             with conn:
-                conn.settimeout(None)
-                stale = _same_user(conn) and self._answer(conn, code)
+                try:
+                    incoming = read(conn, self.config_path, code)
+                except Stale:
+                    return
+                if incoming is not None and not self._answer(conn, incoming):
+                    return
             last = time.monotonic()
-            if stale:
-                return
 
-    def _answer(self, conn: socket.socket, code: object) -> bool:
-        """Publish one request and answer it; True if this daemon's code is stale."""
-        with conn.makefile("rb") as incoming:
-            raw = incoming.readline()
-        if not raw:
-            return False  # a client looking whether it listens yet
+    def _answer(self, conn: socket.socket, incoming: Incoming) -> bool:
+        """Publish one request and answer it; False if this daemon is to stop."""
+        request = incoming.request
         try:
-            message = json.loads(raw)
-            if message.get("protocol") != PROTOCOL or code_identity() != code:
-                conn.sendall(b'{"status": "stale"}\n')
-                return True
-            if message["config"] != str(self.config_path.resolve()):
-                raise ValueError(f"this publisher serves {self.config_path}")
-            request = PublishRequest(**message["request"])
-            world = (message["env"], message["cwd"], message["umask"])
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            with contextlib.suppress(OSError):
-                conn.sendall(json.dumps(_answer_error(exc)).encode() + b"\n")
-            return False
-        try:
-            with callers_world(*world):
-                answer = _answer_outcome(self.publisher.publish(request), request.quiet)
+            with callers_world(*incoming.world):
+                answer = answer_outcome(self.publisher.publish(request), request.quiet)
         except NotWanted:
-            with contextlib.suppress(OSError):
-                conn.sendall(b'{"status": "not wanted"}\n')
-            return True
+            send(conn, {"status": "not wanted"})
+            return False
         except Exception as exc:  # every failure goes back to the caller to print
-            answer = _answer_error(exc)
-        with contextlib.suppress(OSError):  # the caller gave up (Ctrl-C): output is live
-            conn.sendall(json.dumps(answer).encode() + b"\n")
+            answer = answer_error(exc)
+        send(conn, answer)
         conn.close()
         if self.publisher.warm_up:
-            with contextlib.suppress(OSError), callers_world(*world):
+            with contextlib.suppress(OSError), callers_world(*incoming.world):
                 self.publisher.warm(request)
-        return False
-
-
-def _locked(path: Path) -> IO[str] | None:
-    """The lock file, locked by this process; None if another holds it, or removed it
-    on its way out between our opening and locking it (the next start takes it)."""
-    lock = open(path, "a+")  # noqa: SIM115 - held for the daemon's life
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        if os.stat(path).st_ino == os.fstat(lock.fileno()).st_ino:
-            return lock
-    except (BlockingIOError, FileNotFoundError):
-        pass
-    lock.close()
-    return None
-
-
-def _same_user(conn: socket.socket) -> bool:
-    """Whether the caller runs as this user: the socket's folder lets nobody else in,
-    and the kernel's word on the caller is checked as well."""
-    if not hasattr(socket, "SO_PEERCRED"):  # not Linux: the folder's permissions alone
         return True
-    credentials = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    uid: int = struct.unpack("3i", credentials)[1]
-    return uid == os.getuid()
 
 
 def main(argv: list[str]) -> None:

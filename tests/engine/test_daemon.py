@@ -16,9 +16,10 @@ import pytest
 from conftest import SiteFactory
 from residents import gone, resident_pid
 
-from syndicate.engine import daemon_server
+from syndicate.engine import door
 from syndicate.engine.daemon import socket_path
-from syndicate.engine.daemon_server import Daemon, SavedPaths, callers_world
+from syndicate.engine.daemon_server import SavedPaths
+from syndicate.engine.door import callers_world
 
 CHANNELS = "html,feeds"
 
@@ -168,9 +169,9 @@ def test_a_resident_publisher_whose_code_changed_declines_and_stops(
                "env": {}, "umask": 0o22, "request": {}}  # fmt: skip
     caller.sendall(json.dumps(request).encode() + b"\n")
     caller.shutdown(socket.SHUT_WR)
-    monkeypatch.setattr(daemon_server, "code_identity", lambda: "upgraded")
-    daemon = Daemon(site.config_path, 1)
-    assert daemon._answer(ours, code="as started") is True
+    monkeypatch.setattr(door, "code_identity", lambda: "upgraded")
+    with pytest.raises(door.Stale):
+        door.read(ours, site.config_path, code="as started")
     ours.close()
     assert json.loads(caller.makefile("rb").readline()) == {"status": "stale"}
 
