@@ -272,7 +272,7 @@ def _published(state: State, outcome: PublishOutcome, started: float) -> None:
     """What a publish did, as `syndicate publish` prints it."""
     if state.quiet:
         return
-    by = f" by the resident publisher (pid {outcome.served_by})" if outcome.served_by else ""
+    by = f" by {outcome.served_by}" if outcome.served_by else ""
     if outcome.skipped:
         elapsed = time.perf_counter() - started
         say(
@@ -337,6 +337,7 @@ def watch(
         include_drafts=drafts,
         report=(lambda line: None) if state.quiet else _say_now,
         report_error=_error_now,
+        answers_publishes=True,
     )
     say(f"watching {state.config.root} (Ctrl-C or SIGTERM to stop)")
     if ingest_seconds is not None:  # its files are edits like any other: watch publishes them

@@ -42,7 +42,7 @@ class PublishOutcome:
     skipped: bool = False  # no input changed: nothing was read or rendered
     warnings: Warnings = field(default_factory=Warnings)
     next_change: datetime | None = None  # when the next scheduled story goes out
-    served_by: int | None = None  # the resident publisher's pid, when one published
+    served_by: str | None = None  # the process that published, when not this one
     # Counted when first asked for: only the CLI shows the table, and counting every
     # output file's owner cost 0.06 s of each of watch's edits at 100,000 articles.
     counts: Callable[[], list[ChannelCount]] = field(default=list, repr=False)

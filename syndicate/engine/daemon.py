@@ -209,5 +209,5 @@ def _outcome_from(answer: dict[str, Any]) -> PublishOutcome:
         warnings=Warnings(lines=answer["warnings"]),
         next_change=datetime.fromisoformat(due) if due else None,
         counts=lambda: rows,
-        served_by=answer["pid"],
+        served_by=answer["by"],
     )

@@ -105,7 +105,9 @@ def send(conn: socket.socket, answer: dict[str, Any]) -> None:
         conn.sendall(json.dumps(answer).encode() + b"\n")
 
 
-def answer_outcome(outcome: PublishOutcome, quiet: bool) -> dict[str, Any]:
+def answer_outcome(
+    outcome: PublishOutcome, quiet: bool, by: str = "the resident publisher"
+) -> dict[str, Any]:
     w = outcome.write
     rows = [] if quiet else [list(row.__dict__.values()) for row in outcome.by_channel]
     return {
@@ -122,7 +124,7 @@ def answer_outcome(outcome: PublishOutcome, quiet: bool) -> dict[str, Any]:
         "warnings": [] if quiet else list(outcome.warnings),
         "next_change": outcome.next_change.isoformat() if outcome.next_change else None,
         "by_channel": rows,
-        "pid": os.getpid(),
+        "by": f"{by} (pid {os.getpid()})",
     }
 
 

@@ -26,6 +26,8 @@ from ..clock import Clock, utc_now
 from ..config import Config, load_config
 from ..errors import ContentError, SyndicateError, Warnings
 from .cache import Resident
+from .daemon import PublishRequest
+from .watch_answers import Answers, LastPublish
 
 Report = Callable[[str], None]
 # How long the watcher waits after the first event of a burst for more (an editor's
@@ -66,6 +68,7 @@ def changes(
     stop: threading.Event,
     wake: Callable[[], bool] = lambda: False,
     idle: Callable[[], None] = lambda: None,
+    answers: Answers | None = None,
 ) -> Iterator[list[str] | None]:
     """The changed paths each time something a publish reads changes (sorted, as the
     operating system gave them), or None when `wake()` says a scheduled time has come
@@ -73,12 +76,15 @@ def changes(
 
     The first batch comes once the watcher is running, possibly empty: whatever was
     saved between the publish before it and then is caught by publishing once more.
+    `answers`: publishes asked of this watch, told when each batch has been handled.
     """
     last = _stamp(config_path)
     folders = watched_folders(config)
+    markers = [answers.markers] if answers is not None else []
     first = True
     for batch in watchfiles.watch(
         *folders,
+        *markers,
         stop_event=stop,
         debounce=DEBOUNCE_MS,
         step=10,
@@ -86,7 +92,10 @@ def changes(
         yield_on_timeout=True,
         raise_interrupt=True,  # Ctrl-C reaches the caller, which says it stopped
     ):
-        changed = sorted({path for _, path in batch if relevant(config, path)})
+        paths = [path for _, path in batch]
+        if answers is not None:
+            paths = answers.take_markers(paths)
+        changed = sorted({path for path in paths if relevant(config, path)})
         now = _stamp(config_path)
         if now != last:  # polled: editors save it by renaming a new file over it
             last = now
@@ -100,8 +109,12 @@ def changes(
             yield changed
         elif wake():
             yield None
+        elif answers is not None and answers.waiting():
+            pass  # a publish asked for is answered first; idle work can wait a second
         else:
             idle()  # a second without a save
+        if answers is not None:
+            answers.handled()
 
 
 FIRST_WARNINGS = 20  # shown when which files changed is not known (the first publish)
@@ -150,6 +163,9 @@ class ResidentPublisher:
     # Told after every publish: whether the output changed, and its problems if it failed
     # (how serve's pages know to reload).
     finished: Callable[[bool, list[str]], None] = lambda changed, problems: None
+    # Answer `syndicate publish` of the same output while running (watch; not serve).
+    answers_publishes: bool = False
+    last: LastPublish = field(default_factory=LastPublish)
 
     def publish(
         self,
@@ -180,18 +196,21 @@ class ResidentPublisher:
                 skip_if_unchanged=not warm,
             )
         except ContentError as exc:
+            self.last.record(None, exc)
             for problem in exc.problems:
                 self.report_error(f"{problem.severity}: {problem}")
             self.report_error(f"{len(exc.problems)} problem(s): the last good output stays live")
             self.finished(False, [str(problem) for problem in exc.problems])
             return False
         except SyndicateError as exc:
+            self.last.record(None, exc)
             for line in str(exc).splitlines():
                 self.report_error(f"error: {line}")
             self.report_error("the last good output stays live")
             self.finished(False, str(exc).splitlines())
             return False
         self.next_change = outcome.next_change
+        self.last.record(outcome, None)
         w = outcome.write
         self.finished(bool(w.written or w.removed), [])
         shown = warnings_to_show(self.config, outcome.warnings, changed)
@@ -247,17 +266,34 @@ class ResidentPublisher:
         from ..pipeline import save_cache, when_idle
 
         self.resident.save_when_idle = True
+        answers = None
+        if self.answers_publishes:
+            answers = Answers(self.config_path, self._same_output, self.last, stop)
+            threading.Thread(target=answers.serve, name="answers", daemon=True).start()
         try:
-            self._run(stop, lambda: when_idle(self.resident))
+            self._run(stop, lambda: when_idle(self.resident), answers)
         finally:
             save_cache(self.resident)
 
-    def _run(self, stop: threading.Event, idle: Callable[[], None]) -> None:
+    def _same_output(self, request: PublishRequest) -> bool:
+        """Whether `request` asks for what this watch publishes."""
+        out = str(self.output_dir.resolve()) if self.output_dir else None
+        return (request.channels, request.out, request.drafts, request.future) == (
+            self.channels,
+            out,
+            self.include_drafts,
+            self.include_future,
+        )
+
+    def _run(
+        self, stop: threading.Event, idle: Callable[[], None], answers: Answers | None = None
+    ) -> None:
         self.publish(warm=True)
         while not stop.is_set():
             config = self.config or load_config(self.config_path)
             folders = watched_folders(config)
-            for changed in changes(config, self.config_path, stop, self.due_soon, idle):
+            batches = changes(config, self.config_path, stop, self.due_soon, idle, answers)
+            for changed in batches:
                 if changed is None:
                     self.publish_scheduled(stop)
                     continue

@@ -194,3 +194,30 @@ def test_an_edit_saved_while_the_config_is_broken_goes_live_once_it_is_mended(
         site.config_path.write_text(good)
         wait_for("changed syndicate.yaml", lines)
         assert "Saved while the config was broken" in page(site, "story-7")
+
+
+def test_a_publish_while_watch_runs_is_answered_by_watch_once_it_caught_up(
+    site: SiteFactory,
+) -> None:
+    newsroom(site)
+    with watching(site) as (process, lines):
+        wait_for("watching content", lines)
+        for round_ in range(4):  # saved, and published at once
+            title = f"Harbour reopens, day {round_}"
+            site.article("finance", "story-9", "Edited.\n", title=title,
+                         published="2024-02-10T09:00:00+08:00")  # fmt: skip
+            result = site.cli("publish", "--channels", CHANNELS)
+            assert result.exit_code == 0, result.output
+            assert f"by syndicate watch (pid {process.pid})" in result.output
+            assert title in page(site, "story-9") and title in feed_titles(site)
+        again = site.cli("publish", "--channels", CHANNELS)
+        assert "nothing changed" in again.output and "syndicate watch" in again.output
+
+        site.raw("finance/story-9.md", "---\ntitle: [unclosed\n---\nBody\n")
+        broken = site.cli("publish", "--channels", CHANNELS)
+        assert broken.exit_code == 1 and "finance/story-9.md:3" in broken.output
+        assert "nothing was published" in broken.output
+        assert "Harbour reopens, day 3" in page(site, "story-9")
+
+        elsewhere = site.cli("publish", "--channels", "html")  # not what watch publishes
+        assert elsewhere.exit_code == 1 and "watch" not in elsewhere.output

@@ -1,0 +1,158 @@
+"""`syndicate publish` answered by a running `syndicate watch`.
+
+Without this, a publish run while watch runs (a script, cron, an editor's habit) would
+wait for watch's publish lock and then go through the whole site in a new process
+(~20 s at 100,000 articles), only to publish what watch had published already. Watch
+listens on the site's socket instead (`door`), as the resident publisher `syndicate
+publish` starts would, and answers a publish of the output it publishes: it waits until
+every save made before the request has been through its loop, then says what the
+publishes since the request did, or that nothing changed.
+
+The wait uses the same marker as `daemon_server.SavedPaths`: a file of a new name, in a
+folder watch's watcher watches too; the kernel queues events in order, so once watch's
+loop has handled the batch with the marker's event, it has handled every save made
+before it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import SyndicateError
+from ..outcome import PublishOutcome, WriteReport
+from .daemon import PublishRequest, socket_path
+from .door import (
+    Incoming,
+    Stale,
+    accept,
+    answer_error,
+    answer_outcome,
+    code_identity,
+    listening,
+    marker,
+    marker_number,
+    read,
+    remove_markers,
+    send,
+)
+
+CLOCK_SLACK_S = 60  # a publish `--now` further from the clock than this is a rehearsal
+
+
+@dataclass
+class LastPublish:
+    """What watch's publishes did: how many there were, and the last one's outcome or
+    the error that stopped it."""
+
+    count: int = 0
+    outcome: PublishOutcome | None = None
+    error: SyndicateError | None = None
+
+    def record(self, outcome: PublishOutcome | None, error: SyndicateError | None) -> None:
+        self.count += 1
+        self.outcome, self.error = outcome, error
+
+
+@dataclass
+class Answers:
+    """The publishes asked of a running watch, answered once its loop caught up."""
+
+    config_path: Path
+    same_output: Callable[[PublishRequest], bool]  # what this watch publishes
+    last: LastPublish
+    stop: threading.Event
+    markers: Path = field(init=False)
+    _made: int = 0
+    _seen: int = 0  # the newest marker among the events of the batch under way
+    _handled: int = 0  # the newest marker whose batch watch's loop is done with
+    _caught_up: threading.Condition = field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        self.markers = socket_path(self.config_path).with_suffix(".d")
+        self.markers.mkdir(mode=0o700, exist_ok=True)
+        self.markers = self.markers.resolve()  # as the watcher names what is in it
+        remove_markers(self.markers)
+
+    # --- watch's loop --------------------------------------------------------------
+
+    def take_markers(self, paths: Iterable[str]) -> list[str]:
+        """The paths of a batch that are not markers; the markers' are noted."""
+        folder, others = str(self.markers), []
+        for path in paths:
+            parent, _, name = path.rpartition(os.sep)
+            if parent == folder:
+                self._seen = max(self._seen, marker_number(name))
+            else:
+                others.append(path)
+        return others
+
+    def waiting(self) -> bool:
+        """Whether a publish asked for waits for the batch under way."""
+        return self._seen > self._handled
+
+    def handled(self) -> None:
+        """Watch's loop is done with the batch: published it, or had nothing to."""
+        with self._caught_up:
+            self._handled = self._seen
+            self._caught_up.notify_all()
+
+    # --- the socket --------------------------------------------------------------------
+
+    def serve(self) -> None:
+        """Answer publishes until `stop` (run in a thread of its own). If another process
+        holds the site's socket (a resident publisher), it answers them instead."""
+        with listening(self.config_path) as server:
+            if server is None:
+                return
+            code = code_identity()
+            while not self.stop.is_set():
+                conn = accept(server)
+                if conn is None:
+                    continue
+                with conn:
+                    try:
+                        incoming = read(conn, self.config_path, code)
+                    except Stale:  # watch keeps its code: the caller publishes itself
+                        continue
+                    if incoming is not None:
+                        send(conn, self._answer(incoming))
+        remove_markers(self.markers)
+
+    def _answer(self, incoming: Incoming) -> dict[str, Any]:
+        request = incoming.request
+        if not self._watched(request):
+            return {"status": "not watched"}  # another output, or --force: publish there
+        with self._caught_up:
+            self._made += 1
+            wanted, before = self._made, self.last.count
+        marker(self.markers, wanted).touch()
+        with self._caught_up:
+            while self._handled < wanted:
+                if self.stop.is_set():
+                    return {"status": "stopping"}
+                self._caught_up.wait(1.0)
+        marker(self.markers, wanted - 1).unlink(missing_ok=True)
+        last = self.last
+        if last.error is not None:  # still broken: as a publish here would fail
+            return answer_error(last.error)
+        if last.count > before and last.outcome is not None:
+            return answer_outcome(last.outcome, request.quiet, "syndicate watch")
+        return answer_outcome(self._nothing_new(request), request.quiet, "syndicate watch")
+
+    def _watched(self, request: PublishRequest) -> bool:
+        now = datetime.fromisoformat(request.now) if request.now else datetime.now(UTC)
+        rehearsal = abs((now - datetime.now(UTC)).total_seconds()) > CLOCK_SLACK_S
+        return self.same_output(request) and not (request.force or request.strict or rehearsal)
+
+    def _nothing_new(self, request: PublishRequest) -> PublishOutcome:
+        done = self.last.outcome
+        out = done.output_dir if done else Path(request.out or ".")
+        due = done.next_change if done else None
+        return PublishOutcome(0, 0, request.channels or [], WriteReport((), 0, ()), out,
+                              skipped=True, next_change=due)  # fmt: skip
