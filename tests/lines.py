@@ -30,9 +30,13 @@ def running(config: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], q
     try:
         yield process, lines_of(process.stdout)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        if process.poll() is None:  # stopped as systemd would: it lets go of its socket
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
 
 
 def lines_of(stream: IO[str]) -> queue.Queue[str]:

@@ -269,10 +269,12 @@ class ResidentPublisher:
         answers = None
         if self.answers_publishes:
             answers = Answers(self.config_path, self._same_output, self.last, stop)
-            threading.Thread(target=answers.serve, name="answers", daemon=True).start()
+            answers.start()
         try:
             self._run(stop, lambda: when_idle(self.resident), answers)
         finally:
+            if answers is not None:
+                answers.close()  # sets `stop`: the loop is over anyway
             save_cache(self.resident)
 
     def _same_output(self, request: PublishRequest) -> bool:

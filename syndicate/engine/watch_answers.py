@@ -16,7 +16,9 @@ before it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -72,12 +74,15 @@ class Answers:
     _seen: int = 0  # the newest marker among the events of the batch under way
     _handled: int = 0  # the newest marker whose batch watch's loop is done with
     _caught_up: threading.Condition = field(default_factory=threading.Condition)
+    _thread: threading.Thread | None = None
 
     def __post_init__(self) -> None:
-        self.markers = socket_path(self.config_path).with_suffix(".d")
-        self.markers.mkdir(mode=0o700, exist_ok=True)
-        self.markers = self.markers.resolve()  # as the watcher names what is in it
-        remove_markers(self.markers)
+        # A folder of this process's own: watched from the start, gone with it (or, if
+        # it was killed, with the next watch's start).
+        runtime = socket_path(self.config_path).parent
+        _remove_orphans(runtime)
+        mine = tempfile.mkdtemp(prefix=f"watch-{os.getpid()}-", dir=runtime)
+        self.markers = Path(mine).resolve()  # as the watcher names what is in it
 
     # --- watch's loop --------------------------------------------------------------
 
@@ -104,9 +109,22 @@ class Answers:
 
     # --- the socket --------------------------------------------------------------------
 
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.serve, name="answers", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop answering (`stop` is set) and let go of the socket, its lock and markers."""
+        self.stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        remove_markers(self.markers)
+        with contextlib.suppress(OSError):
+            self.markers.rmdir()
+
     def serve(self) -> None:
-        """Answer publishes until `stop` (run in a thread of its own). If another process
-        holds the site's socket (a resident publisher), it answers them instead."""
+        """Answer publishes until `stop`. If another process holds the site's socket (a
+        resident publisher), it answers them instead."""
         with listening(self.config_path) as server:
             if server is None:
                 return
@@ -122,7 +140,6 @@ class Answers:
                         continue
                     if incoming is not None:
                         send(conn, self._answer(incoming))
-        remove_markers(self.markers)
 
     def _answer(self, incoming: Incoming) -> dict[str, Any]:
         request = incoming.request
@@ -156,3 +173,23 @@ class Answers:
         due = done.next_change if done else None
         return PublishOutcome(0, 0, request.channels or [], WriteReport((), 0, ()), out,
                               skipped=True, next_change=due)  # fmt: skip
+
+
+def _remove_orphans(runtime: Path) -> None:
+    """Marker folders of watches that are gone (killed: nothing else leaves one)."""
+    for folder in runtime.glob("watch-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            remove_markers(folder)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's: alive
+        return True
+    return True
