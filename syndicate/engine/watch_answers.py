@@ -45,6 +45,7 @@ from .door import (
 )
 
 CLOCK_SLACK_S = 60  # a publish `--now` further from the clock than this is a rehearsal
+BY = "syndicate watch"
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Answers:
     _handled: int = 0  # the newest marker whose batch watch's loop is done with
     _caught_up: threading.Condition = field(default_factory=threading.Condition)
     _thread: threading.Thread | None = None
+    _published: dict[str, Any] | None = None  # the answer for the last publish, if asked
 
     def __post_init__(self) -> None:
         # A folder of this process's own: watched from the start, gone with it (or, if
@@ -102,8 +104,12 @@ class Answers:
         return self._seen > self._handled
 
     def handled(self) -> None:
-        """Watch's loop is done with the batch: published it, or had nothing to."""
+        """Watch's loop is done with the batch: published it, or had nothing to. The
+        answer is put together here, in the loop's thread: counting the files by channel
+        reads the output lists the loop's next publish changes."""
         with self._caught_up:
+            if self.waiting() and self.last.outcome is not None:
+                self._published = answer_outcome(self.last.outcome, False, BY)
             self._handled = self._seen
             self._caught_up.notify_all()
 
@@ -154,13 +160,13 @@ class Answers:
                 if self.stop.is_set():
                     return {"status": "stopping"}
                 self._caught_up.wait(1.0)
+            count, error, published = self.last.count, self.last.error, self._published
         marker(self.markers, wanted - 1).unlink(missing_ok=True)
-        last = self.last
-        if last.error is not None:  # still broken: as a publish here would fail
-            return answer_error(last.error)
-        if last.count > before and last.outcome is not None:
-            return answer_outcome(last.outcome, request.quiet, "syndicate watch")
-        return answer_outcome(self._nothing_new(request), request.quiet, "syndicate watch")
+        if error is not None:  # still broken: as a publish here would fail
+            return answer_error(error)
+        if count > before and published is not None:
+            return published
+        return answer_outcome(self._nothing_new(request), request.quiet, BY)
 
     def _watched(self, request: PublishRequest) -> bool:
         now = datetime.fromisoformat(request.now) if request.now else datetime.now(UTC)
