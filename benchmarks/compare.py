@@ -10,7 +10,9 @@ memory is the largest summed PSS (proportional set size) of the tool's whole pro
 tree (syndicate renders in forked workers that share pages with their parent). Prints
 one table with ratios to Hugo; a tool that cannot be installed is skipped with a message.
 Machines are noisy: compare ratios, not seconds; `--rounds N` repeats the whole sequence
-(tools interleaved) and reports medians.
+(tools interleaved) and reports medians. The html+feeds corpus also gets a no-op and an
+edit through a resident publisher (`publish --resident`), compared with Hugo's CLI runs,
+its memory added to theirs (`--no-resident` skips them).
 
 A corpus (with the output and caches built from it) is not deleted before the next one
 is written: it is moved into `WORKDIR/.trash`, emptied after the last timed run. On an
