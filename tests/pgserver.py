@@ -137,13 +137,29 @@ def start_server() -> PgServer:
     server = PgServer(bin_dir, data, _free_port(), user)
     try:
         server.init()
-        server.start()
+        _start_on_a_free_port(server)
     except subprocess.CalledProcessError as exc:
         log = data / "log"
         detail = log.read_text() if log.exists() else exc.stderr
         shutil.rmtree(data, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {detail[-2000:]}") from None
     return server
+
+
+def _start_on_a_free_port(server: PgServer, attempts: int = 5) -> None:
+    """Start, on another free port if the one found free was taken before PostgreSQL
+    bound it (another test's server or HTTP partner got there first)."""
+    log = server.data / "log"
+    for attempt in range(attempts):
+        seen = log.stat().st_size if log.exists() else 0
+        try:
+            server.start()
+            return
+        except subprocess.CalledProcessError:
+            new = log.read_bytes()[seen:] if log.exists() else b""
+            if b"Address already in use" not in new or attempt == attempts - 1:
+                raise
+            server.port = _free_port()
 
 
 @pytest.fixture(scope="session")
