@@ -522,6 +522,48 @@ def _add_channel_commands(group: click.Group) -> None:
             group.add_command(command)
 
 
+@cli.group()
+def resident() -> None:
+    """The resident publisher `publish --resident` starts (publish.resident_minutes)."""
+
+
+@resident.command(name="status")
+@pass_state
+def resident_status(state: State) -> None:
+    """Say which process answers this site's publishes, if any."""
+    from .engine.daemon import serving
+
+    found = serving(state.config_path)
+    if found is None:
+        say("no resident publisher runs for this site; publishes run in their own process")
+    else:
+        say(f"{found[1]} (pid {found[0]}) answers this site's publishes")
+
+
+@resident.command(name="stop")
+@pass_state
+def resident_stop(state: State) -> None:
+    """Stop the site's resident publisher: a publish under way finishes, the cache is
+    saved. (A running `syndicate watch` is stopped where it was started.)"""
+    import os
+    import signal
+
+    from .engine.daemon import serving
+
+    found = serving(state.config_path)
+    if found is None:
+        say("no resident publisher runs for this site")
+        return
+    pid, what = found
+    if what != "resident publisher":
+        fail(f"{what} (pid {pid}) answers this site's publishes: stop it where it runs")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 120
+    while serving(state.config_path) == found and time.monotonic() < deadline:
+        time.sleep(0.05)
+    say(f"stopped the resident publisher (pid {pid})")
+
+
 cli.add_command(ingest_command)
 
 

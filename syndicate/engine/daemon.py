@@ -98,6 +98,19 @@ def socket_path(config_path: Path) -> Path:
     return runtime_folder() / f"{name}.sock"
 
 
+def serving(config_path: Path) -> tuple[int, str] | None:
+    """(pid, what it is) of the process answering the site's publishes, if one runs:
+    "resident publisher" or "syndicate watch"."""
+    try:
+        pid = int(socket_path(config_path).with_suffix(".lock").read_text().strip())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError, ResidentUnavailable):
+        return None
+    if b"syndicate.engine.daemon_server" in command:
+        return pid, "resident publisher"
+    return (pid, "syndicate watch") if b"watch" in command else None
+
+
 # --- the client: `syndicate publish` -----------------------------------------------------
 
 

@@ -232,3 +232,17 @@ def test_saved_paths_hold_every_save_made_before_they_are_taken(
         saved.close()
     assert saved.take(site.config()) is None  # stopped: not known
     assert not (tmp_path / "markers").exists()
+
+
+def test_resident_status_and_stop(newsroom: SiteFactory) -> None:
+    site = newsroom
+    assert "no resident publisher" in site.cli("resident", "status").output
+    publish(site, "--resident")
+    pid = resident_pid(site.config_path)
+    assert f"resident publisher (pid {pid}) answers" in site.cli("resident", "status").output
+    stopped = site.cli("resident", "stop")
+    assert (
+        stopped.exit_code == 0 and f"stopped the resident publisher (pid {pid})" in stopped.output
+    )
+    assert pid is not None and gone(pid)
+    assert "no resident publisher" in site.cli("resident", "status").output

@@ -221,3 +221,9 @@ def test_a_publish_while_watch_runs_is_answered_by_watch_once_it_caught_up(
 
         elsewhere = site.cli("publish", "--channels", "html")  # not what watch publishes
         assert elsewhere.exit_code == 1 and "watch" not in elsewhere.output
+
+        status = site.cli("resident", "status").output
+        assert f"syndicate watch (pid {process.pid}) answers" in status
+        refused = site.cli("resident", "stop")
+        assert refused.exit_code == 1 and "stop it where it runs" in refused.output
+        assert process.poll() is None
