@@ -276,13 +276,15 @@ def resident_runs(label: str, cmd: list[str], site: Path) -> list[Run]:
     resident publisher between publishes. Started (and its warm-up waited for) before the
     timed runs; its memory after them is added to each run's peak, since it is part of
     the cost; stopped at the end."""
-    from syndicate.engine.daemon import socket_path
+    from syndicate.engine.daemon import serving
 
     kept, out = [*cmd, "--resident"], site / "public"
     timed(kept, site)  # starts it; a publish with nothing to do goes through the site after
     timed(kept, site)  # waits for that
     time.sleep(3)  # its idle work: the cache saved, the next edit's lookups
-    pid = int(socket_path(site / "syndicate.yaml").with_suffix(".lock").read_text())
+    found = serving(site / "syndicate.yaml")
+    assert found is not None, "no resident publisher runs"
+    pid = found[0]
     runs = [scenario(label, "no-op, resident", kept, site, rewritten_in=out)]
     edit = partial(edit_one, site / "content")
     edit()

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from syndicate.engine.daemon import socket_path
+from syndicate.engine.daemon import serving
 
 
 def publish(site: Path, channels: str, *flags: str) -> float:
@@ -83,7 +83,9 @@ def main() -> None:
         time.sleep(2)
         retitle(story, 200 + n)
         run("resident: one edit, 2 s apart", "--resident")
-    pid = int(socket_path(site / "syndicate.yaml").with_suffix(".lock").read_text())
+    found = serving(site / "syndicate.yaml")
+    assert found is not None, "no resident publisher runs"
+    pid = found[0]
     memory = pss_mb(pid)
     os.kill(pid, signal.SIGTERM)
     while os.path.exists(f"/proc/{pid}"):

@@ -193,8 +193,17 @@ def publish(
     if resident is not False:
         from .engine.daemon import PublishRequest
 
-        given = (names, str(out.resolve()) if out else None, drafts, future, force)
-        request = PublishRequest(*given, now.isoformat(), strict, state.quiet, bool(resident))
+        request = PublishRequest(
+            channels=names,
+            out=str(out.resolve()) if out else None,
+            drafts=drafts,
+            future=future,
+            force=force,
+            now=now.isoformat(),
+            strict=strict,
+            quiet=state.quiet,
+            explicit=bool(resident),
+        )
         with user_errors(state):
             outcome = _through_resident(state, request)
         if outcome is not None:

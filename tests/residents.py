@@ -7,16 +7,15 @@ import os
 import time
 from pathlib import Path
 
-from syndicate.engine.daemon import socket_path
+from syndicate.engine.daemon import serving
 
 
 def resident_pid(config: Path) -> int | None:
-    """The pid of the site's resident publisher, if one runs."""
-    try:
-        pid = int(socket_path(config).with_suffix(".lock").read_text().strip() or 0)
-    except (FileNotFoundError, ValueError):
+    """The pid of the site's resident publisher, if one runs (not a watch)."""
+    found = serving(config)
+    if found is None or found[1] != "resident publisher" or not _alive(found[0]):
         return None
-    return pid if pid and _alive(pid) else None
+    return found[0]
 
 
 def _alive(pid: int) -> bool:

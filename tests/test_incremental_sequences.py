@@ -203,6 +203,17 @@ EDITS = st.one_of(
 )
 
 
+# For the sequences driving a real process (watch, a resident publisher): fewer, slower.
+PROCESS_SEQUENCES = settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+BATCHES = st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3)
+# Broken files saved between batches, mended again: a story (by pick) or the config.
+BREAKS = st.lists(st.one_of(st.integers(0, 20), st.just("config")), max_size=2)
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
@@ -222,7 +233,7 @@ def publish(root: Path, *args: str) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3))
+@given(edits=BATCHES)
 def test_edits_published_one_publish_at_a_time_match_a_cold_build(
     tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[Any, ...]]]
 ) -> None:

@@ -8,7 +8,6 @@ Run as `python -m syndicate.engine.daemon_server CONFIG MINUTES` by `start_resid
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import socket
 import sys
@@ -17,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import watchfiles
 
@@ -27,6 +27,7 @@ from .cache import Resident
 from .daemon import DEFAULT_MINUTES, PublishRequest, socket_path
 from .door import (
     Incoming,
+    Markers,
     Stale,
     accept,
     answer_error,
@@ -34,10 +35,7 @@ from .door import (
     callers_world,
     code_identity,
     listening,
-    marker,
-    marker_number,
     read,
-    remove_markers,
     send,
 )
 from .watch import relevant, watched_folders
@@ -55,26 +53,18 @@ class SavedPaths:
     `syndicate watch` gets them; and a way to know that every save made before a
     request is among them.
 
-    The kernel queues a watcher's events in the order the changes happened. A request
-    comes after every save its caller waited for, so the daemon creates a marker file of
-    a new name in a folder of its own, watched along with the site's, once the request is
-    in: when that name's event arrives, every earlier save's has too (without that, a
-    save a moment before `syndicate publish` could miss its own publish). A new name each
-    time, because a write can raise several events, and a late one of the last marker's
-    must not pass for this one's.
+    A request comes after every save its caller waited for: `take` makes a marker
+    (`Markers`) and returns once its event is in, with every earlier save's.
     """
 
     def __init__(self, config: Config, markers: Path) -> None:
         self.config = config
         self.folders = watched_folders(config)
-        markers.mkdir(mode=0o700, exist_ok=True)
-        self.markers = markers.resolve()  # as the watcher names what is in it
-        remove_markers(markers)  # left by one that was killed
+        self.markers = Markers(markers)
         self._config_stamp = _stamp(config.source)
         self._seen = threading.Condition()
         self._changed: set[str] = set()
-        self._made = 0  # the number of the last marker made...
-        self._arrived = 0  # ...and of the last whose event arrived
+        self._arrived = 0  # the number of the newest marker whose event arrived
         self._alive = True
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="saved-paths", daemon=True)
@@ -88,24 +78,20 @@ class SavedPaths:
         return self._alive
 
     def _watch(self) -> None:
-        markers = str(self.markers)
         try:
             for batch in watchfiles.watch(
                 *self.folders,
-                self.markers,
+                self.markers.folder,
                 watch_filter=None,
                 debounce=DEBOUNCE_MS,
                 step=STEP_MS,
                 stop_event=self._stop,
                 raise_interrupt=False,
             ):
+                newest, paths = self.markers.split(path for _, path in batch)
                 with self._seen:
-                    for _, path in batch:
-                        folder, _, name = path.rpartition(os.sep)
-                        if folder == markers:
-                            self._arrived = max(self._arrived, marker_number(name))
-                        elif relevant(self.config, path):
-                            self._changed.add(path)
+                    self._arrived = max(self._arrived, newest)
+                    self._changed.update(path for path in paths if relevant(self.config, path))
                     self._seen.notify_all()
         finally:  # stopped, or the watch failed (too many folders): saves are not known
             with self._seen:
@@ -115,11 +101,8 @@ class SavedPaths:
     def take(self, config: Config) -> list[str] | None:
         """Every path saved since the last `take`; None when that cannot be known
         (the watcher stopped, or its marker did not come back in time)."""
-        self._made += 1
-        wanted = self._made
-        try:
-            marker(self.markers, wanted).touch(exist_ok=False)
-        except OSError:  # closed, or its folder removed
+        wanted = self.markers.make()
+        if wanted is None:  # closed
             return None
         with self._seen:
             arrived = self._seen.wait_for(
@@ -128,8 +111,7 @@ class SavedPaths:
             if not (arrived and self._alive):
                 return None
             changed, self._changed = self._changed, set()
-        with contextlib.suppress(FileNotFoundError):
-            marker(self.markers, wanted - 1).unlink()
+        self.markers.done(wanted)
         stamp = _stamp(config.source)
         if stamp != self._config_stamp:  # polled, as watch does: saved by renaming over it
             self._config_stamp = stamp
@@ -139,9 +121,7 @@ class SavedPaths:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        remove_markers(self.markers)
-        with contextlib.suppress(OSError):
-            self.markers.rmdir()
+        self.markers.close()
 
 
 def _stamp(path: Path | None) -> tuple[int, int, int] | None:
@@ -150,6 +130,22 @@ def _stamp(path: Path | None) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return None if info is None else (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def _publish(
+    config: Config, request: PublishRequest, resident: Resident, **options: Any
+) -> PublishOutcome:
+    """`pipeline.publish` of `request`, through `resident`."""
+    return publish(
+        config,
+        channels=request.channels,
+        output_dir=Path(request.out) if request.out else None,
+        include_drafts=request.drafts,
+        resident=resident,
+        when=When(datetime.fromisoformat(request.now) if request.now else None, request.future),
+        strict=request.strict,
+        **options,
+    )
 
 
 @dataclass
@@ -169,7 +165,6 @@ class KeptPublisher:
     idle_minutes: float = DEFAULT_MINUTES  # as the config said at the last publish
 
     def publish(self, request: PublishRequest) -> PublishOutcome:
-        now = datetime.fromisoformat(request.now) if request.now else None
         if self.resident is None or self.key != request.resident_key():
             # Another output: what the last publishes learned is another site's. (An
             # earlier --now is fine: an edit is then built whole, see `edits`.)
@@ -187,17 +182,7 @@ class KeptPublisher:
         except BaseException:
             self.known = False  # the saves taken were not handed to a publish
             raise
-        outcome = publish(
-            config,
-            channels=request.channels,
-            output_dir=Path(request.out) if request.out else None,
-            include_drafts=request.drafts,
-            force=request.force,
-            resident=resident,
-            when=When(now, request.future),
-            strict=request.strict,
-            changed=changed,
-        )
+        outcome = _publish(config, request, resident, changed=changed, force=request.force)
         self.warm_up = outcome.skipped and resident.recorded is None
         return outcome
 
@@ -207,19 +192,9 @@ class KeptPublisher:
         as `watch` does when it starts."""
         self.warm_up = False
         assert self.resident is not None
-        now = datetime.fromisoformat(request.now) if request.now else None
         with contextlib.suppress(Exception):  # the next publish reports what is wrong
-            publish(
-                load_config(self.config_path),
-                channels=request.channels,
-                output_dir=Path(request.out) if request.out else None,
-                include_drafts=request.drafts,
-                resident=self.resident,
-                when=When(now, request.future),
-                strict=request.strict,
-                changed=None,
-                skip_if_unchanged=False,
-            )
+            config = load_config(self.config_path)
+            _publish(config, request, self.resident, changed=None, skip_if_unchanged=False)
 
     def _changed(self, config: Config) -> list[str] | None:
         """The paths saved since the last publish; None: not known (the first publish,

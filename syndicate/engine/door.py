@@ -10,9 +10,10 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import socket
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -184,19 +185,49 @@ def _same_user(conn: socket.socket) -> bool:
     return uid == os.getuid()
 
 
-MARKER = "mark-"
+class Markers:
+    """Marker files in a folder of their own, watched beside a site's folders: how a
+    resident publisher knows that every save made before a request has reached it.
 
+    The kernel queues one watcher's events in the order the changes happened. A request
+    comes after every save its caller waited for, so once the request is in, a marker is
+    made; when its event arrives, every earlier save's has too. Each marker has a new
+    name, because one write can raise several events, and a late one of the last
+    marker's must not pass for this one's.
+    """
 
-def marker(folder: Path, number: int) -> Path:
-    """The marker file of that number: a new name for each (see `SavedPaths`)."""
-    return folder / f"{MARKER}{number}"
+    PREFIX = "mark-"
 
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        self.folder = folder.resolve()  # as the watcher names what is in it
+        for left in self.folder.glob(f"{self.PREFIX}*"):  # by one that was killed
+            left.unlink(missing_ok=True)
+        self.made = 0
 
-def marker_number(name: str) -> int:
-    number = name.removeprefix(MARKER)
-    return int(number) if name.startswith(MARKER) and number.isdigit() else 0
+    def make(self) -> int | None:
+        """A new marker's number; None if the folder is gone (closed)."""
+        self.made += 1
+        try:
+            (self.folder / f"{self.PREFIX}{self.made}").touch(exist_ok=False)
+        except OSError:
+            return None
+        return self.made
 
+    def done(self, number: int) -> None:
+        """Marker `number` came back: the one before it is no longer waited for."""
+        (self.folder / f"{self.PREFIX}{number - 1}").unlink(missing_ok=True)
 
-def remove_markers(folder: Path) -> None:
-    for marker in folder.glob(f"{MARKER}*"):
-        marker.unlink(missing_ok=True)
+    def split(self, paths: Iterable[str]) -> tuple[int, list[str]]:
+        """(the newest marker among a batch's paths, 0 if none; the other paths)."""
+        folder, newest, others = str(self.folder), 0, []
+        for path in paths:
+            parent, _, name = path.rpartition(os.sep)
+            if parent != folder:
+                others.append(path)
+            elif name.startswith(self.PREFIX) and name[len(self.PREFIX) :].isdigit():
+                newest = max(newest, int(name[len(self.PREFIX) :]))
+        return newest, others
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)

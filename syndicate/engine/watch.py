@@ -80,7 +80,7 @@ def changes(
     """
     last = _stamp(config_path)
     folders = watched_folders(config)
-    markers = [answers.markers] if answers is not None else []
+    markers = [answers.markers.folder] if answers is not None else []
     first = True
     for batch in watchfiles.watch(
         *folders,

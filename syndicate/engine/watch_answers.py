@@ -16,8 +16,8 @@ before it.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -31,16 +31,14 @@ from ..outcome import PublishOutcome, WriteReport
 from .daemon import PublishRequest, socket_path
 from .door import (
     Incoming,
+    Markers,
     Stale,
     accept,
     answer_error,
     answer_outcome,
     code_identity,
     listening,
-    marker,
-    marker_number,
     read,
-    remove_markers,
     send,
 )
 
@@ -70,8 +68,7 @@ class Answers:
     same_output: Callable[[PublishRequest], bool]  # what this watch publishes
     last: LastPublish
     stop: threading.Event
-    markers: Path = field(init=False)
-    _made: int = 0
+    markers: Markers = field(init=False)
     _seen: int = 0  # the newest marker among the events of the batch under way
     _handled: int = 0  # the newest marker whose batch watch's loop is done with
     _caught_up: threading.Condition = field(default_factory=threading.Condition)
@@ -83,20 +80,14 @@ class Answers:
         # it was killed, with the next watch's start).
         runtime = socket_path(self.config_path).parent
         _remove_orphans(runtime)
-        mine = tempfile.mkdtemp(prefix=f"watch-{os.getpid()}-", dir=runtime)
-        self.markers = Path(mine).resolve()  # as the watcher names what is in it
+        self.markers = Markers(Path(tempfile.mkdtemp(prefix=f"watch-{os.getpid()}-", dir=runtime)))
 
     # --- watch's loop --------------------------------------------------------------
 
     def take_markers(self, paths: Iterable[str]) -> list[str]:
         """The paths of a batch that are not markers; the markers' are noted."""
-        folder, others = str(self.markers), []
-        for path in paths:
-            parent, _, name = path.rpartition(os.sep)
-            if parent == folder:
-                self._seen = max(self._seen, marker_number(name))
-            else:
-                others.append(path)
+        newest, others = self.markers.split(paths)
+        self._seen = max(self._seen, newest)
         return others
 
     def waiting(self) -> bool:
@@ -124,9 +115,7 @@ class Answers:
         self.stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        remove_markers(self.markers)
-        with contextlib.suppress(OSError):
-            self.markers.rmdir()
+        self.markers.close()
 
     def serve(self) -> None:
         """Answer publishes until `stop`. If another process holds the site's socket (a
@@ -151,17 +140,17 @@ class Answers:
         request = incoming.request
         if not self._watched(request):
             return {"status": "not watched"}  # another output, or --force: publish there
-        with self._caught_up:
-            self._made += 1
-            wanted, before = self._made, self.last.count
-        marker(self.markers, wanted).touch()
+        before = self.last.count
+        wanted = self.markers.make()
+        if wanted is None:
+            return {"status": "stopping"}
         with self._caught_up:
             while self._handled < wanted:
                 if self.stop.is_set():
                     return {"status": "stopping"}
                 self._caught_up.wait(1.0)
             count, error, published = self.last.count, self.last.error, self._published
-        marker(self.markers, wanted - 1).unlink(missing_ok=True)
+        self.markers.done(wanted)
         if error is not None:  # still broken: as a publish here would fail
             return answer_error(error)
         if count > before and published is not None:
@@ -186,9 +175,7 @@ def _remove_orphans(runtime: Path) -> None:
     for folder in runtime.glob("watch-*-*"):
         pid = folder.name.split("-")[1]
         if pid.isdigit() and not _alive(int(pid)):
-            remove_markers(folder)
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -10,11 +10,12 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import feedparser
 import html5lib
 import pytest
 from conftest import SiteFactory
+from published import feed_titles
 from residents import gone, resident_pid
+from test_incremental_sequences import tree
 
 from syndicate.engine import door
 from syndicate.engine.daemon import socket_path
@@ -55,16 +56,6 @@ def headline(site: SiteFactory, n: int) -> str:
     return "".join(document.find(".//h1").itertext()).strip()
 
 
-def feed_titles(site: SiteFactory) -> list[str]:
-    parsed = feedparser.parse((site.root / "public/atom.xml").read_bytes())
-    assert not parsed.bozo, parsed.bozo_exception
-    return [entry.title for entry in parsed.entries]
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
 def test_publish_hands_every_edit_to_one_resident_publisher(newsroom: SiteFactory) -> None:
     site = newsroom
     first = publish(site, "--resident")
@@ -76,7 +67,7 @@ def test_publish_hands_every_edit_to_one_resident_publisher(newsroom: SiteFactor
         output = publish(site, "--resident")
         assert f"(pid {pid})" in output
         assert headline(site, round_) == f"Harbour reopens, day {round_}"
-        assert f"Harbour reopens, day {round_}" in feed_titles(site)
+        assert f"Harbour reopens, day {round_}" in feed_titles(site.root)
     assert "nothing changed" in publish(site, "--resident")
     publish(site, "--force", "--no-resident", "--out", str(site.root / "cold"))
     live, cold = tree(site.root / "public"), tree(site.root / "cold")
@@ -201,11 +192,11 @@ def test_one_resident_publisher_follows_other_outputs_and_times_exactly(
     assert (site.root / "rehearsal/finance/embargoed/index.html").exists()
     publish(site, "--resident", "--now", "2031-01-01T00:00:00Z")
     assert headline(site, 0) == "Story 0"
-    assert "Embargoed story" in feed_titles(site)
+    assert "Embargoed story" in feed_titles(site.root)
     retitle(site, 2, "Back to today")
     publish(site, "--resident")  # time set back: the resident starts over, exactly
     assert not (site.root / "public/finance/embargoed").exists()
-    assert "Embargoed story" not in feed_titles(site)
+    assert "Embargoed story" not in feed_titles(site.root)
     assert headline(site, 2) == "Back to today"
     publish(site, "--force", "--no-resident", "--out", str(site.root / "cold"))
     live, cold = tree(site.root / "public"), tree(site.root / "cold")

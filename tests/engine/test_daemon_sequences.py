@@ -18,10 +18,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from residents import gone, resident_pid
-from test_incremental_sequences import CHANNELS, EDITS, Newsroom, publish, start, tree
+from test_incremental_sequences import (
+    BATCHES,
+    BREAKS,
+    CHANNELS,
+    PROCESS_SEQUENCES,
+    Newsroom,
+    publish,
+    start,
+    tree,
+)
 
 from syndicate.cli import cli
 
@@ -50,15 +58,8 @@ def break_config(room: Newsroom) -> None:
     room.write_config()
 
 
-@settings(
-    max_examples=6,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3),
-    breaks=st.lists(st.one_of(st.integers(0, 20), st.just("config")), max_size=2),
-)
+@PROCESS_SEQUENCES
+@given(edits=BATCHES, breaks=BREAKS)
 def test_edits_published_through_a_resident_publisher_match_a_cold_build(
     tmp_path_factory: pytest.TempPathFactory,
     edits: list[list[tuple[Any, ...]]],

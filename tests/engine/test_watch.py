@@ -7,11 +7,11 @@ import signal
 import subprocess
 import time
 from contextlib import AbstractContextManager
-from pathlib import Path
 
-import feedparser
 from conftest import SiteFactory
 from lines import running, wait_for
+from published import feed_titles
+from test_incremental_sequences import tree
 
 from syndicate.config import load_config
 from syndicate.engine.watch import relevant
@@ -38,16 +38,6 @@ def page(site: SiteFactory, slug: str) -> str:
     return (site.root / "public/finance" / slug / "index.html").read_text("utf-8")
 
 
-def feed_titles(site: SiteFactory) -> list[str]:
-    parsed = feedparser.parse((site.root / "public/atom.xml").read_bytes())
-    assert not parsed.bozo, parsed.bozo_exception
-    return [entry.title for entry in parsed.entries]
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
 def test_watch_publishes_edits_survives_broken_files_and_stops_on_sigterm(
     site: SiteFactory,
 ) -> None:
@@ -61,7 +51,7 @@ def test_watch_publishes_edits_survives_broken_files_and_stops_on_sigterm(
                      published="2024-02-12T09:00:00+08:00")  # fmt: skip
         assert "written" in wait_for("changed content/finance/story-39.md", lines)
         assert "Six dead in harbour fire" in page(site, "story-39")
-        assert "Six dead in harbour fire" in feed_titles(site)
+        assert "Six dead in harbour fire" in feed_titles(site.root)
 
         site.raw("finance/broken.md", "---\ntitle: [unclosed\n---\nBody\n")
         assert "broken.md" in wait_for("error:", lines)
@@ -72,7 +62,7 @@ def test_watch_publishes_edits_survives_broken_files_and_stops_on_sigterm(
                      published="2024-02-13T09:00:00+08:00")  # fmt: skip
         wait_for("changed content/finance/broken.md", lines)
         assert "Mended story" in page(site, "broken")
-        assert "Mended story" in feed_titles(site)
+        assert "Mended story" in feed_titles(site.root)
 
         (site.content / "finance/.story-1.md.swp").write_bytes(b"vim swap")
         site.article("finance", "story-2", "Second edit.\n", title="Port reopens",
@@ -209,7 +199,7 @@ def test_a_publish_while_watch_runs_is_answered_by_watch_once_it_caught_up(
             result = site.cli("publish", "--channels", CHANNELS)
             assert result.exit_code == 0, result.output
             assert f"by syndicate watch (pid {process.pid})" in result.output
-            assert title in page(site, "story-9") and title in feed_titles(site)
+            assert title in page(site, "story-9") and title in feed_titles(site.root)
         again = site.cli("publish", "--channels", CHANNELS)
         assert "nothing changed" in again.output and "syndicate watch" in again.output
 

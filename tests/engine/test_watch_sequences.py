@@ -17,10 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from lines import running, wait_for
-from test_incremental_sequences import CHANNELS, EDITS, Newsroom, publish, start, tree
+from test_incremental_sequences import (
+    BATCHES,
+    BREAKS,
+    CHANNELS,
+    PROCESS_SEQUENCES,
+    Newsroom,
+    publish,
+    start,
+    tree,
+)
 
 from syndicate.config import load_config
 from syndicate.engine.stamps import (
@@ -65,15 +73,8 @@ def break_and_fix(room: Newsroom, lines: queue.Queue[str], pick: int | str) -> N
     room.write_story(slug)
 
 
-@settings(
-    max_examples=6,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3),
-    breaks=st.lists(st.one_of(st.integers(0, 20), st.just("config")), max_size=2),
-)
+@PROCESS_SEQUENCES
+@given(edits=BATCHES, breaks=BREAKS)
 def test_edits_saved_while_watch_runs_match_a_cold_build(
     tmp_path_factory: pytest.TempPathFactory,
     edits: list[list[tuple[Any, ...]]],
