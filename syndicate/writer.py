@@ -14,7 +14,11 @@ paths:
 
 Only files this tool wrote are ever replaced or removed. They are listed in a manifest
 inside the output folder (`.syndicate-manifest.json`), committed with the files it
-lists, so it is right after a crash and survives deleting the cache. Anything else in
+lists, so it is right after a crash and survives deleting the cache. An in-place commit
+does not rewrite it: it writes what changed since the manifest
+(`.syndicate-manifest-changes.json`, naming the manifest it applies to by digest), so an
+edit costs what it changed, not the size of the site; the manifest is written whole again
+by a swap, and when the changes outgrow `CHANGES_LIMIT`. Anything else in
 the output folder (a `.git` folder, a CNAME file, a user's notes) is kept: a swap
 hard-links it into the new folder, an in-place commit never touches it, and a build
 that would write where such a file lies is refused with the file named.
@@ -29,7 +33,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import orjson
@@ -38,9 +42,10 @@ from .errors import PublishError
 from .outcome import WriteReport
 
 MANIFEST_NAME = ".syndicate-manifest.json"  # inside the output folder
+CHANGES_NAME = ".syndicate-manifest-changes.json"  # beside it: what changed since
 JOURNAL_NAME = ".syndicate-journal.json"  # inside the staging folder, during a commit
 STAGING_MARK = ".syndicate-staging"  # marks a staging folder as ours
-RESERVED = frozenset({MANIFEST_NAME, JOURNAL_NAME, STAGING_MARK})
+RESERVED = frozenset({MANIFEST_NAME, CHANGES_NAME, JOURNAL_NAME, STAGING_MARK})
 LEGACY_MANIFEST = "manifest.json"  # in cache_dir/outputs/<key>/ before the manifest moved
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -54,6 +59,9 @@ class Manifest:
     files: dict[str, str]  # path -> checksum of every file we wrote
     kept_dirs: tuple[str, ...] = ()  # folders that were there before us: never pruned
     in_output: bool = True  # False: read from the old location in the cache
+    base: str = ""  # digest of the manifest file the changes apply to ("": none written)
+    # path -> checksum (None: removed) since that file: `files` is it with these applied
+    changes: dict[str, str | None] = field(default_factory=dict)
 
 
 def output_cache(cache_dir: Path, output_dir: Path) -> Path:
@@ -110,6 +118,10 @@ class StagedOutput:
 
     # Above this share of changed files, a whole-folder swap is cheaper than file renames.
     SWAP_SHARE = 0.3
+    # Above this many changed entries since the manifest, it is written whole again: the
+    # changes file stays small (~0.1 MB), the manifest (~10 MB a 100,000-article site)
+    # is rewritten once in hundreds of edits.
+    CHANGES_LIMIT = 2000
 
     def __init__(
         self,
@@ -137,6 +149,9 @@ class StagedOutput:
         self.previous = manifest.files
         self._kept_dirs = manifest.kept_dirs
         self._manifest_in_output = manifest.in_output
+        self._base = manifest.base
+        self._changes = manifest.changes
+        self._gone: set[str] = set()
         self.files: dict[str, str] = {}
         self.written: list[str] = []
         self._made: set[str] = set()
@@ -208,9 +223,9 @@ class StagedOutput:
 
     def commit(self) -> WriteReport:
         # A manifest entry that is no plain relative path (a forged one) is never acted on.
-        removed = tuple(
-            sorted(r for r in self.previous.keys() - self.files.keys() if _plain_relpath(r))
-        )
+        gone = self.previous.keys() - self.files.keys()
+        removed = tuple(sorted(filter(_plain_relpath, gone)))
+        self._gone = gone  # a forged entry too: no longer listed, though never acted on
         report = WriteReport(tuple(self.written), len(self.files) - len(self.written), removed)
         live = self.output_dir.is_dir()
         changed = bool(self.written or removed)
@@ -228,18 +243,35 @@ class StagedOutput:
 
     def committed(self) -> KnownManifest | None:
         """The manifest now live, as the next publish of this process may take it."""
-        try:
-            found = os.stat(self.output_dir / MANIFEST_NAME)
-        except OSError:
+        signature = manifest_signature(self.output_dir)
+        if signature is None:
             return None
-        manifest = Manifest(self.files, self._kept_dirs)
-        return KnownManifest((found.st_ino, found.st_mtime_ns, found.st_size), manifest)
+        manifest = Manifest(self.files, self._kept_dirs, base=self._base, changes=self._changes)
+        return KnownManifest(signature, manifest)
 
     def _write_manifest(self, kept_dirs: Iterable[str]) -> bool:
         """Stage the manifest; none when nothing of ours is in the output (no files at all)."""
+        self._changes = {}
         if not self.files:
+            self._base = ""
             return False
-        write_file(self.staging / MANIFEST_NAME, manifest_bytes(self.files, kept_dirs))
+        data = manifest_bytes(self.files, kept_dirs)
+        write_file(self.staging / MANIFEST_NAME, data)
+        self._base = digest(data)
+        return True
+
+    def _write_changes(self) -> bool:
+        """Stage what this commit changed on top of the live manifest's earlier changes,
+        when there are few enough of them (False: write the manifest whole instead)."""
+        if not self._base or not self.files:
+            return False
+        changes: dict[str, str | None] = {**self._changes, **dict.fromkeys(self._gone)}
+        changes.update((rel, self.files[rel]) for rel in self.written)
+        if len(changes) > self.CHANGES_LIMIT:
+            return False
+        data = {"base": self._base, "files": changes}
+        write_file(self.staging / CHANGES_NAME, orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
+        self._changes = changes
         return True
 
     def _fits_in_place(self, removed: tuple[str, ...]) -> bool:
@@ -285,12 +317,16 @@ class StagedOutput:
         )
 
     def _commit_in_place(self, removed: tuple[str, ...]) -> None:
-        listed = self._write_manifest(self._kept_dirs)
+        # The manifest's changes (or the manifest) move last: they vouch for the rest.
+        if self._write_changes():
+            moves = [*self.written, CHANGES_NAME]
+        else:
+            listed = self._write_manifest(self._kept_dirs)
+            # Changes left live would name the manifest replaced: removed, and ignored
+            # by `load_manifest` until they are (a crash in between).
+            moves = [*self.written, MANIFEST_NAME] if listed else list(self.written)
+            removed = (*removed, CHANGES_NAME, *(() if listed else (MANIFEST_NAME,)))
         _fsync_tree(self.staging)
-        moves = [*self.written, MANIFEST_NAME]  # the manifest last: it vouches for the rest
-        if not listed:
-            moves.pop()
-            removed = (*removed, MANIFEST_NAME)
         record = {"moves": moves, "removes": list(removed), "kept_dirs": list(self._kept_dirs)}
         _write_json(self.journal, record)
         replay(self.output_dir, self.staging, moves, removed, self._kept_dirs)
@@ -403,26 +439,40 @@ def scan_output(root: Path, ours: dict[str, str]) -> OutputScan:
             if is_dir:
                 scan.dirs.append(rel)
                 pending.append(rel)
-            elif rel not in ours and rel != MANIFEST_NAME:
+            elif rel not in ours and (folder or name not in RESERVED):
                 scan.foreign.append(rel)
     scan.foreign.sort()
     return scan
 
 
+Signature = tuple[tuple[int, int, int], tuple[int, int, int] | None]
+
+
 @dataclass(frozen=True)
 class KnownManifest:
-    """A manifest this process committed, and the live file it wrote it to (inode, mtime,
-    size): a publish that replaced the file since (another process) has a new inode."""
+    """A manifest this process committed, and the live files it wrote it to (inode, mtime,
+    size of the manifest and of its changes): a publish that replaced either since
+    (another process) made a new inode."""
 
-    signature: tuple[int, int, int]
+    signature: Signature
     manifest: Manifest
 
     def holds(self, output_dir: Path) -> bool:
+        return manifest_signature(output_dir) == self.signature
+
+
+def manifest_signature(output_dir: Path) -> Signature | None:
+    """The live manifest's and changes' files as stat sees them; None: no manifest."""
+    found: list[tuple[int, int, int] | None] = []
+    for name in (MANIFEST_NAME, CHANGES_NAME):
         try:
-            found = os.stat(output_dir / MANIFEST_NAME)
+            got = os.stat(output_dir / name)
         except OSError:
-            return False
-        return (found.st_ino, found.st_mtime_ns, found.st_size) == self.signature
+            found.append(None)
+            continue
+        found.append((got.st_ino, got.st_mtime_ns, got.st_size))
+    manifest, changes = found
+    return None if manifest is None else (manifest, changes)
 
 
 def manifest_bytes(files: dict[str, str], kept_dirs: Iterable[str]) -> bytes:
@@ -435,10 +485,13 @@ def manifest_bytes(files: dict[str, str], kept_dirs: Iterable[str]) -> bytes:
 def load_manifest(output_dir: Path, legacy: Path) -> Manifest:
     """Our files in the output folder; none (everything there is foreign) if unreadable."""
     try:
-        data = orjson.loads((output_dir / MANIFEST_NAME).read_bytes())
-        return Manifest(dict(data["files"]), tuple(map(str, data["kept_dirs"])))
+        raw = (output_dir / MANIFEST_NAME).read_bytes()
+        data = orjson.loads(raw)
+        manifest = Manifest(dict(data["files"]), tuple(map(str, data["kept_dirs"])))
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    else:
+        return _with_changes(manifest, output_dir, digest(raw))
     try:  # written by an older version, in the cache
         data = json.loads(legacy.read_text(encoding="utf-8"))
         if data.get("output") == str(output_dir.resolve()) and output_dir.is_dir():
@@ -446,6 +499,26 @@ def load_manifest(output_dir: Path, legacy: Path) -> Manifest:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     return Manifest({}, (), in_output=False)
+
+
+def _with_changes(manifest: Manifest, output_dir: Path, base: str) -> Manifest:
+    """`manifest` with the changes committed since it was written. Changes that name
+    another manifest (a crash after it was replaced) or cannot be read are left out:
+    files they list then look foreign, kept and never removed, until a publish says so."""
+    try:
+        data = orjson.loads((output_dir / CHANGES_NAME).read_bytes())
+        if data["base"] != base:
+            raise ValueError("changes to another manifest")
+        changes = {str(rel): None if c is None else str(c) for rel, c in data["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return replace(manifest, base=base)
+    files = manifest.files
+    for rel, checksum in changes.items():
+        if checksum is None:
+            files.pop(rel, None)
+        else:
+            files[rel] = checksum
+    return replace(manifest, base=base, changes=changes)
 
 
 def _remove_ours(folder: Path) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import feedparser
+
+from syndicate.writer import CHANGES_NAME, MANIFEST_NAME, load_manifest, manifest_bytes
 
 
 def feed_titles(root: Path) -> list[str]:
@@ -12,3 +15,15 @@ def feed_titles(root: Path) -> list[str]:
     parsed = feedparser.parse((root / "public/atom.xml").read_bytes())
     assert not parsed.bozo, parsed.bozo_exception
     return [entry.title for entry in parsed.entries]
+
+
+def output_tree(out: Path) -> dict[str, bytes]:
+    """Every file of an output folder, the manifest read as the publish left it: whole,
+    or with the changes an in-place commit wrote beside it (a cold build writes it whole,
+    an edit its changes, and both must vouch for the same files)."""
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    if files.pop(MANIFEST_NAME, None) is not None:
+        manifest = load_manifest(out, Path(os.devnull))
+        files[MANIFEST_NAME] = manifest_bytes(manifest.files, manifest.kept_dirs)
+    files.pop(CHANGES_NAME, None)
+    return files

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from published import output_tree
 
 from syndicate.cli import cli
 from syndicate.engine import cachefile, filestamp, stamps
@@ -18,9 +19,7 @@ METRO_CONFIG = "site:\n  title: Metro\n  base_url: https://news.example.com/\n"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
+    return output_tree(folder)
 
 
 def test_edits_published_incrementally_match_a_cold_build(tmp_path: Path) -> None:

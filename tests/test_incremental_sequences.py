@@ -22,6 +22,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from published import output_tree
 
 from syndicate.cli import cli
 
@@ -215,9 +216,7 @@ BREAKS = st.lists(st.one_of(st.integers(0, 20), st.just("config")), max_size=2)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
+    return output_tree(folder)
 
 
 def publish(root: Path, *args: str) -> None:

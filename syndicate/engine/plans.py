@@ -50,11 +50,12 @@ class ChannelPlan:
     carried: bool = False  # kept from the last publish (not planned by this one)
 
     def edited(self) -> ChannelPlan:
-        """A copy to change for an edit: the last plan stays as it was until it is live."""
-        return ChannelPlan(
-            self.base, list(self.pages), dict(self.article_keys), dict(self.files),
-            self.readers, self.listing, carried=True,
-        )  # fmt: skip
+        """This plan, to change in place for an edit. No copy (at 100,000 articles its
+        dicts took ~20 ms to copy and as long to free, an edit): the resident publisher
+        lets go of its last render when a publish starts (`pipeline._publish`) and plans
+        anew after one that failed, so nothing reads the plan as it was."""
+        self.carried = True
+        return self
 
     def readers_of(self, adapter: AnyChannel, site: Site) -> dict[str, list[str]]:
         if self.readers is None:

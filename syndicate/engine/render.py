@@ -112,6 +112,8 @@ class Renderer:
             for adapter in adapters
         ]
         edit = self.last.edit_of(self.site, self.staged.previous) if self.last else None
+        if self.last and edit is not None:  # changed in place, as the plans it kept
+            self.owners = self.last.owners
         kept: list[Work] = []
         planned: list[tuple[AnyChannel, str]] = []
         for adapter, base in bases:
@@ -151,7 +153,10 @@ class Renderer:
             if plan is not None:
                 plan.files = self._files[name]
                 plans[name] = plan
-        return Rendered(self.site, plans, self.staged.files, self.owners)
+        files, owners = self.staged.files, self.owners
+        if len(owners) > len(files) + 1000:  # kept from render to render: drop the gone
+            owners = {rel: owners[rel] for rel in files if rel in owners}
+        return Rendered(self.site, plans, files, owners)
 
     # -- an edit that keeps a channel's plan --------------------------------------------
 
@@ -186,8 +191,7 @@ class Renderer:
         for key in stale:  # rendered again: its files come back when they are
             for path, _ in self.cache.outputs.get(key, ()):
                 plan.files.pop(path, None)
-        self.staged.carry(plan.files)
-        self.owners.update(dict.fromkeys(plan.files, adapter.name))
+        self.staged.carry(plan.files)  # their owners are the last render's
         self._files[adapter.name] = plan.files
         self.reused += len(plan.article_keys) + len(plan.pages) - len(work)
         return work

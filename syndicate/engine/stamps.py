@@ -26,7 +26,7 @@ from ..config import Config
 from ..digests import fingerprint
 from ..model import same_objects
 from ..templating_paths import bundled_templates_dir
-from ..writer import MANIFEST_NAME, interrupted, output_cache
+from ..writer import CHANGES_NAME, MANIFEST_NAME, interrupted, output_cache
 from .filestamp import RACY_NS, file_digest
 from .walks import Walks
 
@@ -214,12 +214,11 @@ def sources_fingerprint(
 
 def inputs_fingerprint(config: Config, out: Path, sources: InputsStamp) -> InputsStamp:
     """`sources` plus the state of the output: equal to the last publish's means nothing to do."""
-    manifest = out / MANIFEST_NAME  # inside the output: a changed output changes it
-    manifest_stat = manifest.stat() if manifest.exists() else None
+    # Inside the output: a changed output changes the manifest or its changes.
     whole = fingerprint(
         sources.fingerprint,
         out.is_dir(),
-        (manifest_stat.st_mtime_ns, manifest_stat.st_size) if manifest_stat else None,
+        *map(_stat_of, (out / MANIFEST_NAME, out / CHANGES_NAME)),
         interrupted(out),  # a commit cut short is finished even if no input changed
     )
     return InputsStamp(whole, sources.racy)
@@ -277,3 +276,11 @@ def remember_publish(
         "due": due.isoformat() if due else None,
     }
     path.write_text(json.dumps(record), encoding="utf-8")
+
+
+def _stat_of(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size

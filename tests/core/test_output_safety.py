@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 from conftest import SiteFactory
 
+from syndicate.writer import load_manifest
+
 pytestmark = pytest.mark.usefixtures("text_channel")
 
 TESTS = Path(__file__).resolve().parent.parent
 MANIFEST = ".syndicate-manifest.json"
+CHANGES = ".syndicate-manifest-changes.json"
 
 
 def publish(site: SiteFactory, *args: str) -> str:
@@ -216,6 +219,7 @@ def test_a_publish_killed_mid_commit_is_finished_by_the_next(site: SiteFactory, 
     new = [rel for rel in changed if "Edited" in (out / rel).read_text(encoding="utf-8")]
     assert len(new) == 1  # what a crash can leave: some files new, the rest old
     assert (out / MANIFEST).read_bytes() == manifest  # the manifest moves last
+    assert not (out / CHANGES).exists()  # and so do its changes
     if then == "cache-deleted":
         shutil.rmtree(site.root / ".syndicate")
     if then == "edit-undone":  # the inputs are those of the last complete publish again
@@ -260,7 +264,7 @@ def test_a_forged_manifest_entry_never_reaches_outside_the_folder(site: SiteFact
     site.article("news", "story-5", title="Edited")
     publish(site)
     assert victim.read_text(encoding="utf-8") == "keep\n"
-    assert "../victim.txt" not in json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert "../victim.txt" not in load_manifest(out, out / "none").files
 
 
 def test_force_writes_again_what_was_deleted_from_the_output(site: SiteFactory) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SiteFactory
+from published import output_tree
 
 from syndicate.engine import render, workers
 from syndicate.engine.bodystore import BodyStore
@@ -14,9 +15,7 @@ from syndicate.engine.cachefile import secret_key
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
+    return output_tree(folder)
 
 
 def test_a_parallel_cold_build_writes_what_a_serial_one_does(

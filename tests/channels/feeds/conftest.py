@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from published import output_tree
 
 SPECIAL_TITLE = 'Prices < costs & "margins" aren\'t <b>bold</b>'
 CHINESE_TITLE = "文生视频：Sora 会成为导演吗？"
@@ -70,7 +71,7 @@ def write_newsroom(site: Any, **feeds_settings: Any) -> None:
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    return output_tree(root)
 
 
 def feed_files(public: Path) -> dict[str, bytes]:
