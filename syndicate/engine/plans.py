@@ -48,6 +48,9 @@ class ChannelPlan:
     readers: dict[str, list[str]] | None = None
     listing: dict[str, list[int]] | None = None
     carried: bool = False  # kept from the last publish (not planned by this one)
+    # The channel that planned it, when it writes article files: what `Rendered.prepare`
+    # works out `readers` with (a cold build keys articles in its workers, without them).
+    channel: AnyChannel | None = field(default=None, repr=False)
 
     def edited(self) -> ChannelPlan:
         """This plan, to change in place for an edit. No copy (at 100,000 articles its
@@ -87,6 +90,8 @@ class Rendered:
         """Work out now what the next edit would otherwise work out first."""
         for plan in self.plans.values():
             plan.pages_listing()
+            if plan.channel is not None:
+                plan.readers_of(plan.channel, self.site)
 
     def edit_of(self, site: Site, live: Files) -> list[Pair] | None:
         """The articles `site` has in place of this render's, when nothing else changed:

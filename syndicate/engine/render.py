@@ -122,7 +122,8 @@ class Renderer:
             if plan is not None and plan.base == base and keeps_plan(adapter, edit or ()):
                 kept.extend(self._edit_work(adapter, plan, edit or []))
             else:
-                self.plans[adapter.name] = ChannelPlan(base)
+                channel = adapter if renders_articles(adapter) else None
+                self.plans[adapter.name] = ChannelPlan(base, channel=channel)
                 planned.append((adapter, base))
         articles = [w for adapter, base in planned for w in self._article_work(adapter, base)]
         site: list[Work] = []
