@@ -408,7 +408,7 @@ def _publish(
         raise
     with closing(revisions):  # recorded once live, and only for the real site
         if revised and out.resolve() == config.output_dir.resolve():
-            revisions.save(revised)
+            resident.corrected.saved(revised, revisions.save(revised))
     if resident.save_when_idle:
         resident.unsaved = (config.cache_dir, key, cache)
     else:

@@ -79,7 +79,9 @@ class Revisions(Protocol):
 
     def changes(self, since: Mark | None) -> Changes: ...
 
-    def save(self, revisions: Iterable[Revision]) -> None: ...
+    def save(self, revisions: Iterable[Revision]) -> Mark | None:
+        """Write the records; the mark they were written at (None: nothing to write)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -110,13 +112,15 @@ class SqliteRevisions:
             self._conn.execute("COMMIT")
         return Changes(found, (store, generation), whole)
 
-    def save(self, revisions: Iterable[Revision]) -> None:
+    def save(self, revisions: Iterable[Revision]) -> Mark | None:
         rows = [(r.uid, r.content_hash, r.declared, r.changed_at) for r in revisions]
         if not rows:
-            return
+            return None
         with transaction(self._conn) as conn:  # BEGIN IMMEDIATE: one saver at a time
             conn.execute("UPDATE revisions_log SET generation = generation + 1")
-            generation = conn.execute("SELECT generation FROM revisions_log").fetchone()[0]
+            store, generation = conn.execute(
+                "SELECT store, generation FROM revisions_log"
+            ).fetchone()
             conn.executemany(
                 "INSERT INTO revisions (uid, content_hash, declared, changed_at, generation) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (uid) DO UPDATE SET "
@@ -124,6 +128,7 @@ class SqliteRevisions:
                 "changed_at = excluded.changed_at, generation = excluded.generation",
                 [(*row, generation) for row in rows],
             )
+        return str(store), int(generation)
 
     def close(self) -> None:
         self._conn.close()
@@ -178,6 +183,21 @@ class Corrected:
         self.mark: Mark | None = None
         self.last: tuple[object, object, Site] | None = None  # (version, layout, result)
         self.pending: dict[str, str] = {}  # uid -> slug: record differs from the row
+
+    def saved(self, revisions: list[Revision], mark: Mark | None) -> None:
+        """This process saved `revisions` (the pending records) at `mark`. When no other
+        saver wrote since the rows last read, they are the store's rows now and the mark
+        moves past them: the next publish does not read back its own records (after a
+        first publish, every article's: ~1 s of the first edit at 100,000 articles)."""
+        last = self.mark
+        if mark is None or last is None or last[0] != mark[0] or mark[1] != last[1] + 1:
+            return  # someone else wrote too: the next read takes theirs and ours
+        for revision in revisions:
+            self.rows[revision.uid] = revision
+            kept = self.articles.get(revision.uid)
+            if kept is not None and kept[1] == revision:
+                self.pending.pop(revision.uid, None)
+        self.mark = mark
 
     def one(self, article: Article, last: Revision | None, now: datetime) -> Article:
         """`article` corrected, keeping its record (pending when not what `last` says)."""

@@ -74,18 +74,18 @@ class PgRevisions:
 
         return self.session.run(work)
 
-    def save(self, revisions: Iterable[Revision]) -> None:
+    def save(self, revisions: Iterable[Revision]) -> Mark | None:
         rows = [(r.uid, r.content_hash, r.declared, r.changed_at) for r in revisions]
         if not rows:
-            return
+            return None
 
-        def work(conn: Conn) -> None:
+        def work(conn: Conn) -> Mark:
             # The log row stays locked until commit: savers commit in generation order.
             log = conn.execute(
-                "UPDATE revisions_log SET generation = generation + 1 RETURNING generation"
+                "UPDATE revisions_log SET generation = generation + 1 RETURNING store, generation"
             ).fetchone()
             assert log is not None
-            generation = log[0]
+            store, generation = str(log[0]), int(log[1])  # type: ignore[call-overload]
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO revisions (uid, content_hash, declared, changed_at, "
@@ -94,8 +94,9 @@ class PgRevisions:
                     "changed_at = excluded.changed_at, generation = excluded.generation",
                     [(*row, generation) for row in rows],
                 )
+            return store, generation
 
-        self.session.run(work)  # all or nothing, as the SQLite store
+        return self.session.run(work)  # all or nothing, as the SQLite store
 
     def close(self) -> None:
         self.session.close()

@@ -203,3 +203,44 @@ def test_a_store_from_before_generations_is_upgraded_with_its_rows(tmp_path: Pat
         assert set(store.changes(start.mark).rows) == {"b"}
     finally:
         store.close()
+
+
+def test_a_resident_memo_does_not_read_back_its_own_saves(store, ref, site):
+    """After a first publish saves every article's record, the first edit looks at the
+    edited article only; a save by another host in between still reaches it."""
+    for n in range(12):
+        site.article("news", f"s{n}", published=f"2024-01-{n + 1:02d}T08:00:00Z")
+    memo = Corrected()
+    last = site.build().site
+    looked: list[str] = []
+    one = memo.one
+    memo.one = lambda article, *rest: looked.append(article.slug) or one(article, *rest)  # type: ignore[method-assign]
+
+    def other_host_dates_s7() -> None:
+        other = open_store(ref)
+        uid = last.by_slug["s7"].uid
+        try:
+            other.save(
+                [Revision(uid, last.by_slug["s7"].content_hash, None, "2031-01-01T00:00:00+00:00")]
+            )
+        finally:
+            other.close()
+
+    def publish(swap: dict[str, Any], now: datetime, between: Any = lambda: None) -> Site:
+        nonlocal last
+        last = last.replacing({s: replace(last.by_slug[s], **f) for s, f in swap.items()})
+        looked.clear()
+        corrected, revised = apply_from(last, store, now, memo)
+        between()  # after this memo read the store, before it saves
+        memo.saved(revised, store.save(revised))
+        return corrected
+
+    publish({}, FIRST)
+    assert len(looked) == 12 and memo.pending == {}
+    publish({"s5": {"content_hash": "edited"}}, EDITED)
+    assert looked == ["s5"]  # not the twelve records the first publish saved
+    publish({"s2": {"content_hash": "edited too"}}, EDITED, between=other_host_dates_s7)
+    assert looked == ["s2"]
+    seen = publish({"s3": {}}, EDITED)
+    assert sorted(looked) == ["s2", "s3", "s7"]  # both saves read back: one came between
+    assert seen.by_slug["s7"].updated == datetime(2031, 1, 1, tzinfo=UTC)
