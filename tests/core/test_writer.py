@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from syndicate.errors import PublishError
-from syndicate.writer import safe_relpath
+from syndicate.writer import StagedOutput, safe_relpath
 
 PARTS = st.sampled_from(["a", "b.html", "", ".", "..", "x\\y", "index.html", "s"])
 
@@ -38,3 +38,14 @@ def test_safe_relpath_follows_the_plain_definition(parts: list[str], lead: str, 
 def test_paths_outside_the_output_are_refused(path: str) -> None:
     with pytest.raises(PublishError):
         safe_relpath(path)
+
+
+def test_carrying_a_file_written_already_is_refused(tmp_path: Path) -> None:
+    """`carry` checks by counting: a kept plan naming a file this publish wrote fails."""
+    staged = StagedOutput(tmp_path / "public", tmp_path / "cache")
+    rel, checksum = staged.add("news/a.html", b"a")
+    staged.carry({"news/b.html": "b" * 32})  # apart: fine
+    assert set(staged.files) == {rel, "news/b.html"}
+    with pytest.raises(PublishError, match="two channels or pages write the same file"):
+        staged.carry({"news/c.html": "c" * 32, rel: checksum})
+    staged.abort()
