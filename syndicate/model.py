@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from operator import attrgetter, is_
@@ -344,7 +344,8 @@ class Site:
     def __post_init__(self, _derived: Mapping[str, object] | None) -> None:
         if _derived is not None:
             for name, value in _derived.items():
-                wrapped = MappingProxyType(value) if name.startswith("by_") else value  # type: ignore[arg-type]
+                plain = name.startswith("by_") and isinstance(value, dict)
+                wrapped = MappingProxyType(value) if plain else value  # type: ignore[arg-type]
                 object.__setattr__(self, name, wrapped)
             return
         object.__setattr__(self, "by_slug", MappingProxyType({a.slug: a for a in self.articles}))
@@ -415,8 +416,7 @@ class Site:
 
     def _swapped(self, new: Mapping[str, Article], where: dict[str, int]) -> dict[str, object]:
         """The by-slug, by-tag, by-section and by-author lists with `new` swapped in."""
-        by_slug = _copied(self.by_slug)
-        by_slug.update(new)
+        by_slug = _swapped_slugs(self.by_slug, new)
         tags: dict[str, list[str]] = {}
         sections: dict[tuple[str, bool], list[str]] = {}
         authors: dict[str, list[str]] = {}
@@ -499,6 +499,51 @@ class Site:
             index = SectionIndex.build(self.articles)
             object.__setattr__(self, "_section_index", index)
         return index
+
+
+class SwappedSlugs(Mapping[str, Article]):
+    """`Site.by_slug` of a site `replacing` made: the mapping of the site it was made
+    from, with the articles swapped since on top. Three sites follow each edit (the
+    build's, the link check's and the corrected one), and copying 100,000 slugs for each
+    cost ~10 ms an edit; the overlay is made a plain mapping again past `FLATTEN`."""
+
+    __slots__ = ("_base", "_top")
+    FLATTEN = 1024
+
+    def __init__(self, base: Mapping[str, Article], top: dict[str, Article]) -> None:
+        self._base = base  # never a SwappedSlugs: lookups stay two dict look-ups
+        self._top = top  # only slugs `base` has: `replacing` keeps every slug
+
+    def __getitem__(self, slug: str) -> Article:
+        found = self._top.get(slug)
+        return self._base[slug] if found is None else found
+
+    def get(self, slug: str, default: Any = None) -> Any:
+        found = self._top.get(slug)
+        return self._base.get(slug, default) if found is None else found
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+
+def _swapped_slugs(
+    by_slug: Mapping[str, Article], new: Mapping[str, Article]
+) -> Mapping[str, Article]:
+    """`by_slug` with `new` swapped in (slugs it has): an overlay, flattened when large."""
+    if not isinstance(by_slug, SwappedSlugs):
+        return SwappedSlugs(by_slug, dict(new))
+    top = {**by_slug._top, **new}
+    if len(top) <= SwappedSlugs.FLATTEN:
+        return SwappedSlugs(by_slug._base, top)
+    flat = _copied(by_slug._base)
+    flat.update(top)
+    return MappingProxyType(flat)
 
 
 def _copied(mapping: Mapping[str, V]) -> dict[str, V]:

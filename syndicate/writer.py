@@ -46,6 +46,7 @@ CHANGES_NAME = ".syndicate-manifest-changes.json"  # beside it: what changed sin
 JOURNAL_NAME = ".syndicate-journal.json"  # inside the staging folder, during a commit
 STAGING_MARK = ".syndicate-staging"  # marks a staging folder as ours
 RESERVED = frozenset({MANIFEST_NAME, CHANGES_NAME, JOURNAL_NAME, STAGING_MARK})
+_BOOKKEEPING = frozenset({MANIFEST_NAME, CHANGES_NAME})  # ours in the output's root
 LEGACY_MANIFEST = "manifest.json"  # in cache_dir/outputs/<key>/ before the manifest moved
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -456,7 +457,7 @@ def scan_output(root: Path, ours: dict[str, str]) -> OutputScan:
             if is_dir:
                 scan.dirs.append(rel)
                 pending.append(rel)
-            elif rel not in ours and (folder or name not in RESERVED):
+            elif rel not in ours and rel not in _BOOKKEEPING:
                 scan.foreign.append(rel)
     scan.foreign.sort()
     return scan

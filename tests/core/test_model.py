@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import SiteFactory
 
-from syndicate.model import Site
+from syndicate.model import Site, SwappedSlugs
 
 
 def test_section_lists_match_a_plain_filter(site: SiteFactory) -> None:
@@ -86,6 +86,25 @@ def test_replacing_equals_a_site_built_of_the_swapped_articles(
     assert swapped.layout() is archive.layout()
     assert swapped.changed_since(archive.version()) == set(slugs)
     assert swapped.changed_since(fresh.version()) is None
+
+
+def test_a_chain_of_replacings_looks_up_as_built_anew_and_flattens(
+    archive: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """by_slug after `replacing` is an overlay on the first site's; past FLATTEN swapped
+    articles it is a plain mapping again, and every step still equals a fresh site."""
+    monkeypatch.setattr(SwappedSlugs, "FLATTEN", 4)
+    site, kinds = archive, []
+    for n in range(8):
+        slug = f"story-{(n * 7) % 30}"
+        site = site.replacing({slug: replace(site.by_slug[slug], title=f"Edit {n}")})
+        kinds.append(type(site.by_slug).__name__)
+        fresh = Site(archive.info, site.articles, archive.sections, archive.scheduled,
+                     archive.expired)  # fmt: skip
+        assert lists_of(site) == lists_of(fresh)
+        assert site.by_slug.get("no-such-story") is None and "no-such-story" not in site.by_slug
+        assert len(site.by_slug) == 30 and list(site.by_slug) == list(fresh.by_slug)
+    assert kinds[:4] == ["SwappedSlugs"] * 4 and "mappingproxy" in kinds
 
 
 def test_replacing_an_article_that_moves_builds_the_lists_anew(archive: Site) -> None:
