@@ -22,7 +22,7 @@ from ..model import Article, Site, fingerprints
 from ..render import article_renderer, checked, piece_renderer, renders_articles, site_pieces
 from ..writer import StagedOutput
 from .cache import BuildCache
-from .plans import ChannelPlan, Files, Pair, Planned, Rendered, keeps_plan, swapped
+from .plans import ChannelPlan, Files, Pair, Planned, Rendered, keeps_plan
 from .stamps import tree_digest
 from .workers import PARALLEL_THRESHOLD, fork_pool, worker_count
 
@@ -183,7 +183,7 @@ class Renderer:
         listing = plan.pages_listing()
         new = {id(old): article for old, article in pairs}
         for index in sorted({i for slug in edited for i in listing.get(slug, ())}):
-            page = swapped(plan.pages[index].page, new)
+            page = plan.swap(index, new)
             key = fingerprint(plan.base, "page", *reads_key(page.reads))
             if key != plan.pages[index].key:
                 stale.append(plan.pages[index].key)
