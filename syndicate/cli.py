@@ -252,11 +252,21 @@ def _through_resident(state: State, request: PublishRequest) -> PublishOutcome |
     """The publish done by the site's resident publisher, started first if the config
     or `--resident` asks for one; None: publish here. A running one is asked before
     the config is even read (it reads it), so that asking costs no more than this."""
-    from .engine.daemon import DEFAULT_MINUTES, ResidentUnavailable, ask_resident, start_resident
+    from .engine.daemon import (
+        DEFAULT_MINUTES,
+        ResidentStopped,
+        ResidentUnavailable,
+        ask_resident,
+        start_resident,
+    )
 
     try:
         try:
             return ask_resident(state.config_path, request)
+        except ResidentStopped as exc:  # it holds the socket: no other can start
+            if not state.quiet:
+                err.print(f"{exc}; publishing here", markup=False, highlight=False)
+            return None
         except ResidentUnavailable:
             pass
         minutes = state.config.file.publish.resident_minutes

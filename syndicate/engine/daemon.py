@@ -49,8 +49,16 @@ DEFAULT_MINUTES = 15.0  # how long one started by `--resident` alone stays
 START_SECONDS = 30.0  # how long a client waits for a daemon it started to listen
 
 
+POLL_SECONDS = 1.0  # how often a caller waiting for an answer looks at the listener
+
+
 class ResidentUnavailable(Exception):
     """No resident publisher answered; the caller publishes in its own process."""
+
+
+class ResidentStopped(ResidentUnavailable):
+    """The process that answers the site's publishes is stopped (Ctrl-Z, SIGSTOP): the
+    caller publishes in its own process, once the publish lock is free."""
 
 
 @dataclass(frozen=True)
@@ -130,13 +138,13 @@ def _ask(path: Path, config_path: Path, request: PublishRequest) -> PublishOutco
         "umask": _umask(),
         "request": request.__dict__,
     }
+    listener = serving(config_path)
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.connect(str(path))
             conn.sendall(json.dumps(message).encode() + b"\n")
             conn.shutdown(socket.SHUT_WR)
-            with conn.makefile("rb") as answer:
-                raw = answer.readline()
+            raw = _answer_line(conn, listener[0] if listener else None)
     except OSError as exc:  # none listening, or it died mid-publish (the lock and the
         raise ResidentUnavailable(str(exc)) from None  # writer's journal keep output whole)
     try:
@@ -144,6 +152,36 @@ def _ask(path: Path, config_path: Path, request: PublishRequest) -> PublishOutco
     except ValueError:  # nothing (it died mid-publish), or not an answer
         raise ResidentUnavailable("the resident publisher closed without an answer") from None
     return _outcome_from(answer)
+
+
+def _answer_line(conn: socket.socket, pid: int | None) -> bytes:
+    """The answer's line. A publish may take its time (a first one, ~20 s at 100,000
+    articles), but a listener that is stopped (Ctrl-Z on `syndicate watch`, SIGSTOP)
+    would keep the caller waiting for ever: it is looked at every `POLL_SECONDS`."""
+    conn.settimeout(POLL_SECONDS)
+    chunks: list[bytes] = []
+    while not chunks or not chunks[-1].endswith(b"\n"):
+        try:
+            chunk = conn.recv(1 << 16)
+        except TimeoutError:
+            if pid is not None and _stopped(pid):
+                raise ResidentStopped(
+                    f"the process answering this site's publishes (pid {pid}) is stopped"
+                ) from None
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _stopped(pid: int) -> bool:
+    """Whether process `pid` is stopped (state T) or stopped by a tracer (t)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone: its end of the socket closes, or not Linux
+        return False
+    return stat.rpartition(")")[2].split()[:1] in (["T"], ["t"])
 
 
 def _umask() -> int:

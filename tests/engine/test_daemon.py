@@ -7,6 +7,9 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,6 +107,36 @@ def test_a_killed_resident_publisher_is_replaced_and_nothing_is_lost(
     successor = resident_pid(site.config_path)
     assert successor not in (None, pid) and f"(pid {successor})" in output
     assert headline(site, 5) == "Ferry back on schedule"
+
+
+def test_a_stopped_resident_publisher_does_not_keep_a_publish_waiting(
+    newsroom: SiteFactory,
+) -> None:
+    """Ctrl-Z on the process that answers (or SIGSTOP): the caller notices within a
+    second or two and publishes in its own process, instead of waiting for ever."""
+    site = newsroom
+    publish(site, "--resident")
+    pid = resident_pid(site.config_path)
+    assert pid is not None
+    publish(site, "--resident")  # answered once its first look at the site is done
+    time.sleep(3)  # its idle work (the cache saved under the publish lock) is done too
+    retitle(site, 4, "Port strike ends")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "syndicate", "--config", str(site.config_path),
+             "publish", "--channels", CHANNELS, "--resident"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        waited = time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert done.returncode == 0, done.stderr
+    assert f"(pid {pid}) is stopped; publishing here" in done.stderr
+    assert "by the resident publisher" not in done.stdout
+    assert headline(site, 4) == "Port strike ends"
+    assert waited < 60
 
 
 def test_the_config_starts_one_and_stops_it(newsroom: SiteFactory) -> None:
