@@ -152,7 +152,6 @@ class StagedOutput:
         self._manifest_in_output = manifest.in_output
         self._base = manifest.base
         self._changes = manifest.changes
-        self._gone: set[str] = set()
         self._new = 0  # files recorded that the last publish did not write
         self.files: dict[str, str] = {}
         self.written: list[str] = []
@@ -235,7 +234,6 @@ class StagedOutput:
         # A manifest entry that is no plain relative path (a forged one) is never acted on.
         gone = self._gone_files()
         removed = tuple(sorted(filter(_plain_relpath, gone)))
-        self._gone = gone  # a forged entry too: no longer listed, though never acted on
         report = WriteReport(tuple(self.written), len(self.files) - len(self.written), removed)
         live = self.output_dir.is_dir()
         changed = bool(self.written or removed)
@@ -245,7 +243,7 @@ class StagedOutput:
         changes = len(self.written) + len(removed)
         small = changes <= self.SWAP_SHARE * max(len(self.files), 1)
         if live and small and self._fits_in_place(removed):
-            self._commit_in_place(removed)
+            self._commit_in_place(removed, gone)
         else:
             self._commit_swap(live)
         self._legacy.unlink(missing_ok=True)
@@ -278,12 +276,13 @@ class StagedOutput:
         self._base = digest(data)
         return True
 
-    def _write_changes(self) -> bool:
+    def _write_changes(self, gone: set[str]) -> bool:
         """Stage what this commit changed on top of the live manifest's earlier changes,
-        when there are few enough of them (False: write the manifest whole instead)."""
+        when there are few enough of them (False: write the manifest whole instead).
+        `gone` holds a forged entry too: no longer listed, though never acted on."""
         if not self._base or not self.files:
             return False
-        changes: dict[str, str | None] = {**self._changes, **dict.fromkeys(self._gone)}
+        changes: dict[str, str | None] = {**self._changes, **dict.fromkeys(gone)}
         changes.update((rel, self.files[rel]) for rel in self.written)
         if len(changes) > self.CHANGES_LIMIT:
             return False
@@ -334,9 +333,9 @@ class StagedOutput:
             "(nothing was changed)"
         )
 
-    def _commit_in_place(self, removed: tuple[str, ...]) -> None:
+    def _commit_in_place(self, removed: tuple[str, ...], gone: set[str]) -> None:
         # The manifest's changes (or the manifest) move last: they vouch for the rest.
-        if self._write_changes():
+        if self._write_changes(gone):
             moves = [*self.written, CHANGES_NAME]
         else:
             listed = self._write_manifest(self._kept_dirs)

@@ -27,3 +27,10 @@ def output_tree(out: Path) -> dict[str, bytes]:
         files[MANIFEST_NAME] = manifest_bytes(manifest.files, manifest.kept_dirs)
     files.pop(CHANGES_NAME, None)
     return files
+
+
+def assert_same_output(live: Path, cold: Path) -> None:
+    """Two output folders hold the same files, byte for byte (the manifest as read)."""
+    got, expected = output_tree(live), output_tree(cold)
+    assert sorted(got) == sorted(expected)
+    assert [path for path in got if got[path] != expected[path]] == []

@@ -22,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from published import output_tree
+from published import assert_same_output, output_tree
 
 from syndicate.cli import cli
 
@@ -219,6 +219,12 @@ def tree(folder: Path) -> dict[str, bytes]:
     return output_tree(folder)
 
 
+def apply(room: Newsroom, batch: list[tuple[Any, ...]]) -> None:
+    """One batch of edits (`BATCHES`), saved one after the other."""
+    for edit, *values in batch:
+        edit(room, *values)
+
+
 def publish(root: Path, *args: str) -> None:
     result = CliRunner().invoke(
         cli, ["--config", str(root / "syndicate.yaml"), "-q", "publish", "--channels", CHANNELS,
@@ -240,11 +246,8 @@ def test_edits_published_one_publish_at_a_time_match_a_cold_build(
     room = start(root)
     publish(root)
     for batch in edits:  # the edits between two publishes
-        for edit, *values in batch:
-            edit(room, *values)
+        apply(room, batch)
         publish(root)
     publish(root, "--force", "--out", str(root / "cold"))
-    incremental, cold = tree(root / "public"), tree(root / "cold")
-    assert sorted(incremental) == sorted(cold)
-    assert [p for p in incremental if incremental[p] != cold[p]] == []
+    assert_same_output(root / "public", root / "cold")
     shutil.rmtree(root)

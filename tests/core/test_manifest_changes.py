@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SiteFactory
+from text_site import publish, stories
 
 from syndicate.writer import (
     CHANGES_NAME,
@@ -24,17 +25,6 @@ from syndicate.writer import (
 )
 
 pytestmark = pytest.mark.usefixtures("text_channel")
-
-
-def publish(site: SiteFactory, *args: str) -> str:
-    result = site.cli("publish", *args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def stories(site: SiteFactory, count: int = 12) -> None:
-    for n in range(count):
-        site.article("news", f"story-{n}")
 
 
 def ours(out: Path) -> dict[str, str]:

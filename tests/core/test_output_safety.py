@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SiteFactory
+from text_site import publish, stories
 
 from syndicate.writer import load_manifest
 
@@ -20,17 +21,6 @@ pytestmark = pytest.mark.usefixtures("text_channel")
 TESTS = Path(__file__).resolve().parent.parent
 MANIFEST = ".syndicate-manifest.json"
 CHANGES = ".syndicate-manifest-changes.json"
-
-
-def publish(site: SiteFactory, *args: str) -> str:
-    result = site.cli("publish", *args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def stories(site: SiteFactory, count: int = 12) -> None:
-    for n in range(count):
-        site.article("news", f"story-{n}")
 
 
 def test_first_publish_keeps_files_already_in_the_folder(site: SiteFactory) -> None:

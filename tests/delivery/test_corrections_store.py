@@ -141,14 +141,29 @@ def test_changes_are_the_rows_saved_since_a_mark_by_any_process(store, ref, tmp_
     assert store.changes(("another store", generation)).whole
 
 
-def test_a_resident_memo_reads_on_and_corrects_as_reading_everything(store, ref, site):
-    for n in range(12):  # enough stories for `replacing` to swap rather than build anew
+def watched_memo(site: SiteFactory) -> tuple[Corrected, Site, list[str]]:
+    """A fresh memo, a site of 12 stories (enough for `replacing` to swap rather than
+    build anew), and the slugs the memo looks at, as it looks at them."""
+    for n in range(12):
         site.article("news", f"s{n}", published=f"2024-01-{n + 1:02d}T08:00:00Z")
     memo = Corrected()
-    last = site.build().site
     looked: list[str] = []
     one = memo.one
     memo.one = lambda article, *rest: looked.append(article.slug) or one(article, *rest)  # type: ignore[method-assign]
+    return memo, site.build().site, looked
+
+
+def dated_elsewhere(ref: Path | str, article: Any) -> None:
+    """Another host (its own connection) dates a correction of `article` in 2031."""
+    other = open_store(ref)
+    try:
+        other.save([Revision(article.uid, article.content_hash, None, "2031-01-01T00:00:00+00:00")])
+    finally:
+        other.close()
+
+
+def test_a_resident_memo_reads_on_and_corrects_as_reading_everything(store, ref, site):
+    memo, last, looked = watched_memo(site)
 
     def publish(swap: dict[str, Any], now: datetime, save: bool = True) -> Site:
         """A resident publish of `last` with `swap` swapped in, checked against a fresh one."""
@@ -173,14 +188,7 @@ def test_a_resident_memo_reads_on_and_corrects_as_reading_everything(store, ref,
     assert publish({"s5": {}}, later).by_slug["s3"].updated == later  # dated again: unsaved
     assert sorted(looked) == ["s3", "s5"]  # the swapped and the pending, not all 12
     assert publish({"s5": {}}, datetime(2030, 6, 4, tzinfo=UTC)).by_slug["s3"].updated == later
-    other = open_store(ref)  # another host dates a correction of s7
-    uid = last.by_slug["s7"].uid
-    try:
-        other.save(
-            [Revision(uid, last.by_slug["s7"].content_hash, None, "2031-01-01T00:00:00+00:00")]
-        )
-    finally:
-        other.close()
+    dated_elsewhere(ref, last.by_slug["s7"])  # another host dates a correction of s7
     seen = publish({"s5": {}}, datetime(2030, 6, 5, tzinfo=UTC))
     assert seen.by_slug["s7"].updated == datetime(2031, 1, 1, tzinfo=UTC)
     assert sorted(looked) == ["s5", "s7"]  # the swapped and the row another host wrote
@@ -208,23 +216,10 @@ def test_a_store_from_before_generations_is_upgraded_with_its_rows(tmp_path: Pat
 def test_a_resident_memo_does_not_read_back_its_own_saves(store, ref, site):
     """After a first publish saves every article's record, the first edit looks at the
     edited article only; a save by another host in between still reaches it."""
-    for n in range(12):
-        site.article("news", f"s{n}", published=f"2024-01-{n + 1:02d}T08:00:00Z")
-    memo = Corrected()
-    last = site.build().site
-    looked: list[str] = []
-    one = memo.one
-    memo.one = lambda article, *rest: looked.append(article.slug) or one(article, *rest)  # type: ignore[method-assign]
+    memo, last, looked = watched_memo(site)
 
     def other_host_dates_s7() -> None:
-        other = open_store(ref)
-        uid = last.by_slug["s7"].uid
-        try:
-            other.save(
-                [Revision(uid, last.by_slug["s7"].content_hash, None, "2031-01-01T00:00:00+00:00")]
-            )
-        finally:
-            other.close()
+        dated_elsewhere(ref, last.by_slug["s7"])
 
     def publish(swap: dict[str, Any], now: datetime, between: Any = lambda: None) -> Site:
         nonlocal last

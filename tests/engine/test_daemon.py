@@ -16,9 +16,8 @@ from pathlib import Path
 import html5lib
 import pytest
 from conftest import SiteFactory
-from published import feed_titles
+from published import assert_same_output, feed_titles
 from residents import gone, resident_pid
-from test_incremental_sequences import tree
 
 from syndicate.engine import door
 from syndicate.engine.daemon import socket_path
@@ -73,9 +72,7 @@ def test_publish_hands_every_edit_to_one_resident_publisher(newsroom: SiteFactor
         assert f"Harbour reopens, day {round_}" in feed_titles(site.root)
     assert "nothing changed" in publish(site, "--resident")
     publish(site, "--force", "--no-resident", "--out", str(site.root / "cold"))
-    live, cold = tree(site.root / "public"), tree(site.root / "cold")
-    assert sorted(live) == sorted(cold)
-    assert [path for path in live if live[path] != cold[path]] == []
+    assert_same_output(site.root / "public", site.root / "cold")
 
 
 def test_problems_come_back_as_a_publish_here_prints_them(newsroom: SiteFactory) -> None:
@@ -232,10 +229,7 @@ def test_one_resident_publisher_follows_other_outputs_and_times_exactly(
     assert "Embargoed story" not in feed_titles(site.root)
     assert headline(site, 2) == "Back to today"
     publish(site, "--force", "--no-resident", "--out", str(site.root / "cold"))
-    live, cold = tree(site.root / "public"), tree(site.root / "cold")
-    assert [
-        path for path in sorted(live.keys() | cold.keys()) if live.get(path) != cold.get(path)
-    ] == []
+    assert_same_output(site.root / "public", site.root / "cold")
 
 
 def test_saved_paths_hold_every_save_made_before_they_are_taken(

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
+from published import assert_same_output
 from residents import gone, resident_pid
 from test_incremental_sequences import (
     BATCHES,
@@ -26,9 +27,9 @@ from test_incremental_sequences import (
     CHANNELS,
     PROCESS_SEQUENCES,
     Newsroom,
+    apply,
     publish,
     start,
-    tree,
 )
 
 from syndicate.cli import cli
@@ -70,8 +71,7 @@ def test_edits_published_through_a_resident_publisher_match_a_cold_build(
     try:
         assert through_resident(root) == 0
         for number, batch in enumerate(edits):
-            for edit, *values in batch:
-                edit(room, *values)
+            apply(room, batch)
             if number < len(breaks):
                 broken = breaks[number]
                 break_config(room) if broken == "config" else break_story(room, int(broken))
@@ -82,7 +82,5 @@ def test_edits_published_through_a_resident_publisher_match_a_cold_build(
             os.kill(pid, signal.SIGTERM)
             assert gone(pid)
     publish(root, "--force", "--no-resident", "--out", str(root / "cold"))
-    live, cold = tree(root / "public"), tree(root / "cold")
-    assert sorted(live) == sorted(cold)
-    assert [p for p in live if live[p] != cold[p]] == []
+    assert_same_output(root / "public", root / "cold")
     shutil.rmtree(root)

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from published import assert_same_output
 from syndicate_channels.feeds.build import FeedBuilder
-from test_incremental_sequences import CHANNELS, EDITS, Newsroom, edit_body, edit_title, start, tree
+from test_incremental_sequences import CHANNELS, EDITS, Newsroom, edit_body, edit_title, start
 from test_incremental_sequences import publish as cli_publish
 
 from syndicate.channel import Channel
@@ -79,9 +80,7 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def matches_cold_build(root: Path) -> None:
     cli_publish(root, "--force", "--out", str(root / "cold"))
-    live, cold = tree(root / "public"), tree(root / "cold")
-    assert sorted(live) == sorted(cold)
-    assert [p for p in live if live[p] != cold[p]] == []
+    assert_same_output(root / "public", root / "cold")
 
 
 def published(root: Path) -> tuple[Newsroom, Resident_]:

@@ -19,15 +19,16 @@ from typing import Any
 import pytest
 from hypothesis import given
 from lines import running, wait_for
+from published import assert_same_output
 from test_incremental_sequences import (
     BATCHES,
     BREAKS,
     CHANNELS,
     PROCESS_SEQUENCES,
     Newsroom,
+    apply,
     publish,
     start,
-    tree,
 )
 
 from syndicate.config import load_config
@@ -85,8 +86,7 @@ def test_edits_saved_while_watch_runs_match_a_cold_build(
     with running(root / "syndicate.yaml", "watch", "--channels", CHANNELS) as (watch, lines):
         wait_for("watching content", lines)
         for number, batch in enumerate(edits):
-            for edit, *values in batch:
-                edit(room, *values)
+            apply(room, batch)
             if number < len(breaks):
                 time.sleep(0.2)  # the batch may be published first, or with the breakage
                 break_and_fix(room, lines, breaks[number])
@@ -94,7 +94,5 @@ def test_edits_saved_while_watch_runs_match_a_cold_build(
         watch.send_signal(signal.SIGTERM)
         assert watch.wait(30) == 0
     publish(root, "--force", "--out", str(root / "cold"))
-    live, cold = tree(root / "public"), tree(root / "cold")
-    assert sorted(live) == sorted(cold)
-    assert [p for p in live if live[p] != cold[p]] == []
+    assert_same_output(root / "public", root / "cold")
     shutil.rmtree(root)

@@ -18,12 +18,13 @@ from typing import Any
 import feedparser
 import pytest
 import yaml
+from published import assert_same_output
 from syndicate_channels.feeds import FeedsChannel
 
 from syndicate.engine.cache import Resident
 from syndicate.pipeline import publish
 
-from .conftest import SPECIAL_TITLE, read_tree, write_newsroom
+from .conftest import SPECIAL_TITLE, write_newsroom
 
 NEW_TITLE = "Harbour reopens & more"
 MARCH = "2024-03"
@@ -81,9 +82,7 @@ def assert_matches_cold_build(site: Any) -> None:
     cold = site.root / "cold"
     result = site.cli("-q", "publish", "--channels", "feeds", "--force", "--out", str(cold))
     assert result.exit_code == 0, result.output
-    live, built = read_tree(site.root / "public"), read_tree(cold)
-    assert sorted(live) == sorted(built)
-    assert [path for path in live if live[path] != built[path]] == []
+    assert_same_output(site.root / "public", cold)
 
 
 def test_a_headline_edit_keeps_the_feeds_plan_and_shows_the_new_headline(
