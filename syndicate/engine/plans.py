@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from itertools import compress, count
 from operator import is_not
 
-from ..channel import AnyChannel, Page
+from ..channel import AnyChannel, Page, checked_fields
 from ..model import Article, Site, same_objects
+from .keys import CHUNK, Chunks, chunk_digest, chunk_digests
 
 Files = dict[str, str]  # output path -> checksum
 Pair = tuple[Article, Article]  # (as last rendered, as now)
@@ -51,19 +52,25 @@ class ChannelPlan:
     # The channel that planned it, when it writes article files: what `Rendered.prepare`
     # works out `readers` with (a cold build keys articles in its workers, without them).
     channel: AnyChannel | None = field(default=None, repr=False)
-    # The identities of the articles a long page lists (page index -> ids), kept up to
-    # date by `swapped`: making them again took ~3 ms per 100,000 articles an edit.
-    ids: dict[int, list[int]] = field(default_factory=dict, repr=False)
+    # What it keeps of each page listing more than CHUNK articles (page index -> it).
+    long: dict[int, LongPage] = field(default_factory=dict, repr=False)
 
-    def swap(self, index: int, new: dict[int, Article]) -> Page:
-        """Page `index` listing the new version of each article `new` has (by old id)."""
+    def swap(self, index: int, new: dict[int, Article]) -> tuple[Page, Chunks | None]:
+        """Page `index` listing the new version of each article `new` has (by old id),
+        with its list's chunk digests when it is a long one (see `LongPage`)."""
         page = self.pages[index].page
-        ids = self.ids.get(index)
-        if ids is None:
-            ids = list(map(id, page.reads.articles))  # at C speed: pages list 100,000
-            if len(ids) >= LONG_PAGE:
-                self.ids[index] = ids
-        return swapped(page, new, ids)
+        if len(page.reads.articles) <= CHUNK:
+            return swapped(page, new), None
+        long = self.long.get(index)
+        if long is None:
+            long = self.long[index] = LongPage.of(page)
+        return long.swapped(page, new)
+
+    def long_pages(self) -> None:
+        """Keep each long page's places and chunk digests, for the edits to come."""
+        for index, planned in enumerate(self.pages):
+            if len(planned.page.reads.articles) > CHUNK and index not in self.long:
+                self.long[index] = LongPage.of(planned.page)
 
     def edited(self) -> ChannelPlan:
         """This plan, to change in place for an edit. No copy (at 100,000 articles its
@@ -103,6 +110,7 @@ class Rendered:
         """Work out now what the next edit would otherwise work out first."""
         for plan in self.plans.values():
             plan.pages_listing()
+            plan.long_pages()
             if plan.channel is not None:
                 plan.readers_of(plan.channel, self.site)
 
@@ -139,16 +147,47 @@ def keeps_plan(adapter: AnyChannel, pairs: Iterable[Pair]) -> bool:
     return True
 
 
-LONG_PAGE = 1024  # articles listed, from which a plan keeps a page's ids
+@dataclass
+class LongPage:
+    """A page listing many articles (a sitemap index lists all 100,000), as a plan keeps
+    it between edits: where each article sits in its list, and the list's chunk digests.
+    An edit then swaps its articles in and keys the page by digesting the chunks it
+    touched: finding them and digesting the whole list took ~30 ms an edit."""
+
+    places: dict[int, list[int]]  # id of a listed article -> its places in the list
+    chunks: list[str]  # `keys.chunk_digests` of the list
+
+    @classmethod
+    def of(cls, page: Page) -> LongPage:
+        places: dict[int, list[int]] = {}
+        for at, article in enumerate(page.reads.articles):
+            places.setdefault(id(article), []).append(at)
+        fields = checked_fields(page.reads.fields)
+        return cls(places, chunk_digests(page.reads.articles, fields)[1])
+
+    def swapped(self, page: Page, new: dict[int, Article]) -> tuple[Page, Chunks]:
+        reads = page.reads
+        articles = list(reads.articles)
+        touched = set()
+        for old, article in new.items():
+            places = self.places.pop(old, [])
+            for at in places:
+                articles[at] = article
+                touched.add(at - at % CHUNK)
+            if places:
+                self.places.setdefault(id(article), []).extend(places)
+        fields = checked_fields(reads.fields)
+        for start in touched:
+            self.chunks[start // CHUNK] = chunk_digest(articles, start, fields)
+        page = Page(reads._replace(articles=tuple(articles)), page.render, page.name)
+        return page, ("chunks", list(self.chunks))
 
 
-def swapped(page: Page, new: dict[int, Article], ids: list[int] | None = None) -> Page:
-    """`page` listing the new version of each article `new` has (by the old one's id).
-    `ids`: those of the articles `page` lists, brought up to date with the swap."""
+def swapped(page: Page, new: dict[int, Article]) -> Page:
+    """`page` listing the new version of each article `new` has (by the old one's id)."""
     reads = page.reads
     articles = list(reads.articles)
-    if ids is None:
-        ids = list(map(id, articles))  # found by identity at C speed
+    ids = list(map(id, articles))  # found by identity at C speed
     for old, article in new.items():
         at = -1
         while (at := _position(ids, old, at + 1)) >= 0:

@@ -16,12 +16,13 @@ from functools import partial
 from pathlib import Path
 
 from .. import __version__
-from ..channel import EVERY_FIELD, AnyChannel, OutputFile, Page, Reads, checked_fields
-from ..digests import fields_digests, fingerprint
-from ..model import Article, Site, fingerprints
+from ..channel import AnyChannel, OutputFile, Page
+from ..digests import fingerprint
+from ..model import Article, Site
 from ..render import article_renderer, checked, piece_renderer, renders_articles, site_pieces
 from ..writer import StagedOutput
 from .cache import BuildCache
+from .keys import reads_key
 from .plans import ChannelPlan, Files, Pair, Planned, Rendered, keeps_plan
 from .stamps import tree_digest
 from .workers import PARALLEL_THRESHOLD, fork_pool, worker_count
@@ -46,18 +47,6 @@ def channel_key(adapter: AnyChannel, templates_stamp: str) -> str:
         templates_stamp,
         tree_digest(code),
     )
-
-
-def reads_key(reads: Reads) -> tuple[object, ...]:
-    """Plain values standing for everything `reads` declares: the parts as given, and
-    per article a digest of its declared fields (its fingerprint for `EVERY_FIELD`),
-    memoized on the article, which several pages list."""
-    fields = checked_fields(reads.fields)
-    if fields == EVERY_FIELD:
-        listed = fingerprints(reads.articles)
-    else:
-        listed = fields_digests(reads.articles, fields)
-    return fields, reads.parts, listed
 
 
 @dataclass
@@ -183,8 +172,8 @@ class Renderer:
         listing = plan.pages_listing()
         new = {id(old): article for old, article in pairs}
         for index in sorted({i for slug in edited for i in listing.get(slug, ())}):
-            page = plan.swap(index, new)
-            key = fingerprint(plan.base, "page", *reads_key(page.reads))
+            page, chunks = plan.swap(index, new)
+            key = fingerprint(plan.base, "page", *reads_key(page.reads, chunks))
             if key != plan.pages[index].key:
                 stale.append(plan.pages[index].key)
                 work.append((key, adapter, piece_renderer(page), None))

@@ -28,7 +28,7 @@ from syndicate.channel import (
 )
 from syndicate.config import ChannelSettings
 from syndicate.digests import fields_digest, fingerprint
-from syndicate.engine.render import reads_key
+from syndicate.engine.keys import reads_key
 from syndicate.errors import ChannelError
 from syndicate.fields import Correction, Source
 from syndicate.model import Image, Site

@@ -23,6 +23,7 @@ from test_incremental_sequences import publish as cli_publish
 from syndicate.channel import Channel
 from syndicate.config import load_config
 from syndicate.engine import cache as cache_module
+from syndicate.engine import keys, plans
 from syndicate.engine.cache import Resident
 from syndicate.pipeline import publish
 
@@ -224,16 +225,15 @@ def test_a_picture_or_template_change_plans_anew(
     matches_cold_build(tmp_path)
 
 
-@settings(
+EDIT_SEQUENCES = settings(
     max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(edits=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=4))
-def test_edits_told_to_a_resident_publisher_match_a_cold_build(
-    tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[Any, ...]]]
-) -> None:
-    root = tmp_path_factory.mktemp("newsroom")
+BATCHES = st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=4)
+
+
+def edits_match_cold_build(root: Path, edits: list[list[tuple[Any, ...]]]) -> None:
     room, publisher = published(root)
     for batch in edits:
         for edit, *values in batch:
@@ -241,3 +241,24 @@ def test_edits_told_to_a_resident_publisher_match_a_cold_build(
         publisher.publish()
     matches_cold_build(root)
     shutil.rmtree(root)
+
+
+@EDIT_SEQUENCES
+@given(edits=BATCHES)
+def test_edits_told_to_a_resident_publisher_match_a_cold_build(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[Any, ...]]]
+) -> None:
+    edits_match_cold_build(tmp_path_factory.mktemp("newsroom"), edits)
+
+
+@EDIT_SEQUENCES
+@given(edits=BATCHES)
+def test_long_pages_keyed_by_chunks_match_a_cold_build(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[Any, ...]]]
+) -> None:
+    # Pages listing more than CHUNK articles are swapped and keyed by the chunks an edit
+    # touched (plans.LongPage); with chunks of two, most list pages and feeds are long.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys, "CHUNK", 2)
+        patch.setattr(plans, "CHUNK", 2)
+        edits_match_cold_build(tmp_path_factory.mktemp("newsroom"), edits)

@@ -4,11 +4,15 @@ article fields html plans its pages by (`plan_fields`), which nothing else may m
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import SiteFactory
+from syndicate_channels.html.sitemaps import LatestByFile
 
 from syndicate.channel import OutputFile, Page, article_fields
 
@@ -216,3 +220,34 @@ def test_an_edit_of_a_plan_field_changes_the_plan(months: SiteFactory) -> None:
     after = plan(months)
     assert after != before
     assert any(entry[:2] == ("page", "tags/port/index.html") for entry in after)
+
+
+@dataclass(frozen=True)
+class Story:
+    modified: datetime
+
+
+def test_the_latest_change_after_swaps_is_what_max_gives() -> None:
+    # LatestByFile looks only at swapped stories when it can: its answer must be what
+    # max() gives over them all, the first of equal instants included (the offset it
+    # shows is part of the sitemap's bytes).
+    rng = random.Random(7)
+    zones = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]
+
+    def story() -> Story:
+        at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=rng.randint(0, 3))
+        return Story(at.astimezone(rng.choice(zones)))
+
+    stories = [story() for _ in range(200)]
+    latest = LatestByFile()
+    for _ in range(300):
+        stories = list(stories)
+        for at in rng.sample(range(len(stories)), rng.choice([1, 1, 2, 3, 40])):
+            stories[at] = story()
+        if rng.random() < 0.3:  # the latest story edited back in time
+            first = max(range(len(stories)), key=lambda at: stories[at].modified)
+            stories[first] = Story(stories[first].modified - timedelta(hours=9))
+        found = latest.of("sitemap-2024-01.xml", stories)  # type: ignore[arg-type]
+        expected = max(s.modified for s in stories)
+        assert found == expected and found is not None
+        assert found.utcoffset() == expected.utcoffset()
