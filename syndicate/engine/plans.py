@@ -14,13 +14,14 @@ the publish put live. It is taken only when the live output is still what it wro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress, count
 from operator import is_not
 
-from ..channel import AnyChannel, Page, checked_fields
+from ..channel import AnyChannel, OutputFile, Page, checked_fields
 from ..model import Article, Site, same_objects
+from ..render import article_renderer, piece_renderer
 from .keys import CHUNK, Chunks, chunk_digest, chunk_digests
 
 Files = dict[str, str]  # output path -> checksum
@@ -113,6 +114,30 @@ class Rendered:
             plan.long_pages()
             if plan.channel is not None:
                 plan.readers_of(plan.channel, self.site)
+        self.rehearse()
+
+    def rehearse(self) -> None:
+        """Render, and throw away, what an edit of the newest story would render: its
+        files, the pages listing it and the long pages. After a cold build (rendered in
+        workers) this process has compiled no template and filled no channel memo (the
+        sitemap index's latest change per file); the first edit did it, ~0.2 s of it at
+        100,000 articles. A failure is left for that edit to report."""
+        if not self.site.articles:
+            return
+        newest = self.site.articles[0]
+        for plan in self.plans.values():
+            renders: list[Callable[[], Iterable[OutputFile]]] = []
+            if plan.channel is not None:
+                renders.append(article_renderer(plan.channel, newest, self.site))
+            listing = plan.pages_listing().get(newest.slug, [])
+            for index in sorted({*listing, *plan.long}):
+                renders.append(piece_renderer(plan.pages[index].page))
+            try:
+                for render in renders:
+                    for _ in render():
+                        pass
+            except Exception:  # a rehearsal: the edit renders it again and reports it
+                pass
 
     def edit_of(self, site: Site, live: Files) -> list[Pair] | None:
         """The articles `site` has in place of this render's, when nothing else changed:

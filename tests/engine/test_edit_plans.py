@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jinja2 import Environment
 from published import assert_same_output
 from syndicate_channels.feeds.build import FeedBuilder
 from test_incremental_sequences import CHANNELS, EDITS, Newsroom, edit_body, edit_title, start
@@ -24,8 +25,9 @@ from syndicate.channel import Channel
 from syndicate.config import load_config
 from syndicate.engine import cache as cache_module
 from syndicate.engine import keys, plans
+from syndicate.engine import render as render_module
 from syndicate.engine.cache import Resident
-from syndicate.pipeline import publish
+from syndicate.pipeline import publish, when_idle
 
 Stamps = dict[str, tuple[int, int]]
 
@@ -262,3 +264,28 @@ def test_long_pages_keyed_by_chunks_match_a_cold_build(
         patch.setattr(keys, "CHUNK", 2)
         patch.setattr(plans, "CHUNK", 2)
         edits_match_cold_build(tmp_path_factory.mktemp("newsroom"), edits)
+
+
+def test_idle_time_compiles_what_the_first_edit_after_a_cold_build_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cold build renders in forked workers, so the resident process has compiled no
+    # template; the idle rehearsal (Rendered.rehearse) does, not the first edit.
+    threshold = render_module.PARALLEL_THRESHOLD
+    monkeypatch.setattr(render_module, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(render_module, "worker_count", lambda: 2)
+    room, publisher = published(tmp_path)
+    monkeypatch.setattr(render_module, "PARALLEL_THRESHOLD", threshold)  # an edit's few
+    when_idle(publisher.resident)
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counting(self: Environment, source: str, name: str | None = None, *args: Any) -> Any:
+        compiled.append(name or "?")
+        return compile_(self, source, name, *args)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    edit_title(room, 3, "Harbour reopens")
+    publisher.publish()
+    assert compiled == []
+    matches_cold_build(tmp_path)
