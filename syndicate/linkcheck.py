@@ -144,7 +144,13 @@ class LinkReuse:
             swapped[slug] = last[2]
         if altered:  # joined at C speed: thousands of old warnings cost next to nothing
             self.problems = list(chain.from_iterable(map(self.troubled.__getitem__, self.ordered)))
-        checked_site = self.last[1].replacing(swapped)
+        last_checked = self.last[1]
+        if last_checked.version() is self.last[0] and all(
+            checked is site.by_slug[slug] for slug, checked in swapped.items()
+        ):  # the check took nothing out, then or now: the site as it is (no copy of it)
+            checked_site = site
+        else:
+            checked_site = last_checked.replacing(swapped)
         self.last = (site.version(), checked_site)
         return checked_site, list(self.problems)
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from conftest import SiteFactory
 
+from syndicate import linkcheck, pipeline
 from syndicate.builder import BuildResult
 from syndicate.engine.cache import BuildCache, Resident
 from syndicate.model import Site
@@ -213,6 +214,46 @@ def test_an_edit_checks_the_links_of_what_it_changed_and_equals_a_whole_check(
     assert sorted(checked) == sorted(a.slug for a in built.site.articles)
     assert not any("nope.png" in str(p) for p in built.problems)
     same_as_whole(built)
+
+
+def test_an_edit_the_link_check_takes_nothing_from_is_not_copied(
+    site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check hands back the built site itself while it takes nothing out (no missing
+    # lead image), instead of a copy made by `replacing` (~7 ms at 100,000 articles).
+    site.write_config()
+    for n in range(12):
+        site.article("news", f"s{n}", "Text.\n", published=f"2024-01-{n + 1:02d}")
+    edited = site.content / "news" / "s3.md"
+    for path in site.content.rglob("*.md"):
+        os.utime(path, ns=(0, os.stat(path).st_mtime_ns - 10_000_000_000))
+    resident, cache = Resident(), BuildCache()
+    load_site(site.config(), cache=cache, when=When(), resident=resident)
+    kept: list[bool] = []  # per check: whether it handed back the very site it was given
+
+    def check(built: Site, *args: Any) -> tuple[Site, list[Any]]:
+        checked, problems = linkcheck.check_links(built, *args)
+        kept.append(checked is built)
+        return checked, problems
+
+    monkeypatch.setattr(pipeline, "check_links", check)
+
+    def edit(body: str, **matter: Any) -> tuple[BuildResult, bool]:
+        site.article("news", "s3", body, published="2024-01-04", **matter)
+        touch_later(edited)
+        resident.walks.note([str(edited)])
+        built = load_site(site.config(), cache=cache, when=When(), resident=resident)
+        outcome = kept.pop()
+        fresh = whole(site)
+        assert [str(p) for p in built.problems] == [str(p) for p in fresh.problems]
+        assert snapshot(built.site) == snapshot(fresh.site)
+        return built, outcome
+
+    assert edit("Edited.\n")[1]
+    lead = {"src": "/media/gone.jpg", "alt": "x"}  # missing: the check takes it off
+    built, same = edit("Edited again.\n", image=lead)
+    assert built.site.by_slug["s3"].image is None and not same
+    assert not edit("Fine.\n")[1]  # the last check took something out: swapped into
 
 
 def test_an_edit_built_as_of_an_earlier_time_builds_the_whole_site(
