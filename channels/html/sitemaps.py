@@ -27,11 +27,10 @@ same content gives the same bytes.
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from itertools import compress
+from itertools import compress, count
 from operator import attrgetter, is_not
 
 from syndicate.channel import EVERY_FIELD, Listed, OutputFile, Page, Reads
@@ -266,7 +265,7 @@ def _latest_after_swap(
     before, latest, where = seen
     if len(before) != len(stories) or where < 0 or before[where] is not stories[where]:
         return None
-    swapped = list(compress(itertools.count(), map(is_not, before, stories)))
+    swapped = list(compress(count(), map(is_not, before, stories)))
     if len(swapped) * 8 > len(stories):
         return None
     for at in swapped:  # as max() would: the first of equal ones
@@ -287,9 +286,9 @@ def _index(
         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
     start = 0
-    for name, count in counts:
-        changed = latest.of(name, listed[start : start + count])
-        start += count
+    for name, size in counts:
+        changed = latest.of(name, listed[start : start + size])
+        start += size
         loc = escape(info.absolute(name))
         lines.append(f"<sitemap><loc>{loc}</loc>{_lastmod(changed)}</sitemap>")
     lines.append("</sitemapindex>")

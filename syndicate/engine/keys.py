@@ -30,6 +30,7 @@ def reads_key(reads: Reads, chunks: Chunks | None = None) -> tuple[object, ...]:
 
 
 def listed_key(articles: Sequence[Article], fields: tuple[str, ...]) -> list[str] | Chunks:
+    """A digest per listed article; per chunk of them for a long list."""
     if len(articles) <= CHUNK:
         return listed_digests(articles, fields)
     return chunk_digests(articles, fields)

@@ -197,8 +197,9 @@ class Renderer:
         last = self.cache.outputs
         used = len(self.used) + sum(len(p.article_keys) + len(p.pages) for p in kept)
         if len(last) <= 2 * used + 1000:
-            # Updated in place: a copy of 100,000 keys took ~10 ms an edit. The cache is
-            # the resident publisher's own, and dropped if this publish fails.
+            # Updated in place: a copy of 100,000 keys took ~10 ms an edit. A failed
+            # publish may leave its keys here, as assigning them did before: an output
+            # is only taken once the live files are the ones it names (`_reuse`).
             last.update(self.outputs)
             self.outputs = last
             return
