@@ -24,7 +24,7 @@ from ..reader import ReadResult, SourceArticle
 class LastBuild:
     """A build, and what it was built from and for."""
 
-    articles: Mapping[str, SourceArticle]  # by file, as read
+    articles: dict[str, SourceArticle]  # by file, as read
     sections: tuple[object, ...]  # the section indexes as read
     result: BuildResult  # before the link check
     settings: tuple[object, ...]  # (site facts, permalink, drafts?, cutoff given?)
@@ -51,7 +51,9 @@ def remember(
     site = result.site
     kept = BuildResult(site, list(result.problems), result.drafts, result.next_change)
     if last is not None and delta is not None and last.read is delta[0]:
-        articles = dict(last.articles)  # a copy at C speed, then the few read anew
+        # The last build's, with the few read anew: changed in place, not copied (~5 ms
+        # at 100,000 articles), since this build takes the place of the last for good.
+        articles = last.articles
         articles.update((src.path, src) for src in delta[1])
     else:
         articles = {src.path: src for src in read.articles}
