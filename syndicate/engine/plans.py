@@ -22,7 +22,8 @@ from operator import is_not
 from ..channel import AnyChannel, OutputFile, Page, checked_fields
 from ..model import Article, Site, same_objects
 from ..render import article_renderer, piece_renderer
-from .keys import CHUNK, Chunks, chunk_digest, chunk_digests
+from . import keys
+from .keys import Chunks, chunk_digest, chunk_digests
 
 Files = dict[str, str]  # output path -> checksum
 Pair = tuple[Article, Article]  # (as last rendered, as now)
@@ -61,7 +62,7 @@ class ChannelPlan:
         """Page `index` listing the new version of each article `new` has (by old id),
         with its list's chunk digests when it is a long one (see `LongPage`)."""
         page = self.pages[index].page
-        if len(page.reads.articles) <= CHUNK:
+        if len(page.reads.articles) <= keys.CHUNK:
             return swapped(page, new), None
         long = self.long.get(index)
         if long is None:
@@ -71,7 +72,7 @@ class ChannelPlan:
     def long_pages(self) -> None:
         """Keep each long page's places and chunk digests, for the edits to come."""
         for index, planned in enumerate(self.pages):
-            if len(planned.page.reads.articles) > CHUNK and index not in self.long:
+            if len(planned.page.reads.articles) > keys.CHUNK and index not in self.long:
                 self.long[index] = LongPage.of(planned.page)
 
     def edited(self) -> ChannelPlan:
@@ -203,14 +204,13 @@ class LongPage:
             places = self.places.pop(old, [])
             for at in places:
                 articles[at] = article
-                touched.add(at - at % CHUNK)
+                touched.add(at - at % keys.CHUNK)
             if places:
                 self.places.setdefault(id(article), []).extend(places)
         fields = checked_fields(reads.fields)
         for start in touched:
-            self.chunks[start // CHUNK] = chunk_digest(articles, start, fields)
-        page = Page(reads._replace(articles=tuple(articles)), page.render, page.name)
-        return page, ("chunks", list(self.chunks))
+            self.chunks[start // keys.CHUNK] = chunk_digest(articles, start, fields)
+        return relisted(page, articles), ("chunks", list(self.chunks))
 
 
 def swapped(page: Page, new: dict[int, Article]) -> Page:
@@ -223,7 +223,12 @@ def swapped(page: Page, new: dict[int, Article]) -> Page:
         while (at := _position(ids, old, at + 1)) >= 0:
             articles[at] = article
             ids[at] = id(article)
-    return Page(reads._replace(articles=tuple(articles)), page.render, page.name)
+    return relisted(page, articles)
+
+
+def relisted(page: Page, articles: list[Article]) -> Page:
+    """`page` with `articles` in place of those it listed."""
+    return Page(page.reads._replace(articles=tuple(articles)), page.render, page.name)
 
 
 def _position(ids: list[int], wanted: int, start: int) -> int:

@@ -24,7 +24,7 @@ from test_incremental_sequences import publish as cli_publish
 from syndicate.channel import Channel
 from syndicate.config import load_config
 from syndicate.engine import cache as cache_module
-from syndicate.engine import keys, plans
+from syndicate.engine import keys
 from syndicate.engine import render as render_module
 from syndicate.engine.cache import Resident
 from syndicate.pipeline import publish, when_idle
@@ -262,7 +262,6 @@ def test_long_pages_keyed_by_chunks_match_a_cold_build(
     # touched (plans.LongPage); with chunks of two, most list pages and feeds are long.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(keys, "CHUNK", 2)
-        patch.setattr(plans, "CHUNK", 2)
         edits_match_cold_build(tmp_path_factory.mktemp("newsroom"), edits)
 
 
